@@ -1,0 +1,63 @@
+"""Fixtures shared by every test: the shipped registry, users of every role, a logged-in client."""
+
+from __future__ import annotations
+
+import pytest
+
+from shuangchuang.accounts.models import Role, User
+from shuangchuang.registry.models import Authority, Base
+from shuangchuang.registry.services import load_registry
+
+TEST_PASSWORD = "test-Passw0rd-long"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the 92 third-batch bases once; every test sees them (and rolls back its own changes)."""
+    with django_db_blocker.unblock():
+        load_registry()
+
+
+@pytest.fixture
+def registry(db):
+    """The shipped registry, reloaded if a transactional test flushed the database."""
+    if not Base.objects.filter(batch__number=3).exists():
+        load_registry()
+    return Base.objects.filter(batch__number=3)
+
+
+@pytest.fixture
+def make_user(registry):
+    counter = iter(range(1, 10_000))
+
+    def make(
+        role: str = Role.OPERATOR,
+        *,
+        base: str | None = None,
+        authority: str | None = None,
+        assigned: tuple[str, ...] = (),
+        **fields,
+    ) -> User:
+        user = User(username=fields.pop("username", f"{role}-{next(counter)}"), role=role, **fields)
+        if base:
+            user.base = Base.objects.get(code=base)
+        if authority:
+            user.authority = Authority.objects.get(code=authority)
+        user.set_password(TEST_PASSWORD)
+        user.save()
+        if assigned:
+            user.assigned_bases.set(Base.objects.filter(code__in=assigned))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client logged in as the given user."""
+
+    def login(user: User):
+        client.force_login(user)
+        return client
+
+    return login

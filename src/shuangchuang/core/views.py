@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from shuangchuang.registry.selectors import visible_bases
+
+from .models import AuditEvent
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context: dict = {}
+    if user.sees_program_data:
+        bases = visible_bases(user)
+        context["base_count"] = bases.count()
+        context["by_direction"] = (
+            bases.values("direction__name", "direction__code")
+            .annotate(n=Count("pk"))
+            .order_by("direction__order")
+        )
+        context["by_status"] = bases.values("status").annotate(n=Count("pk")).order_by("status")
+        if user.base_id:
+            context["own_base"] = bases.filter(pk=user.base_id).first()
+        elif context["base_count"] <= 12:
+            context["scoped_bases"] = list(bases)
+    return render(request, "core/home.html", context)
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The auditor's read-only view of every recorded change (三员分立: the auditor edits nothing)."""
+    if not (request.user.is_auditor or request.user.is_superuser):
+        raise PermissionDenied
+    events = AuditEvent.objects.all()
+    if action := request.GET.get("action"):
+        events = events.filter(action=action)
+    if actor := request.GET.get("actor"):
+        events = events.filter(actor_name__icontains=actor)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
+    return render(request, "core/audit_log.html", {"page": page, "actions": actions})

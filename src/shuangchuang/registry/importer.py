@@ -1,0 +1,231 @@
+"""Import bases of other batches from a CSV or .xlsx file.
+
+Every row is validated and every problem reported with its row, column and reason; nothing is written
+unless the whole file is valid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from shuangchuang.core.audit import audit_event, record_many
+from shuangchuang.core.tabular import Table, TableError, read_table
+
+from .models import Authority, Base, BaseKind, BaseStatus, BaseStatusHistory, Batch, Direction, Province
+from .reference import KIND_LABELS
+
+# canonical column → the headers officials use for it
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "seq": ("序号", "seq"),
+    "name": ("名称", "基地名称", "name"),
+    "short_name": ("简称", "short_name"),
+    "batch": ("批次", "batch"),
+    "direction": ("功能方向", "方向", "类别", "direction"),
+    "kind": ("类型", "kind"),
+    "province": ("省份代码", "省份", "所在省份", "province_code", "province"),
+    "city": ("城市", "所在城市", "city"),
+    "authority": ("审核单位", "推荐单位", "authority"),
+    "status": ("状态", "status"),
+}
+REQUIRED = ("name", "batch", "direction", "kind", "province", "city", "authority")
+CHINESE_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"第 {self.row} 行" if self.row else "表头"
+        column = f"“{self.column}”列" if self.column else ""
+        return f"{where}{column}：{self.message}"
+
+
+@dataclass
+class ImportResult:
+    source: str
+    errors: list[RowError] = field(default_factory=list)
+    created: list[Base] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _Lookups:
+    """Everything a row may refer to, loaded once."""
+
+    def __init__(self) -> None:
+        self.batches = {b.number: b for b in Batch.objects.all()}
+        self.directions: dict[str, Direction] = {}
+        for d in Direction.objects.all():
+            self.directions[d.name] = self.directions[d.code] = d
+            self.directions[d.name.removesuffix("示范基地")] = d
+        self.provinces: dict[str, Province] = {}
+        for p in Province.objects.all():
+            self.provinces[p.code] = self.provinces[p.name] = self.provinces[p.short_name] = p
+        self.authorities: dict[str, Authority] = {}
+        for a in Authority.objects.all():
+            self.authorities[a.code] = self.authorities[a.name] = self.authorities[a.short_name] = a
+        self.kinds = {**KIND_LABELS, **{v: v for v in BaseKind.values}}
+        self.kinds.update({str(label): value for value, label in BaseKind.choices})
+        self.statuses = {
+            **{v: v for v in BaseStatus.values},
+            **{str(lbl): v for v, lbl in BaseStatus.choices},
+        }
+
+
+def _header_map(table: Table, result: ImportResult) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    aliases = {alias.lower(): key for key, names in COLUMNS.items() for alias in names}
+    for index, title in enumerate(table.header):
+        key = aliases.get(title.lower())
+        if key and key not in positions:
+            positions[key] = index
+    for key in REQUIRED:
+        if key not in positions:
+            result.errors.append(RowError(0, COLUMNS[key][0], "缺少必填列"))
+    return positions
+
+
+def _batch_number(text: str) -> int | None:
+    text = text.removeprefix("第").removesuffix("批")
+    if text.isdigit():
+        return int(text)
+    return CHINESE_NUMBERS.get(text)
+
+
+def validate_rows(table: Table) -> tuple[list[dict[str, Any]], ImportResult]:
+    result = ImportResult(source=table.source)
+    positions = _header_map(table, result)
+    if result.errors:
+        return [], result
+    refs = _Lookups()
+    existing = set(Base.objects.values_list("batch__number", "name"))
+    seen: dict[tuple[int, str], int] = {}
+    clean_rows: list[dict[str, Any]] = []
+
+    for number, cells in table.rows:
+
+        def cell(key: str, cells: list[str] = cells) -> str:
+            index = positions.get(key)
+            return cells[index] if index is not None and index < len(cells) else ""
+
+        def error(key: str, message: str, number: int = number) -> None:
+            result.errors.append(RowError(number, table.header[positions[key]], message))
+
+        row: dict[str, Any] = {"row": number}
+        for key in REQUIRED:
+            if not cell(key):
+                error(key, "不能为空")
+        if name := cell("name"):
+            row["name"] = name
+            row["short_name"] = cell("short_name") or name
+            if len(name) > 100:
+                error("name", "名称超过 100 个字符")
+        if text := cell("batch"):
+            batch_number = _batch_number(text)
+            if batch_number not in refs.batches:
+                error("batch", f"“{text}”不是已知批次（应为 1、2 或 3）")
+            else:
+                row["batch"] = refs.batches[batch_number]
+        if text := cell("direction"):
+            if text not in refs.directions:
+                error("direction", f"“{text}”不是已知的功能方向或类别")
+            else:
+                row["direction"] = refs.directions[text]
+        if text := cell("kind"):
+            if text not in refs.kinds:
+                error("kind", f"“{text}”不是已知类型（区域、高校、科研院所、企业）")
+            else:
+                row["kind"] = refs.kinds[text]
+        if text := cell("province"):
+            if text not in refs.provinces:
+                error("province", f"“{text}”不是有效的省级行政区划代码或名称（GB/T 2260）")
+            else:
+                row["province"] = refs.provinces[text]
+        row["city"] = cell("city")
+        if text := cell("authority"):
+            if text not in refs.authorities:
+                error("authority", f"“{text}”不是已登记的审核单位")
+            else:
+                row["authority"] = refs.authorities[text]
+        row["status"] = BaseStatus.ACTIVE
+        if text := cell("status"):
+            if text not in refs.statuses:
+                error("status", f"“{text}”不是已知状态")
+            else:
+                row["status"] = refs.statuses[text]
+        if text := cell("seq"):
+            if not text.isdigit() or int(text) == 0:
+                error("seq", f"“{text}”不是正整数")
+            else:
+                row["seq"] = int(text)
+        if "batch" in row and "name" in row:
+            key = (row["batch"].number, row["name"])
+            if key in existing:
+                error("name", f"{row['batch'].name}中已有同名示范基地")
+            elif key in seen:
+                error("name", f"与第 {seen[key]} 行重复")
+            seen[key] = number
+            if row["batch"].number == 3 and "direction" in row and row["direction"].kind != "direction":
+                error("direction", "第三批示范基地应填写功能方向（创业就业、融通创新、精益创业、全球化创业）")
+        clean_rows.append(row)
+    if not table.rows:
+        result.errors.append(RowError(0, "", "文件中没有数据行"))
+    return clean_rows, result
+
+
+def import_bases(data: bytes, source: str, actor: Any = None) -> ImportResult:
+    """Validate the whole file, then write all rows in one transaction, or nothing."""
+    try:
+        table = read_table(data, source)
+    except TableError as exc:
+        return ImportResult(source=source, errors=[RowError(0, "", str(exc))])
+    rows, result = validate_rows(table)
+    if result.errors:
+        return result
+    with transaction.atomic():
+        next_seq: dict[int, int] = {
+            b["batch__number"]: b["top"] or 0
+            for b in Base.objects.values("batch__number").annotate(top=Max("seq"))
+        }
+        used = set(Base.objects.values_list("batch__number", "seq"))
+        events = []
+        for row in rows:
+            batch = row["batch"]
+            seq = row.get("seq")
+            if seq is None or (batch.number, seq) in used:
+                seq = next_seq.get(batch.number, 0) + 1
+            next_seq[batch.number] = max(next_seq.get(batch.number, 0), seq)
+            used.add((batch.number, seq))
+            base = Base.objects.create(
+                batch=batch,
+                seq=seq,
+                code=f"B{batch.number}-{seq:03d}",
+                name=row["name"],
+                short_name=row["short_name"],
+                direction=row["direction"],
+                kind=row["kind"],
+                province=row["province"],
+                city=row["city"],
+                authority=row["authority"],
+                status=row["status"],
+                source_note=f"导入自 {source}",
+            )
+            BaseStatusHistory.objects.create(
+                base=base, status=base.status, changed_at=timezone.now(), changed_by=actor, reason="名单导入"
+            )
+            events.append(
+                audit_event(actor, "registry.import", base, reason=f"导入文件 {source} 第 {row['row']} 行")
+            )
+            result.created.append(base)
+        record_many(events)
+    return result

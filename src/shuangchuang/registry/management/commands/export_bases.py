@@ -1,0 +1,27 @@
+import sys
+
+from django.core.management.base import BaseCommand
+
+from shuangchuang.registry.exports import bases_csv
+from shuangchuang.registry.models import Base
+
+
+class Command(BaseCommand):
+    help = "把示范基地名录导出为 CSV（UTF-8 带 BOM，Excel 可直接打开）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output", "-o", default="-", help="输出文件路径，默认写到标准输出")
+        parser.add_argument("--batch", type=int, help="只导出某一批次")
+
+    def handle(self, *args, output, batch, **options):
+        bases = Base.objects.select_related("batch", "direction", "province", "authority")
+        if batch:
+            bases = bases.filter(batch__number=batch)
+        data = bases_csv(bases)
+        if output == "-":
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            with open(output, "wb") as handle:
+                handle.write(data)
+            self.stderr.write(f"已导出 {bases.count()} 个示范基地到 {output}")

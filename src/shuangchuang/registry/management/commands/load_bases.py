@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+
+from shuangchuang.registry.services import DATA_DIR, load_registry
+
+
+class Command(BaseCommand):
+    help = "加载随产品发布的第三批 92 个示范基地名单（可重复运行：再次运行不改变任何数据，文件修改后只更新变化之处）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--data-dir", default=str(DATA_DIR), help="包含 bases_batch3.csv 等文件的目录")
+
+    def handle(self, *args, data_dir, **options):
+        from pathlib import Path
+
+        report = load_registry(Path(data_dir))
+        self.stdout.write(f"示范基地名单：{report.summary()}")
+        for code, fields in report.updated.items():
+            self.stdout.write(f"  {code}: {', '.join(fields)}")

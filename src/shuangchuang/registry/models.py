@@ -1,0 +1,230 @@
+"""The registry of demonstration bases: batches, directions, provinces, authorities and the bases."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from pypinyin import Style, lazy_pinyin
+
+if TYPE_CHECKING:
+    from shuangchuang.accounts.models import User
+
+
+def normalize_text(value: str) -> str:
+    """Full-width letters and digits become half-width, stray white space goes (NFKC, then strip)."""
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def pinyin_initials(text: str) -> str:
+    """`厦门大学` → `xmdx`; non-Chinese characters are kept as lower-case letters and digits."""
+    letters = lazy_pinyin(normalize_text(text), style=Style.FIRST_LETTER, errors="default")
+    return "".join(ch for ch in "".join(letters).lower() if ch.isalnum())
+
+
+class Batch(models.Model):
+    number = models.PositiveSmallIntegerField(_("批次"), unique=True)
+    year = models.PositiveSmallIntegerField(_("公布年份"))
+    name = models.CharField(_("名称"), max_length=60)
+    document = models.CharField(_("文件"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("批次")
+        verbose_name_plural = _("批次")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Direction(models.Model):
+    """A functional direction (third batch) or a category (first and second batches)."""
+
+    class Kind(models.TextChoices):
+        DIRECTION = "direction", _("功能方向")
+        CATEGORY = "category", _("类别")
+
+    code = models.SlugField(_("代码"), max_length=30, unique=True)
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=60)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.DIRECTION)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = _("功能方向")
+        verbose_name_plural = _("功能方向")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Province(models.Model):
+    """A province-level division, keyed by its GB/T 2260 code."""
+
+    code = models.CharField(_("行政区划代码"), max_length=6, primary_key=True)
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+    short_name = models.CharField(_("简称"), max_length=10, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=40)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("省级行政区")
+        verbose_name_plural = _("省级行政区")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Authority(models.Model):
+    """The body that reviews a base's reports: a provincial DRC or a central department."""
+
+    class Kind(models.TextChoices):
+        PROVINCIAL = "provincial", _("省级发展改革委")
+        PLANNED_CITY = "planned_city", _("计划单列市发展改革委")
+        CORPS = "corps", _("新疆生产建设兵团发展改革委")
+        CENTRAL = "central", _("中央部门")
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=80, unique=True)
+    short_name = models.CharField(_("简称"), max_length=40)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    province = models.ForeignKey(
+        Province, verbose_name=_("所在省份"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["kind", "province_id", "code"]
+        verbose_name = _("审核单位")
+        verbose_name_plural = _("审核单位")
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class BaseKind(models.TextChoices):
+    REGION = "region", _("区域")
+    UNIVERSITY = "university", _("高校")
+    INSTITUTE = "institute", _("科研院所")
+    ENTERPRISE = "enterprise", _("企业")
+
+
+class BaseStatus(models.TextChoices):
+    ACTIVE = "active", _("建设中")
+    RECTIFYING = "rectifying", _("限期整改")
+    WITHDRAWN = "withdrawn", _("已调整退出")
+
+
+class BaseQuerySet(models.QuerySet["Base"]):
+    def restrict(self, user: User | None) -> BaseQuerySet:
+        """The bases `user` may see; everything else behaves as if it did not exist (404)."""
+        from shuangchuang.registry.selectors import base_scope_filter
+
+        scope = base_scope_filter(user)
+        return self.none() if scope is None else self.filter(scope)
+
+    def search(self, query: str) -> BaseQuerySet:
+        """Chinese substring of the official, short or current name, or pinyin initials (`xmdx`)."""
+        query = normalize_text(query).lower()
+        if not query:
+            return self
+        return self.filter(search_text__contains=query)
+
+
+class Base(models.Model):
+    batch = models.ForeignKey(Batch, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="bases")
+    seq = models.PositiveSmallIntegerField(_("名单序号"), help_text=_("在公布名单中的顺序"))
+    code = models.SlugField(_("基地编号"), max_length=20, unique=True, help_text=_("例如 B3-001"))
+    name = models.CharField(_("名称"), max_length=100, help_text=_("与公布文件一致的正式名称"))
+    short_name = models.CharField(_("简称"), max_length=40)
+    current_name = models.CharField(
+        _("现用名称"), max_length=100, blank=True, help_text=_("更名后的名称；未更名时与正式名称相同")
+    )
+    direction = models.ForeignKey(
+        Direction, verbose_name=_("功能方向"), on_delete=models.PROTECT, related_name="bases"
+    )
+    kind = models.CharField(_("类型"), max_length=12, choices=BaseKind.choices)
+    province = models.ForeignKey(
+        Province, verbose_name=_("所在省份"), on_delete=models.PROTECT, related_name="bases"
+    )
+    city = models.CharField(_("所在城市"), max_length=40, blank=True)
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("审核单位"), on_delete=models.PROTECT, related_name="bases"
+    )
+    status = models.CharField(_("状态"), max_length=12, choices=BaseStatus.choices, default=BaseStatus.ACTIVE)
+    source_note = models.TextField(_("资料来源"), blank=True)
+    search_text = models.TextField(
+        _("检索文本"), blank=True, editable=False, help_text=_("各名称（全角转半角）及其拼音首字母")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = BaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["batch__number", "direction__order", "seq"]
+        verbose_name = _("示范基地")
+        verbose_name_plural = _("示范基地")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "seq"], name="unique_seq_in_batch"),
+            models.UniqueConstraint(fields=["batch", "name"], name="unique_name_in_batch"),
+        ]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["province", "direction"])]
+
+    def __str__(self) -> str:
+        return self.current_name
+
+    def save(self, *args, **kwargs) -> None:
+        # Official names keep their full-width punctuation exactly as published; only white space goes.
+        self.name = self.name.strip()
+        self.short_name = self.short_name.strip()
+        self.current_name = self.current_name.strip() or self.name
+        names = dict.fromkeys((self.name, self.short_name, self.current_name))
+        self.search_text = " | ".join(
+            [normalize_text(n).lower() for n in names] + [pinyin_initials(n) for n in names]
+        )
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:base_detail", args=[self.code])
+
+
+class BaseNameHistory(models.Model):
+    """A name the base has carried since the notice (e.g. 横县 → 横州市, 2021)."""
+
+    base = models.ForeignKey(Base, on_delete=models.CASCADE, related_name="name_history")
+    name = models.CharField(_("名称"), max_length=100)
+    valid_from = models.DateField(_("启用日期"))
+    valid_to = models.DateField(_("停用日期"), null=True, blank=True)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["base", "valid_from"]
+        verbose_name = _("名称变更")
+        verbose_name_plural = _("名称变更")
+        constraints = [models.UniqueConstraint(fields=["base", "name"], name="unique_name_per_base")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.valid_from:%Y-%m-%d})"
+
+
+class BaseStatusHistory(models.Model):
+    base = models.ForeignKey(Base, on_delete=models.CASCADE, related_name="status_history")
+    status = models.CharField(_("状态"), max_length=12, choices=BaseStatus.choices)
+    changed_at = models.DateTimeField(_("变更时间"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(_("原因"), max_length=300)
+
+    class Meta:
+        ordering = ["base", "changed_at", "pk"]
+        verbose_name = _("状态变更")
+        verbose_name_plural = _("状态变更")
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} @ {self.changed_at:%Y-%m-%d}"

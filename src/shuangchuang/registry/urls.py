@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("", views.base_list, name="base_list"),
+    path("export.csv", views.base_export, name="base_export"),
+    path("provinces/", views.province_summary, name="province_summary"),
+    path("<slug:code>/", views.base_detail, name="base_detail"),
+]

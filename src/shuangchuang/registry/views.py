@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from . import selectors
+from .exports import bases_csv
+from .models import BaseKind, BaseStatus, Batch, Direction, Province
+
+
+def _require_program_reader(request: HttpRequest) -> None:
+    if not request.user.sees_program_data:
+        raise PermissionDenied
+
+
+@login_required
+def base_list(request: HttpRequest) -> HttpResponse:
+    _require_program_reader(request)
+    bases = selectors.filter_bases(selectors.visible_bases(request.user), request.GET)
+    page = Paginator(bases, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "total": page.paginator.count,
+        "batches": Batch.objects.all(),
+        "directions": Direction.objects.filter(bases__isnull=False).distinct(),
+        "kinds": BaseKind.choices,
+        "statuses": BaseStatus.choices,
+        "provinces": Province.objects.all(),
+    }
+    template = "registry/_base_rows.html" if request.headers.get("HX-Request") else "registry/base_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def base_export(request: HttpRequest) -> HttpResponse:
+    _require_program_reader(request)
+    bases = selectors.filter_bases(selectors.visible_bases(request.user), request.GET)
+    response = HttpResponse(bases_csv(bases), content_type="text/csv; charset=utf-8")
+    filename = f"bases-{timezone.localdate():%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def base_detail(request: HttpRequest, code: str) -> HttpResponse:
+    _require_program_reader(request)
+    base = selectors.get_visible_base(request.user, code)
+    context = {
+        "base": base,
+        "name_history": base.name_history.all(),
+        "status_history": base.status_history.select_related("changed_by"),
+    }
+    return render(request, "registry/base_detail.html", context)
+
+
+@login_required
+def province_summary(request: HttpRequest) -> HttpResponse:
+    _require_program_reader(request)
+    rows = selectors.province_summary(request.user)
+    directions = rows[0]["by_direction"] if rows else []
+    totals = [sum(r["by_direction"][i][1] for r in rows) for i in range(len(directions))]
+    context = {
+        "rows": rows,
+        "directions": [d for d, _ in directions],
+        "totals": totals,
+        "grand_total": sum(r["total"] for r in rows),
+        "covered": sum(1 for r in rows if r["total"]),
+    }
+    return render(request, "registry/province_summary.html", context)
