@@ -1,0 +1,363 @@
+"""Operation monitoring (运行监测): the indicator catalogue, reporting periods, reports and their values.
+
+The report's life is an explicit state machine (`ReportState`, `TRANSITIONS`); only
+`shuangchuang.monitoring.services` moves a report between states or changes a value, and it writes the
+audit rows in the same transaction.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shuangchuang.registry.models import Base, Direction
+
+
+class ValueType(models.TextChoices):
+    COUNT = "count", _("数量")
+    MONEY = "money", _("金额")
+    PERCENT = "percent", _("百分比")
+    RATIO = "ratio", _("比值")
+    BOOLEAN = "boolean", _("是/否")
+    TEXT = "text", _("文本")
+
+
+class Polarity(models.TextChoices):
+    POSITIVE = "positive", _("越大越好")
+    NEGATIVE = "negative", _("越小越好")
+    NEUTRAL = "neutral", _("不评价")
+
+
+class Frequency(models.TextChoices):
+    QUARTERLY = "quarterly", _("季报与年报")
+    ANNUAL = "annual", _("仅年报")
+
+
+class Indicator(models.Model):
+    """A monitored quantity. What it means lives in `IndicatorVersion`, versioned by year."""
+
+    code = models.SlugField(_("指标代码"), max_length=20, unique=True)
+    section = models.CharField(_("分组"), max_length=40)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    directions = models.ManyToManyField(
+        Direction,
+        verbose_name=_("适用方向"),
+        blank=True,
+        related_name="indicators",
+        help_text=_("留空表示通用指标，适用于全部方向"),
+    )
+    frequency = models.CharField(_("填报频次"), max_length=12, choices=Frequency.choices, default=Frequency.ANNUAL)
+    required = models.BooleanField(_("必填"), default=True)
+    part_of = models.ForeignKey(
+        "self",
+        verbose_name=_("所属总数"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="parts",
+        help_text=_("“其中”项：本指标的值不得超过所属总数"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("监测指标")
+        verbose_name_plural = _("监测指标")
+
+    def __str__(self) -> str:
+        return self.code
+
+    def version_for(self, year: int) -> IndicatorVersion | None:
+        return self.versions.filter(valid_from_year__lte=year).order_by("-valid_from_year").first()
+
+
+class IndicatorVersion(models.Model):
+    """The definition of an indicator from a year on. Past values keep the version they were entered under."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="versions")
+    valid_from_year = models.PositiveSmallIntegerField(_("起始年度"))
+    name = models.CharField(_("指标名称"), max_length=80)
+    name_en = models.CharField(_("英文名称"), max_length=120, blank=True)
+    unit = models.CharField(_("计量单位"), max_length=20, blank=True)
+    value_type = models.CharField(_("数据类型"), max_length=10, choices=ValueType.choices)
+    polarity = models.CharField(_("极性"), max_length=10, choices=Polarity.choices, default=Polarity.POSITIVE)
+    definition = models.TextField(_("指标解释"), blank=True)
+    counting_rule = models.TextField(_("统计口径"), blank=True)
+    min_value = models.DecimalField(_("最小值"), max_digits=20, decimal_places=4, null=True, blank=True)
+    max_value = models.DecimalField(_("最大值"), max_digits=20, decimal_places=4, null=True, blank=True)
+    formula = models.CharField(
+        _("计算公式"),
+        max_length=200,
+        blank=True,
+        help_text=_("派生指标的公式，引用其他指标代码，例如 RD_SPEND / REVENUE * 100；growth(CODE) 为同比增速"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["indicator", "valid_from_year"]
+        verbose_name = _("指标定义版本")
+        verbose_name_plural = _("指标定义版本")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "valid_from_year"], name="one_version_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.valid_from_year}年起）"
+
+    @property
+    def is_derived(self) -> bool:
+        return bool(self.formula)
+
+
+class CrossCheck(models.Model):
+    """A logic check between two indicators of the same report (其中 ≤ 总数, 团队人数 ≥ 团队数)."""
+
+    class Operator(models.TextChoices):
+        AT_MOST = "<=", _("不大于")
+        AT_LEAST = ">=", _("不小于")
+
+    left = models.ForeignKey(Indicator, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="+")
+    operator = models.CharField(_("关系"), max_length=2, choices=Operator.choices)
+    right = models.ForeignKey(Indicator, verbose_name=_("比较指标"), on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(_("提示"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("逻辑校验")
+        verbose_name_plural = _("逻辑校验")
+        constraints = [models.UniqueConstraint(fields=["left", "operator", "right"], name="unique_cross_check")]
+
+    def __str__(self) -> str:
+        return f"{self.left.code} {self.operator} {self.right.code}"
+
+
+class PeriodKind(models.TextChoices):
+    QUARTERLY = "quarterly", _("季度")
+    ANNUAL = "annual", _("年度")
+
+
+class ReportingPeriod(models.Model):
+    code = models.SlugField(_("代码"), max_length=10, unique=True, help_text=_("例如 2025Q3、2025A"))
+    kind = models.CharField(_("类型"), max_length=10, choices=PeriodKind.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(_("季度"), null=True, blank=True)
+    starts_on = models.DateField(_("统计期起"))
+    ends_on = models.DateField(_("统计期止"))
+    opens_on = models.DateField(_("填报开始"))
+    due_on = models.DateField(_("截止日期"))
+    is_open = models.BooleanField(_("开放填报"), default=False)
+    opened_at = models.DateTimeField(_("开放时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year", "-quarter"]
+        verbose_name = _("报告期")
+        verbose_name_plural = _("报告期")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="annual", quarter__isnull=True)
+                | models.Q(kind="quarterly", quarter__gte=1, quarter__lte=4),
+                name="quarter_matches_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == PeriodKind.ANNUAL:
+            return f"{self.year}年年报"
+        return f"{self.year}年第{self.quarter}季度"
+
+    def previous(self) -> ReportingPeriod | None:
+        """The period a value is compared with: the quarter before, or the year before."""
+        if self.kind == PeriodKind.ANNUAL:
+            return ReportingPeriod.objects.filter(kind=self.kind, year=self.year - 1).first()
+        year, quarter = (self.year, self.quarter - 1) if self.quarter > 1 else (self.year - 1, 4)
+        return ReportingPeriod.objects.filter(kind=self.kind, year=year, quarter=quarter).first()
+
+    def same_period_last_year(self) -> ReportingPeriod | None:
+        return ReportingPeriod.objects.filter(kind=self.kind, year=self.year - 1, quarter=self.quarter).first()
+
+
+class ReportState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已报送")
+    RETURNED = "returned", _("已退回")
+    REVIEWED = "reviewed", _("审核通过")
+    APPROVED = "approved", _("国家已核准")
+    LOCKED = "locked", _("已锁定")
+
+
+class Action(models.TextChoices):
+    SUBMIT = "submit", _("报送")
+    RETURN = "return", _("退回")
+    PASS = "pass", _("审核通过")
+    APPROVE = "approve", _("核准")
+    LOCK = "lock", _("锁定")
+    REOPEN = "reopen", _("重新开放")
+
+
+# (from state, action) → (to state, the role that may act). The only table of allowed moves.
+TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
+    (ReportState.DRAFT, Action.SUBMIT): (ReportState.SUBMITTED, "operator"),
+    (ReportState.RETURNED, Action.SUBMIT): (ReportState.SUBMITTED, "operator"),
+    (ReportState.SUBMITTED, Action.RETURN): (ReportState.RETURNED, "authority"),
+    (ReportState.SUBMITTED, Action.PASS): (ReportState.REVIEWED, "authority"),
+    (ReportState.REVIEWED, Action.RETURN): (ReportState.RETURNED, "national_admin"),
+    (ReportState.REVIEWED, Action.APPROVE): (ReportState.APPROVED, "national_admin"),
+    (ReportState.APPROVED, Action.LOCK): (ReportState.LOCKED, "national_admin"),
+    (ReportState.LOCKED, Action.REOPEN): (ReportState.RETURNED, "national_admin"),
+}
+EDITABLE_STATES = frozenset({ReportState.DRAFT, ReportState.RETURNED})
+# Who holds the report in each state (shown on every report).
+HOLDER = {
+    ReportState.DRAFT: _("基地"),
+    ReportState.RETURNED: _("基地"),
+    ReportState.SUBMITTED: _("审核单位"),
+    ReportState.REVIEWED: _("国家发展改革委"),
+    ReportState.APPROVED: _("国家发展改革委"),
+    ReportState.LOCKED: _("—（已锁定）"),
+}
+
+
+class Report(models.Model):
+    """One base's report for one period."""
+
+    base = models.ForeignKey(Base, verbose_name=_("示范基地"), on_delete=models.PROTECT, related_name="reports")
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("报告期"), on_delete=models.PROTECT, related_name="reports"
+    )
+    state = models.CharField(_("状态"), max_length=10, choices=ReportState.choices, default=ReportState.DRAFT)
+    version = models.PositiveIntegerField(
+        _("版本"), default=0, help_text=_("每次修改或流转加一，用于发现并发修改")
+    )
+    submitted_at = models.DateTimeField(_("首次报送时间"), null=True, blank=True)
+    last_submitted_at = models.DateTimeField(_("最近报送时间"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("核准时间"), null=True, blank=True)
+    locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回原因"), blank=True)
+    approved_snapshot = models.JSONField(
+        _("核准时的数据"), null=True, blank=True, help_text=_("重新开放后用于显示与上次核准相比的变化")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["period", "base"]
+        verbose_name = _("填报")
+        verbose_name_plural = _("填报")
+        constraints = [models.UniqueConstraint(fields=["base", "period"], name="one_report_per_base_period")]
+        indexes = [models.Index(fields=["period", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.base.short_name} · {self.period}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    @property
+    def holder(self) -> str:
+        return str(HOLDER[self.state])
+
+    @property
+    def is_late(self) -> bool:
+        from django.utils import timezone
+
+        due = self.period.due_on
+        if self.submitted_at:
+            return timezone.localdate(self.submitted_at) > due
+        return timezone.localdate() > due
+
+
+class ReportValue(models.Model):
+    """One indicator's value in one report, with the definition version it was entered under."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
+    indicator_version = models.ForeignKey(IndicatorVersion, on_delete=models.PROTECT, related_name="values")
+    number = models.DecimalField(_("数值"), max_digits=20, decimal_places=4, null=True, blank=True)
+    text = models.TextField(_("文本"), blank=True)
+    flags = models.JSONField(
+        _("异常提示"), default=list, blank=True, help_text=_("异常值提示（不拒收，须说明原因）")
+    )
+    explanation = models.TextField(_("情况说明"), blank=True)
+    review_comment = models.TextField(_("审核意见"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["report", "indicator__order"]
+        verbose_name = _("填报数值")
+        verbose_name_plural = _("填报数值")
+        constraints = [models.UniqueConstraint(fields=["report", "indicator"], name="one_value_per_indicator")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code}={self.display_value}"
+
+    @property
+    def display_value(self) -> str:
+        if self.number is None:
+            return self.text
+        return format(self.number.normalize(), "f") if isinstance(self.number, Decimal) else str(self.number)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.number is None and not self.text
+
+    def save(self, *args, **kwargs) -> None:
+        # The lock holds for every way in: a value of a report that is not open for editing cannot be saved,
+        # whether the call comes from a page, an upload, the admin or a shell.
+        if not Report.objects.filter(pk=self.report_id, state__in=EDITABLE_STATES).exists():
+            from .exceptions import ReportLocked
+
+            raise ReportLocked(self.report)
+        super().save(*args, **kwargs)
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    """Uploaded files are stored under a random name; the user's file name never chooses a path."""
+    import uuid
+
+    return f"evidence/{instance.report.period.code}/{uuid.uuid4().hex}"
+
+
+class Evidence(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence")
+    section = models.CharField(_("分组"), max_length=40)
+    file = models.FileField(_("文件"), upload_to=evidence_path)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=60)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["report", "section", "uploaded_at"]
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReportTransition(models.Model):
+    """Every state change of a report: who, when, from, to and why."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
+    from_state = models.CharField(_("原状态"), max_length=10, choices=ReportState.choices)
+    to_state = models.CharField(_("新状态"), max_length=10, choices=ReportState.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    reason = models.TextField(_("原因"), blank=True)
+
+    class Meta:
+        ordering = ["report", "at", "pk"]
+        verbose_name = _("流转记录")
+        verbose_name_plural = _("流转记录")
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.from_state}→{self.to_state}"
