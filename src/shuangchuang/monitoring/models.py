@@ -49,7 +49,9 @@ class Indicator(models.Model):
         related_name="indicators",
         help_text=_("留空表示通用指标，适用于全部方向"),
     )
-    frequency = models.CharField(_("填报频次"), max_length=12, choices=Frequency.choices, default=Frequency.ANNUAL)
+    frequency = models.CharField(
+        _("填报频次"), max_length=12, choices=Frequency.choices, default=Frequency.ANNUAL
+    )
     required = models.BooleanField(_("必填"), default=True)
     part_of = models.ForeignKey(
         "self",
@@ -92,7 +94,9 @@ class IndicatorVersion(models.Model):
         _("计算公式"),
         max_length=200,
         blank=True,
-        help_text=_("派生指标的公式，引用其他指标代码，例如 RD_SPEND / REVENUE * 100；growth(CODE) 为同比增速"),
+        help_text=_(
+            "派生指标的公式，引用其他指标代码，例如 RD_SPEND / REVENUE * 100；growth(CODE) 为同比增速"
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -121,13 +125,17 @@ class CrossCheck(models.Model):
 
     left = models.ForeignKey(Indicator, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="+")
     operator = models.CharField(_("关系"), max_length=2, choices=Operator.choices)
-    right = models.ForeignKey(Indicator, verbose_name=_("比较指标"), on_delete=models.CASCADE, related_name="+")
+    right = models.ForeignKey(
+        Indicator, verbose_name=_("比较指标"), on_delete=models.CASCADE, related_name="+"
+    )
     message = models.CharField(_("提示"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("逻辑校验")
         verbose_name_plural = _("逻辑校验")
-        constraints = [models.UniqueConstraint(fields=["left", "operator", "right"], name="unique_cross_check")]
+        constraints = [
+            models.UniqueConstraint(fields=["left", "operator", "right"], name="unique_cross_check")
+        ]
 
     def __str__(self) -> str:
         return f"{self.left.code} {self.operator} {self.right.code}"
@@ -175,7 +183,9 @@ class ReportingPeriod(models.Model):
         return ReportingPeriod.objects.filter(kind=self.kind, year=year, quarter=quarter).first()
 
     def same_period_last_year(self) -> ReportingPeriod | None:
-        return ReportingPeriod.objects.filter(kind=self.kind, year=self.year - 1, quarter=self.quarter).first()
+        return ReportingPeriod.objects.filter(
+            kind=self.kind, year=self.year - 1, quarter=self.quarter
+        ).first()
 
 
 class ReportState(models.TextChoices):
@@ -222,7 +232,9 @@ HOLDER = {
 class Report(models.Model):
     """One base's report for one period."""
 
-    base = models.ForeignKey(Base, verbose_name=_("示范基地"), on_delete=models.PROTECT, related_name="reports")
+    base = models.ForeignKey(
+        Base, verbose_name=_("示范基地"), on_delete=models.PROTECT, related_name="reports"
+    )
     period = models.ForeignKey(
         ReportingPeriod, verbose_name=_("报告期"), on_delete=models.PROTECT, related_name="reports"
     )
@@ -291,7 +303,9 @@ class ReportValue(models.Model):
         ordering = ["report", "indicator__order"]
         verbose_name = _("填报数值")
         verbose_name_plural = _("填报数值")
-        constraints = [models.UniqueConstraint(fields=["report", "indicator"], name="one_value_per_indicator")]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "indicator"], name="one_value_per_indicator")
+        ]
 
     def __str__(self) -> str:
         return f"{self.indicator.code}={self.display_value}"
@@ -331,7 +345,9 @@ class Evidence(models.Model):
     content_type = models.CharField(_("文件类型"), max_length=60)
     size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -350,7 +366,9 @@ class ReportTransition(models.Model):
     action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
     from_state = models.CharField(_("原状态"), max_length=10, choices=ReportState.choices)
     to_state = models.CharField(_("新状态"), max_length=10, choices=ReportState.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField(_("时间"), auto_now_add=True)
     reason = models.TextField(_("原因"), blank=True)
 

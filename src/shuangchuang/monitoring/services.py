@@ -1,0 +1,323 @@
+"""Every write of operation monitoring: values and the report's state machine.
+
+Each public function owns its transaction and writes its audit rows inside it (core.AuditEvent for every
+value and state change, ReportTransition for the report's own history). Concurrency is optimistic: a
+report's `version` goes up with every change, and an update that finds another version (someone acted
+in between) changes nothing and raises `StaleReport`. That works the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from shuangchuang.accounts.models import Role
+from shuangchuang.core.audit import audit_event, record_many
+from shuangchuang.registry.models import Base
+
+from .exceptions import InvalidTransition, NotAllowed, ReportLocked, StaleReport, ValidationFailed
+from .models import (
+    EDITABLE_STATES,
+    TRANSITIONS,
+    Action,
+    Report,
+    ReportState,
+    ReportTransition,
+    ReportValue,
+)
+from .validation import Plan, Value, ValueChange, format_number, missing_required, plan_changes
+
+
+def _as_json(value: Value) -> Any:
+    return format_number(value) if isinstance(value, Decimal) else value
+
+
+def _in_scope(actor: Any, base_ids: Iterable[int]) -> bool:
+    wanted = set(base_ids)
+    return Base.objects.restrict(actor).filter(pk__in=wanted).count() == len(wanted)
+
+
+def can_edit_values(actor: Any, report: Report) -> bool:
+    """The base's own operator edits its values; an authority or the national office may fill in on a
+    base's behalf (代填) only while the report is still with the base (draft or returned)."""
+    if not actor.is_active or report.state not in EDITABLE_STATES:
+        return False
+    if actor.role == Role.OPERATOR:
+        return actor.base_id == report.base_id
+    if actor.role in (Role.AUTHORITY, Role.NATIONAL_ADMIN) or actor.is_superuser:
+        return _in_scope(actor, [report.base_id])
+    return False
+
+
+@transaction.atomic
+def apply_plan(
+    plan: Plan,
+    *,
+    actor: Any,
+    reason: str = "",
+    source: str = "form",
+    expected_versions: dict[int, int] | None = None,
+) -> int:
+    """Write a validated plan. All of it or, on any problem, nothing. Returns the number of values changed."""
+    if not plan.ok:
+        raise ValidationFailed({e.code: e.message for e in plan.errors})
+    expected_versions = expected_versions or {}
+    reports = plan.reports
+    for report in reports:
+        if report.state not in EDITABLE_STATES:
+            raise ReportLocked(report)
+        if not can_edit_values(actor, report):
+            raise NotAllowed(f"您无权修改 {report} 的数据。")
+    for report in reports:
+        expected = expected_versions.get(report.pk, report.version)
+        updated = Report.objects.filter(pk=report.pk, version=expected, state__in=EDITABLE_STATES).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
+        if not updated:
+            fresh = Report.objects.get(pk=report.pk)
+            if fresh.state not in EDITABLE_STATES:
+                raise ReportLocked(fresh)
+            raise StaleReport(f"{report} 在您打开之后已被修改，请刷新后重新填写。")
+        report.version = expected + 1
+
+    existing = {
+        (v.report_id, v.indicator_id): v
+        for v in ReportValue.objects.filter(
+            report__in=reports, indicator__in={c.indicator for c in plan.changes}
+        )
+    }
+    to_create, to_update, events = [], [], []
+    now = timezone.now()
+    on_behalf = "（代填）" if actor.role != Role.OPERATOR else ""
+    for change in plan.changes:
+        number = change.new if isinstance(change.new, Decimal) else None
+        text = change.new if isinstance(change.new, str) else ""
+        value = existing.get((change.report.pk, change.indicator.pk))
+        if value is None:
+            value = ReportValue(report=change.report, indicator=change.indicator)
+            to_create.append(value)
+        else:
+            to_update.append(value)
+        value.indicator_version = change.version
+        value.number, value.text = number, text
+        value.flags = change.flags
+        if change.explanation is not None:
+            value.explanation = change.explanation
+        value.updated_by = actor
+        value.updated_at = now
+        if not _same_value(change):
+            events.append(
+                audit_event(
+                    actor,
+                    "monitoring.value",
+                    change.report,
+                    field=change.code,
+                    old=_as_json(change.old),
+                    new=_as_json(change.new),
+                    reason=(reason or {"form": "在线填报", "excel": "Excel 导入"}.get(source, source))
+                    + on_behalf,
+                )
+            )
+    ReportValue.objects.bulk_create(to_create, batch_size=1000)
+    ReportValue.objects.bulk_update(
+        to_update,
+        ["indicator_version", "number", "text", "flags", "explanation", "updated_by", "updated_at"],
+        batch_size=1000,
+    )
+    record_many(events)
+    return len(events)
+
+
+def _same_value(change: ValueChange) -> bool:
+    return _as_json(change.old) == _as_json(change.new)
+
+
+def save_values(
+    report: Report,
+    raw: dict[str, Any],
+    *,
+    actor: Any,
+    explanations: dict[str, str] | None = None,
+    reason: str = "",
+    expected_version: int | None = None,
+    source: str = "form",
+) -> Plan:
+    """Validate and save one report's values (a draft save: completeness is checked at submission)."""
+    if not can_edit_values(actor, report):
+        if report.state not in EDITABLE_STATES:
+            raise ReportLocked(report)
+        raise NotAllowed(f"您无权修改 {report} 的数据。")
+    plan = plan_changes(
+        [(report, raw)], explanations={(report.pk, c): t.strip() for c, t in (explanations or {}).items()}
+    )
+    if not plan.ok:
+        raise ValidationFailed({e.code: e.message for e in plan.errors})
+    expected = {report.pk: report.version if expected_version is None else expected_version}
+    apply_plan(plan, actor=actor, reason=reason, source=source, expected_versions=expected)
+    return plan
+
+
+@dataclass(frozen=True)
+class SubmissionProblem:
+    code: str
+    message: str
+
+
+def submission_problems(report: Report) -> list[SubmissionProblem]:
+    """What stops a report from being submitted: missing required values, logic errors, unexplained flags."""
+    plan = plan_changes([(report, {})])
+    values = plan.values.get(report.pk, {})
+    problems = [SubmissionProblem(e.code, e.message) for e in plan.errors]
+    problems += [
+        SubmissionProblem(v.indicator.code, f"{v.name}：必填，尚未填写")
+        for v in missing_required(report, values)
+    ]
+    for value in report.values.select_related("indicator_version").exclude(flags=[]):
+        if value.flags and not value.explanation.strip():
+            problems.append(
+                SubmissionProblem(
+                    value.indicator.code, f"{value.indicator_version.name}：数值异常，须填写情况说明"
+                )
+            )
+    return problems
+
+
+def _required_role(report: Report, action: str) -> str:
+    key = (report.state, action)
+    if key not in TRANSITIONS:
+        raise InvalidTransition(
+            f"{report} 当前为“{report.get_state_display()}”，不能执行“{Action(action).label}”。"
+        )
+    return TRANSITIONS[key][1]
+
+
+def _check_actor(actor: Any, report: Report, role: str) -> None:
+    allowed = actor.is_active and (
+        (role == Role.OPERATOR and actor.role == Role.OPERATOR and actor.base_id == report.base_id)
+        or (
+            role == Role.AUTHORITY
+            and actor.role == Role.AUTHORITY
+            and actor.authority_id == report.base.authority_id
+        )
+        or (role == Role.NATIONAL_ADMIN and actor.is_national_admin)
+    )
+    if not allowed:
+        raise NotAllowed(f"您的角色不能对 {report} 执行此操作。")
+
+
+@transaction.atomic
+def transition(
+    report: Report,
+    action: str,
+    *,
+    actor: Any,
+    reason: str = "",
+    expected_version: int | None = None,
+    comments: dict[str, str] | None = None,
+) -> Report:
+    """Move a report along the state machine, or raise a domain error and change nothing."""
+    role = _required_role(report, action)
+    _check_actor(actor, report, role)
+    reason = reason.strip()
+    if action in (Action.RETURN, Action.REOPEN) and not reason:
+        raise InvalidTransition("退回或重新开放必须填写原因。")
+    if action == Action.SUBMIT and (problems := submission_problems(report)):
+        raise ValidationFailed({p.code: p.message for p in problems})
+
+    from_state = report.state
+    to_state = TRANSITIONS[(from_state, action)][0]
+    now = timezone.now()
+    fields: dict[str, Any] = {"state": to_state, "version": F("version") + 1, "updated_at": now}
+    if action == Action.SUBMIT:
+        fields["last_submitted_at"] = now
+        if report.submitted_at is None:
+            fields["submitted_at"] = now
+        fields["return_reason"] = ""
+    elif action == Action.RETURN:
+        fields["return_reason"] = reason
+    elif action == Action.PASS:
+        fields["reviewed_at"] = now
+    elif action == Action.APPROVE:
+        fields["approved_at"] = now
+        fields["approved_snapshot"] = {
+            v.indicator.code: v.display_value for v in report.values.select_related("indicator")
+        }
+    elif action == Action.LOCK:
+        fields["locked_at"] = now
+    elif action == Action.REOPEN:
+        fields["return_reason"] = reason
+
+    expected = report.version if expected_version is None else expected_version
+    updated = Report.objects.filter(pk=report.pk, state=from_state, version=expected).update(**fields)
+    if not updated:
+        fresh = Report.objects.get(pk=report.pk)
+        raise StaleReport(
+            f"{report} 已被其他人处理（当前状态：{fresh.get_state_display()}），您的操作未生效，请刷新后查看。"
+        )
+    if action == Action.RETURN and comments:
+        for code, text in comments.items():
+            if text.strip():
+                report.values.filter(indicator__code=code).update(review_comment=text.strip())
+    if action == Action.SUBMIT:
+        pass
+    elif action == Action.PASS:
+        report.values.exclude(review_comment="").update(review_comment="")
+
+    ReportTransition.objects.create(
+        report=report, action=action, from_state=from_state, to_state=to_state, actor=actor, reason=reason
+    )
+    record_many(
+        [
+            audit_event(
+                actor,
+                f"monitoring.{action}",
+                report,
+                field="state",
+                old=from_state,
+                new=to_state,
+                reason=reason,
+            )
+        ]
+    )
+    report.refresh_from_db()
+    return report
+
+
+def pass_clean_reports(
+    reports: Iterable[Report], *, actor: Any
+) -> tuple[list[Report], list[tuple[Report, str]]]:
+    """Pass every submitted report without flags in one go; the others are listed with the reason."""
+    passed, skipped = [], []
+    for report in reports:
+        if report.state != ReportState.SUBMITTED:
+            skipped.append((report, f"当前为“{report.get_state_display()}”"))
+        elif report.values.exclude(flags=[]).exists():
+            skipped.append((report, "有异常提示，需逐份审核"))
+        else:
+            try:
+                passed.append(transition(report, Action.PASS, actor=actor))
+            except (StaleReport, NotAllowed, InvalidTransition) as exc:
+                skipped.append((report, str(exc)))
+    return passed, skipped
+
+
+def changes_since_approval(report: Report) -> list[tuple[str, str, str, str]]:
+    """(code, name, value at the last approval, value now) for every value that differs."""
+    snapshot = report.approved_snapshot or {}
+    if not snapshot:
+        return []
+    now = {v.indicator.code: v for v in report.values.select_related("indicator", "indicator_version")}
+    rows = []
+    for code in sorted(set(snapshot) | set(now)):
+        value = now.get(code)
+        current = value.display_value if value else ""
+        if snapshot.get(code, "") != current:
+            name = value.indicator_version.name if value else code
+            rows.append((code, name, snapshot.get(code, ""), current))
+    return rows

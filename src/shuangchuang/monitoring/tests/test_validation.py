@@ -1,0 +1,112 @@
+from decimal import Decimal
+
+import pytest
+
+from shuangchuang.monitoring.models import IndicatorVersion, ReportValue
+from shuangchuang.monitoring.validation import parse_raw, plan_changes
+
+from .factories import make_period, make_report, make_small_catalogue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue(registry):
+    return make_small_catalogue()
+
+
+def version(kind: str, **fields) -> IndicatorVersion:
+    return IndicatorVersion(name="x", unit="人", value_type=kind, **fields)
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "expected"),
+    [
+        ("count", "１２３", Decimal(123)),
+        ("count", "1,234 ", Decimal(1234)),
+        ("count", "1，234", Decimal(1234)),
+        ("money", "12.5", Decimal("12.5")),
+        ("percent", "12.5%", Decimal("12.5")),
+        ("boolean", "是", Decimal(1)),
+        ("boolean", "否", Decimal(0)),
+        ("text", "  亮点 ", "亮点"),
+        ("count", "", None),
+        ("count", "—", None),
+    ],
+)
+def test_values_are_read_the_way_officials_type_them(kind, raw, expected):
+    assert parse_raw(version(kind), raw) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "message"),
+    [
+        ("count", "12.5", "“12.5”应为整数"),
+        ("count", "十二", "“十二”不是数字"),
+        ("count", "1e400", "超出可填报的范围"),
+        ("money", "5%", "带有百分号"),
+        ("boolean", "也许", "应填“是”或“否”"),
+    ],
+)
+def test_bad_values_get_a_reason(kind, raw, message):
+    value, error = parse_raw(version(kind), raw)
+    assert value is None and message in error
+
+
+def test_a_plan_lists_every_change_and_every_error_and_writes_nothing(catalogue):
+    report = make_report("B3-001", make_period(2025), JOBS=100)
+    plan = plan_changes([(report, {"JOBS": "120", "JOBS_GRAD": "130", "REVENUE": "-5", "RD": "abc", "NOPE": "1"})])
+    assert sorted(str(e) for e in plan.errors) == [
+        "晋城经开区 JOBS_GRAD：其中：吸纳应届高校毕业生（130）不应大于带动就业人数（120）",
+        "晋城经开区 NOPE：不是本报表的指标",
+        "晋城经开区 RD：研发投入：“abc”不是数字",
+        "晋城经开区 REVENUE：营业收入：-5 小于允许的最小值 0",
+    ]
+    assert ReportValue.objects.get(report=report).number == 100
+
+
+def test_derived_values_follow_the_entered_ones(catalogue):
+    report = make_report("B3-001", make_period(2025))
+    plan = plan_changes([(report, {"REVENUE": "40000", "RD": "1200", "RD_INTENSITY": "99"})])
+    assert plan.ok
+    assert {c.code: c.new for c in plan.changes}["RD_INTENSITY"] == Decimal("3.0000")
+
+
+def test_quarterly_form_has_only_quarterly_indicators(catalogue):
+    report = make_report("B3-001", make_period(2025, 2))
+    plan = plan_changes([(report, {"REVENUE": "1"})])
+    assert [str(e) for e in plan.errors] == ["晋城经开区 REVENUE：不是本报表的指标"]
+
+
+def test_a_jump_against_own_history_is_flagged_not_refused(catalogue):
+    make_report("B3-001", make_period(2024, 2), JOBS=100)
+    report = make_report("B3-001", make_period(2025, 2))
+    plan = plan_changes([(report, {"JOBS": "450"})])
+    assert plan.ok
+    jobs = next(c for c in plan.changes if c.code == "JOBS")
+    assert [f["kind"] for f in jobs.flags] == ["history"]
+    assert "4.50 倍" in jobs.flags[0]["message"]
+
+
+def test_the_previous_quarter_counts_as_history(catalogue):
+    make_report("B3-001", make_period(2025, 1), JOBS=100)
+    report = make_report("B3-001", make_period(2025, 2))
+    jobs = next(c for c in plan_changes([(report, {"JOBS": "30"})]).changes if c.code == "JOBS")
+    assert "与上期（100）相比变化为 0.30 倍" in jobs.flags[0]["message"]
+
+
+def test_peers_use_the_robust_modified_z_score(catalogue):
+    period = make_period(2025, 3)
+    # eight peers of the 创业就业 direction with typical, skewed values
+    for code, jobs in zip(["B3-002", "B3-003", "B3-004", "B3-005", "B3-006", "B3-007", "B3-008", "B3-009"],
+                          [100, 120, 90, 300, 150, 80, 110, 130], strict=True):
+        make_report(code, period, JOBS=jobs)
+    report = make_report("B3-001", period)
+    ordinary = next(c for c in plan_changes([(report, {"JOBS": "400"})]).changes if c.code == "JOBS")
+    extreme = next(c for c in plan_changes([(report, {"JOBS": "5000"})]).changes if c.code == "JOBS")
+    # median of the nine values with 400 is 120, MAD 30: z = 0.6745·280/30 = 6.3 > 3.5 → flagged
+    assert [f["kind"] for f in ordinary.flags] == ["peer"]
+    assert [f["kind"] for f in extreme.flags] == ["peer"]
+    modest = next(c for c in plan_changes([(report, {"JOBS": "200"})]).changes if c.code == "JOBS")
+    # with 200: median 120, MAD 30 → z = 0.6745·80/30 = 1.8 → not flagged
+    assert modest.flags == []

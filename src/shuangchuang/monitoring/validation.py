@@ -1,0 +1,360 @@
+"""Checking what a base reports, before anything is saved.
+
+`plan_changes` takes raw text per indicator for one or many reports and returns a `Plan`: the changes
+that would be made (old → new, with outlier flags) and every error (which report, which indicator, why).
+It reads the database in a fixed number of queries whatever the number of reports, and writes nothing;
+`services.apply_plan` writes a plan.
+
+Three kinds of check:
+- types and ranges (hard errors);
+- logic between indicators of one report (`CrossCheck`, 其中 ≤ 总数; hard errors);
+- outliers (flags, never refusals): against the base's own history (previous period and the same period a
+  year before: more than 3× or under ⅓) and against its peers in the direction in the same period by the
+  robust modified z-score 0.6745·|x − median| / MAD > 3.5 (Iglewicz & Hoaglin), because these figures are
+  heavily skewed and mean ± k·σ would flag half the small bases and none of the large ones.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+
+from .formulas import compute_derived
+from .models import CrossCheck, Indicator, IndicatorVersion, Report, ReportingPeriod, ReportValue, ValueType
+
+Value = Decimal | str | None
+
+HISTORY_RATIO = Decimal(3)
+PEER_Z = 3.5
+PEER_MIN = 5
+TRUE_WORDS = {"是", "有", "y", "yes", "true", "1", "√"}
+FALSE_WORDS = {"否", "无", "n", "no", "false", "0", "×"}
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+@dataclass(frozen=True)
+class EntryError:
+    report: Report
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.report.base.short_name} {self.code}：{self.message}"
+
+
+@dataclass
+class ValueChange:
+    report: Report
+    indicator: Indicator
+    version: IndicatorVersion
+    old: Value
+    new: Value
+    flags: list[dict[str, str]] = field(default_factory=list)
+    explanation: str | None = None  # None: leave the stored explanation alone
+
+    @property
+    def code(self) -> str:
+        return self.indicator.code
+
+
+@dataclass
+class Plan:
+    changes: list[ValueChange] = field(default_factory=list)
+    errors: list[EntryError] = field(default_factory=list)
+    values: dict[int, dict[str, Value]] = field(default_factory=dict)  # report pk → values after the plan
+    flags: dict[int, dict[str, list[dict[str, str]]]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def reports(self) -> list[Report]:
+        return list({c.report.pk: c.report for c in self.changes}.values())
+
+
+def form_versions(direction_id: int, period: ReportingPeriod) -> dict[str, IndicatorVersion]:
+    """The indicators of a direction's form for a period, code → the definition in force that year."""
+    return _forms({(direction_id, period.kind, period.year)})[(direction_id, period.kind, period.year)]
+
+
+def _forms(keys: set[tuple[int, str, int]]) -> dict[tuple[int, str, int], dict[str, IndicatorVersion]]:
+    indicators = list(
+        Indicator.objects.filter(is_active=True)
+        .prefetch_related("directions", "versions")
+        .order_by("order", "code")
+    )
+    result: dict[tuple[int, str, int], dict[str, IndicatorVersion]] = {}
+    for direction_id, kind, year in keys:
+        form: dict[str, IndicatorVersion] = {}
+        for indicator in indicators:
+            direction_ids = {d.pk for d in indicator.directions.all()}
+            if direction_ids and direction_id not in direction_ids:
+                continue
+            if kind == "quarterly" and indicator.frequency != "quarterly":
+                continue
+            versions = [v for v in indicator.versions.all() if v.valid_from_year <= year]
+            if versions:
+                form[indicator.code] = max(versions, key=lambda v: v.valid_from_year)
+        result[(direction_id, kind, year)] = form
+    return result
+
+
+def parse_raw(version: IndicatorVersion, raw: Any) -> tuple[Value, str | None]:
+    """Text as officials type it → a value, or an error message. Empty means 'no value'."""
+    if raw is None:
+        return None, None
+    if isinstance(raw, Decimal | int | float) and not isinstance(raw, bool):
+        text = str(raw)
+    else:
+        text = unicodedata.normalize("NFKC", str(raw)).strip()
+    if text in {"", "-", "—", "/"}:
+        return None, None
+    if version.value_type == ValueType.TEXT:
+        return (text, None) if len(text) <= 2000 else (None, "文本超过 2000 字")
+    if version.value_type == ValueType.BOOLEAN:
+        word = text.lower()
+        if word in TRUE_WORDS:
+            return Decimal(1), None
+        if word in FALSE_WORDS:
+            return Decimal(0), None
+        return None, f"“{text}”应填“是”或“否”"
+    cleaned = text.replace(",", "").replace(" ", "").replace("，", "")
+    percent = cleaned.endswith("%")
+    cleaned = cleaned.removesuffix("%")
+    if not _NUMBER.match(cleaned):
+        return None, f"“{text}”不是数字"
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        return None, f"“{text}”不是数字"
+    if not number.is_finite() or abs(number) >= Decimal("1e15"):
+        return None, f"“{text}”超出可填报的范围"
+    if percent and version.value_type != ValueType.PERCENT:
+        return None, f"“{text}”带有百分号，但本指标单位是“{version.unit}”"
+    if version.value_type == ValueType.COUNT and number != number.to_integral_value():
+        return None, f"“{text}”应为整数"
+    return number.quantize(Decimal("0.0001")), None
+
+
+def range_error(version: IndicatorVersion, value: Value) -> str | None:
+    if not isinstance(value, Decimal):
+        return None
+    if version.min_value is not None and value < version.min_value:
+        return f"{format_number(value)} 小于允许的最小值 {format_number(version.min_value)}"
+    if version.max_value is not None and value > version.max_value:
+        return f"{format_number(value)} 大于允许的最大值 {format_number(version.max_value)}"
+    return None
+
+
+def format_number(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _stored(value: ReportValue) -> Value:
+    return value.number if value.number is not None else (value.text or None)
+
+
+def _same(a: Value, b: Value) -> bool:
+    if isinstance(a, Decimal) and isinstance(b, Decimal):
+        return a == b
+    return (a or None) == (b or None)
+
+
+def plan_changes(
+    entries: list[tuple[Report, dict[str, Any]]],
+    *,
+    explanations: dict[tuple[int, str], str] | None = None,
+) -> Plan:
+    """What saving `entries` (raw text per indicator code, per report) would change, and what is wrong."""
+    explanations = explanations or {}
+    plan = Plan()
+    if not entries:
+        return plan
+    reports = [r for r, _ in entries]
+    periods = {r.period_id: r.period for r in reports}
+    forms = _forms({(r.base.direction_id, r.period.kind, r.period.year) for r in reports})
+    stored: dict[int, dict[str, ReportValue]] = defaultdict(dict)
+    for value in ReportValue.objects.filter(report__in=reports).select_related("indicator"):
+        stored[value.report_id][value.indicator.code] = value
+    history = _history_values(reports, periods.values())
+    checks = list(CrossCheck.objects.select_related("left", "right"))
+    peers = _peer_values(reports)
+
+    for report, raw in entries:
+        form = forms[(report.base.direction_id, report.period.kind, report.period.year)]
+        current = {code: _stored(v) for code, v in stored[report.pk].items()}
+        after: dict[str, Value] = {code: current.get(code) for code in form}
+        for code, text in raw.items():
+            version = form.get(code)
+            if version is None:
+                plan.errors.append(EntryError(report, code, "不是本报表的指标"))
+                continue
+            if version.is_derived:
+                continue  # computed, never typed
+            value, error = parse_raw(version, text)
+            if error is None:
+                error = range_error(version, value)
+            if error:
+                plan.errors.append(EntryError(report, code, f"{version.name}：{error}"))
+                continue
+            after[code] = value
+        formulas = {code: v.formula for code, v in form.items() if v.is_derived}
+        numbers = {c: v for c, v in after.items() if isinstance(v, Decimal)}
+        last_year = history.get((report.base_id, "last_year", report.pk), {})
+        after.update(compute_derived(formulas, numbers, last_year))
+        for check in checks:
+            left, right = after.get(check.left.code), after.get(check.right.code)
+            if check.left.code not in form or not isinstance(left, Decimal) or not isinstance(right, Decimal):
+                continue
+            broken = left > right if check.operator == "<=" else left < right
+            if broken:
+                relation = "不应大于" if check.operator == "<=" else "不应小于"
+                message = check.message or (
+                    f"{form[check.left.code].name}（{format_number(left)}）{relation}"
+                    f"{form[check.right.code].name if check.right.code in form else check.right.code}"
+                    f"（{format_number(right)}）"
+                )
+                plan.errors.append(EntryError(report, check.left.code, message))
+        previous = history.get((report.base_id, "previous", report.pk), {})
+        report_flags: dict[str, list[dict[str, str]]] = {}
+        for code, version in form.items():
+            flags = outlier_flags(
+                version,
+                after.get(code),
+                previous.get(code),
+                last_year.get(code),
+                peers.get((report.period_id, report.base.direction_id, code), {}),
+                report.base_id,
+            )
+            if flags:
+                report_flags[code] = flags
+            old = current.get(code)
+            explanation = explanations.get((report.pk, code))
+            stored_value = stored[report.pk].get(code)
+            explanation_changed = explanation is not None and (
+                stored_value is None or explanation != stored_value.explanation
+            )
+            if not _same(old, after.get(code)) or explanation_changed:
+                plan.changes.append(
+                    ValueChange(report, version.indicator, version, old, after.get(code), flags, explanation)
+                )
+        plan.values[report.pk] = after
+        plan.flags[report.pk] = report_flags
+    return plan
+
+
+def outlier_flags(
+    version: IndicatorVersion,
+    value: Value,
+    previous: Value,
+    last_year: Value,
+    peers: dict[int, Decimal],
+    base_id: int,
+) -> list[dict[str, str]]:
+    """Flags for a value that looks unusual. They ask for an explanation; they never refuse the value."""
+    if not isinstance(value, Decimal) or version.value_type in (ValueType.BOOLEAN, ValueType.TEXT):
+        return []
+    flags = []
+    for label, before in (("上期", previous), ("上年同期", last_year)):
+        if isinstance(before, Decimal) and before > 0 and value > 0:
+            ratio = value / before
+            if ratio > HISTORY_RATIO or ratio < 1 / HISTORY_RATIO:
+                flags.append(
+                    {
+                        "kind": "history",
+                        "message": f"与{label}（{format_number(before)}）相比变化为 {ratio:.2f} 倍",
+                    }
+                )
+                break
+    others = np.array([float(v) for b, v in peers.items() if b != base_id], dtype=float)
+    if others.size >= PEER_MIN:
+        sample = np.append(others, float(value))
+        median = float(np.median(sample))
+        mad = float(np.median(np.abs(sample - median)))
+        if mad > 0:
+            score = 0.6745 * abs(float(value) - median) / mad
+            if score > PEER_Z:
+                flags.append(
+                    {
+                        "kind": "peer",
+                        "message": f"明显偏离同方向基地（中位数 {median:,.2f}，修正 z 值 {score:.1f}）",
+                    }
+                )
+    return flags
+
+
+def _history_values(
+    reports: list[Report], periods: Iterable[ReportingPeriod]
+) -> dict[tuple[int, str, int], dict[str, Value]]:
+    """For each report, the same base's values in the previous period and the same period last year."""
+    wanted: dict[tuple[str, int, int | None], list[tuple[Report, str]]] = defaultdict(list)
+    for report in reports:
+        period = report.period
+        if period.kind == "annual":
+            wanted[("annual", period.year - 1, None)].append((report, "previous"))
+            wanted[("annual", period.year - 1, None)].append((report, "last_year"))
+        else:
+            year, quarter = (period.year, period.quarter - 1) if period.quarter > 1 else (period.year - 1, 4)
+            wanted[("quarterly", year, quarter)].append((report, "previous"))
+            wanted[("quarterly", period.year - 1, period.quarter)].append((report, "last_year"))
+    if not wanted:
+        return {}
+    period_ids = {
+        (p.kind, p.year, p.quarter): p.pk
+        for p in ReportingPeriod.objects.filter(year__in={k[1] for k in wanted})
+    }
+    base_ids = {r.base_id for r in reports}
+    values: dict[tuple[int, int], dict[str, Value]] = defaultdict(dict)
+    rows = ReportValue.objects.filter(
+        report__period_id__in=[period_ids[k] for k in wanted if k in period_ids], report__base_id__in=base_ids
+    ).values_list("report__base_id", "report__period_id", "indicator__code", "number", "text")
+    for base_id, period_id, code, number, text in rows:
+        values[(base_id, period_id)][code] = number if number is not None else (text or None)
+    result: dict[tuple[int, str, int], dict[str, Value]] = {}
+    for key, targets in wanted.items():
+        period_id = period_ids.get(key)
+        for report, role in targets:
+            result[(report.base_id, role, report.pk)] = (
+                values.get((report.base_id, period_id), {}) if period_id else {}
+            )
+    return result
+
+
+def _peer_values(reports: list[Report]) -> dict[tuple[int, int, str], dict[int, Decimal]]:
+    """Numbers already entered by bases of the same direction in the same period (for the peer check)."""
+    keys = {(r.period_id, r.base.direction_id) for r in reports}
+    result: dict[tuple[int, int, str], dict[int, Decimal]] = defaultdict(dict)
+    if not keys:
+        return result
+    rows = ReportValue.objects.filter(
+        report__period_id__in={k[0] for k in keys},
+        report__base__direction_id__in={k[1] for k in keys},
+        number__isnull=False,
+    ).values_list(
+        "report__period_id", "report__base__direction_id", "indicator__code", "report__base_id", "number"
+    )
+    for period_id, direction_id, code, base_id, number in rows:
+        if (period_id, direction_id) in keys:
+            result[(period_id, direction_id, code)][base_id] = number
+    return result
+
+
+def missing_required(report: Report, values: dict[str, Value]) -> list[IndicatorVersion]:
+    """Required, entered (not derived) indicators of the report's form that have no value."""
+    form = form_versions(report.base.direction_id, report.period)
+    return [
+        v
+        for code, v in form.items()
+        if v.indicator.required and not v.is_derived and values.get(code) is None
+    ]
