@@ -11,6 +11,12 @@ from shuangchuang.registry.services import load_registry
 TEST_PASSWORD = "test-Passw0rd-long"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The production hasher costs a few hundred milliseconds per password on purpose; tests need none."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the 92 third-batch bases once; every test sees them (and rolls back its own changes)."""
