@@ -89,6 +89,12 @@ class User(AbstractUser):
         if self.role != Role.AUTHORITY and self.authority_id:
             raise ValidationError({"authority": _("只有审核单位账户关联审核单位。")})
 
+    def get_full_name(self) -> str:
+        """Chinese order: family name first, no space (林填报); Western names keep Django's order."""
+        if any("\u4e00" <= ch <= "\u9fff" for ch in self.last_name + self.first_name):
+            return f"{self.last_name}{self.first_name}".strip()
+        return super().get_full_name()
+
     # Role checks read better at call sites than comparisons with Role members.
     @property
     def is_national_admin(self) -> bool:
