@@ -9,14 +9,70 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+from .audit import audit_event, record, record_many
 
 
 def _user(request: Any) -> Any:
     return request.user
 
 
+def _plain(value: Any) -> Any:
+    """A value as the audit log keeps it (JSON): model instances, querysets and dates become text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple | models.QuerySet):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _stored_value(obj: models.Model, name: str) -> Any:
+    try:
+        field = obj._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if field.many_to_many:
+        return [str(related) for related in getattr(obj, name).all()]
+    return _plain(getattr(obj, name))
+
+
 class ProgramDataAdmin(admin.ModelAdmin):
-    """Editable by national administrators only."""
+    """Editable by national administrators only; every change made here is in the audit log.
+
+    The admin saves inside a transaction, so the audit rows commit or roll back with the change.
+    """
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            record(request.user, "admin.create", obj, reason="系统管理：新建")
+            return
+        before = type(obj)._default_manager.get(pk=obj.pk)
+        super().save_model(request, obj, form, change)
+        record_many(
+            audit_event(
+                request.user,
+                "admin.change",
+                obj,
+                field=name,
+                old=_stored_value(before, name),
+                new=_plain(form.cleaned_data.get(name)),
+                reason="系统管理：修改",
+            )
+            for name in form.changed_data
+        )
+
+    def delete_model(self, request: Any, obj: Any) -> None:
+        record(request.user, "admin.delete", obj, reason="系统管理：删除")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        record_many(
+            audit_event(request.user, "admin.delete", obj, reason="系统管理：删除") for obj in queryset
+        )
+        super().delete_queryset(request, queryset)
 
     def has_module_permission(self, request: Any) -> bool:
         return _user(request).is_national_admin

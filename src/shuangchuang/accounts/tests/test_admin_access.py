@@ -1,0 +1,187 @@
+"""The Django admin under 三员分立: program data for national administrators, accounts for the security
+administrator, and nobody else inside."""
+
+import pytest
+
+from shuangchuang.accounts.models import Role, User
+from shuangchuang.core.models import AuditEvent
+from shuangchuang.registry.models import Base
+
+pytestmark = pytest.mark.django_db
+
+XMU = "B3-023"
+
+
+def unchanged_form(response) -> dict[str, object]:
+    """The admin change form's data as a browser would post it back, inlines included."""
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        forms += [formset.management_form, *formset.forms]
+    data: dict[str, object] = {}
+    for form in forms:
+        for name, field in form.fields.items():
+            value = form[name].value()
+            if field.disabled or value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = "on" if value is True else value
+    return data
+
+
+def base_change_url(code: str) -> str:
+    return f"/admin/registry/base/{Base.objects.get(code=code).pk}/change/"
+
+
+def user_change_url(user: User) -> str:
+    return f"/admin/accounts/user/{user.pk}/change/"
+
+
+# National administrator: program data, not accounts
+
+
+def test_national_admin_changes_a_base_in_the_admin(make_user, client_for):
+    client = client_for(make_user(Role.NATIONAL_ADMIN))
+    form = unchanged_form(client.get(base_change_url(XMU)))
+
+    response = client.post(base_change_url(XMU), {**form, "short_name": "厦大"})
+
+    assert response.status_code == 302
+    assert Base.objects.get(code=XMU).short_name == "厦大"
+
+
+def test_a_base_changed_in_the_admin_is_in_the_audit_log(make_user, client_for):
+    admin = make_user(Role.NATIONAL_ADMIN, last_name="王", first_name="国管")
+    client = client_for(admin)
+    form = unchanged_form(client.get(base_change_url(XMU)))
+
+    client.post(base_change_url(XMU), {**form, "short_name": "厦大"})
+
+    event = AuditEvent.objects.get(action="admin.change", object_id=str(Base.objects.get(code=XMU).pk))
+    assert (event.actor, event.field, event.old_value, event.new_value) == (
+        admin,
+        "short_name",
+        "厦门大学",
+        "厦大",
+    )
+
+
+def test_national_admin_cannot_see_or_change_users(make_user, client_for):
+    operator = make_user(Role.OPERATOR, base=XMU)
+    client = client_for(make_user(Role.NATIONAL_ADMIN))
+
+    assert client.get("/admin/accounts/user/").status_code == 403
+    assert client.get(user_change_url(operator)).status_code == 403
+    assert "/admin/accounts/user/" not in client.get("/admin/").content.decode()
+
+
+# Security administrator: accounts, not program data
+
+
+def test_security_admin_changes_a_user_in_the_admin(make_user, client_for):
+    operator = make_user(Role.OPERATOR, base=XMU)
+    client = client_for(make_user(Role.SECURITY_ADMIN))
+    form = unchanged_form(client.get(user_change_url(operator)))
+
+    response = client.post(user_change_url(operator), {**form, "phone": "0592-1234567"})
+
+    assert response.status_code == 302
+    operator.refresh_from_db()
+    assert operator.phone == "0592-1234567"
+    assert AuditEvent.objects.filter(action="accounts.change", object_id=str(operator.pk)).exists()
+
+
+def test_security_admin_creates_an_operator_account(make_user, client_for, registry):
+    client = client_for(make_user(Role.SECURITY_ADMIN))
+
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "xmu_office",
+            "usable_password": "true",
+            "password1": "Xiamen-univ-2024",
+            "password2": "Xiamen-univ-2024",
+            "role": Role.OPERATOR,
+            "organization": "厦门大学双创示范基地办公室",
+            "base": registry.get(code=XMU).pk,
+        },
+    )
+
+    assert response.status_code == 302
+    assert User.objects.get(username="xmu_office").base.code == XMU
+
+
+def test_an_operator_account_without_a_base_is_refused_in_chinese(make_user, client_for, registry):
+    client = client_for(make_user(Role.SECURITY_ADMIN))
+
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "nobody",
+            "usable_password": "true",
+            "password1": "Xiamen-univ-2024",
+            "password2": "Xiamen-univ-2024",
+            "role": Role.OPERATOR,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "基地填报员必须关联一个示范基地。" in response.content.decode()
+    assert not User.objects.filter(username="nobody").exists()
+
+
+def test_security_admin_cannot_make_anyone_a_superuser(make_user, client_for):
+    operator = make_user(Role.OPERATOR, base=XMU)
+    client = client_for(make_user(Role.SECURITY_ADMIN))
+    form = unchanged_form(client.get(user_change_url(operator)))
+
+    client.post(user_change_url(operator), {**form, "is_superuser": "on", "is_staff": "on"})
+
+    operator.refresh_from_db()
+    assert not operator.is_superuser
+    assert not operator.is_staff
+
+
+def test_security_admin_cannot_see_or_change_bases(make_user, client_for):
+    client = client_for(make_user(Role.SECURITY_ADMIN))
+
+    assert client.get("/admin/registry/base/").status_code == 403
+    assert client.get(base_change_url(XMU)).status_code == 403
+    assert client.get("/admin/core/auditevent/").status_code == 403
+    assert "/admin/registry/base/" not in client.get("/admin/").content.decode()
+
+
+# Everybody else stays outside
+
+
+@pytest.mark.parametrize(
+    ("role", "scope"),
+    [
+        (Role.JOINT_MEMBER, {}),
+        (Role.AUDITOR, {}),
+        (Role.OPERATOR, {"base": XMU}),
+        (Role.AUTHORITY, {"authority": "moe"}),
+        (Role.EVALUATOR, {"assigned": (XMU,)}),
+    ],
+)
+def test_other_roles_cannot_enter_the_admin(make_user, client_for, role, scope):
+    client = client_for(make_user(role, is_staff=True, **scope))
+
+    for path in ["/admin/", "/admin/registry/base/", base_change_url(XMU), "/admin/accounts/user/"]:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith("/admin/login/"), path
+
+
+def test_inactive_national_admin_cannot_enter_the_admin(make_user, client_for):
+    client = client_for(make_user(Role.NATIONAL_ADMIN, is_active=False, is_staff=True))
+
+    assert client.get("/admin/registry/base/").status_code == 302
+
+
+def test_menu_links_to_the_admin_only_for_the_two_administrators(make_user, client_for):
+    def menu_has_admin(user: User) -> bool:
+        return 'href="/admin/"' in client_for(user).get("/bases/").content.decode()
+
+    assert menu_has_admin(make_user(Role.NATIONAL_ADMIN))
+    assert not menu_has_admin(make_user(Role.JOINT_MEMBER))
+    assert not menu_has_admin(make_user(Role.AUDITOR))
