@@ -1,8 +1,8 @@
 """Logging in and out, in Chinese."""
 
 import pytest
-
 from conftest import TEST_PASSWORD
+
 from shuangchuang.accounts.models import Role
 
 pytestmark = pytest.mark.django_db
