@@ -310,6 +310,15 @@ class ReportValue(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator.code}={self.display_value}"
 
+    def save(self, *args, **kwargs) -> None:
+        # The lock holds for every way in: a value of a report that is not open for editing cannot be saved,
+        # whether the call comes from a page, an upload, the admin or a shell.
+        if not Report.objects.filter(pk=self.report_id, state__in=EDITABLE_STATES).exists():
+            from .exceptions import ReportLocked
+
+            raise ReportLocked(self.report)
+        super().save(*args, **kwargs)
+
     @property
     def display_value(self) -> str:
         if self.number is None:
@@ -319,15 +328,6 @@ class ReportValue(models.Model):
     @property
     def is_empty(self) -> bool:
         return self.number is None and not self.text
-
-    def save(self, *args, **kwargs) -> None:
-        # The lock holds for every way in: a value of a report that is not open for editing cannot be saved,
-        # whether the call comes from a page, an upload, the admin or a shell.
-        if not Report.objects.filter(pk=self.report_id, state__in=EDITABLE_STATES).exists():
-            from .exceptions import ReportLocked
-
-            raise ReportLocked(self.report)
-        super().save(*args, **kwargs)
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:

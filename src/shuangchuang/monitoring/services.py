@@ -38,21 +38,24 @@ def _as_json(value: Value) -> Any:
     return format_number(value) if isinstance(value, Decimal) else value
 
 
-def _in_scope(actor: Any, base_ids: Iterable[int]) -> bool:
+def editable_base_ids(actor: Any, base_ids: Iterable[int]) -> set[int]:
+    """Of these bases, those whose values the actor may change (one query for any number of bases).
+
+    The base's own operator edits its values; an authority or the national office may fill in on a base's
+    behalf (代填) only while the report is still with the base (draft or returned) — checked by the caller.
+    """
     wanted = set(base_ids)
-    return Base.objects.restrict(actor).filter(pk__in=wanted).count() == len(wanted)
+    if not actor.is_active:
+        return set()
+    if actor.role == Role.OPERATOR:
+        return wanted & {actor.base_id}
+    if actor.role in (Role.AUTHORITY, Role.NATIONAL_ADMIN) or actor.is_superuser:
+        return set(Base.objects.restrict(actor).filter(pk__in=wanted).values_list("pk", flat=True))
+    return set()
 
 
 def can_edit_values(actor: Any, report: Report) -> bool:
-    """The base's own operator edits its values; an authority or the national office may fill in on a
-    base's behalf (代填) only while the report is still with the base (draft or returned)."""
-    if not actor.is_active or report.state not in EDITABLE_STATES:
-        return False
-    if actor.role == Role.OPERATOR:
-        return actor.base_id == report.base_id
-    if actor.role in (Role.AUTHORITY, Role.NATIONAL_ADMIN) or actor.is_superuser:
-        return _in_scope(actor, [report.base_id])
-    return False
+    return report.state in EDITABLE_STATES and report.base_id in editable_base_ids(actor, [report.base_id])
 
 
 @transaction.atomic
@@ -65,15 +68,17 @@ def apply_plan(
     expected_versions: dict[int, int] | None = None,
 ) -> int:
     """Write a validated plan. All of it or, on any problem, nothing. Returns the number of values changed."""
-    if not plan.ok:
-        raise ValidationFailed({e.code: e.message for e in plan.errors})
     expected_versions = expected_versions or {}
-    reports = plan.reports
+    reports = list({r.pk: r for r in plan.reports + [e.report for e in plan.errors]}.values())
+    allowed = editable_base_ids(actor, {r.base_id for r in reports})
     for report in reports:
         if report.state not in EDITABLE_STATES:
             raise ReportLocked(report)
-        if not can_edit_values(actor, report):
+        if report.base_id not in allowed:
             raise NotAllowed(f"您无权修改 {report} 的数据。")
+    if not plan.ok:
+        raise ValidationFailed({e.code: e.message for e in plan.errors})
+    reports = plan.reports
     for report in reports:
         expected = expected_versions.get(report.pk, report.version)
         updated = Report.objects.filter(pk=report.pk, version=expected, state__in=EDITABLE_STATES).update(

@@ -21,8 +21,30 @@ SMALL_FORM = [
     ("JOBS_GRAD", "就业", "其中：吸纳应届高校毕业生", "人", "count", "quarterly", True, "JOBS", "", 0),
     ("REVENUE", "经营", "营业收入", "千元", "money", "annual", True, None, "", 0),
     ("RD", "经营", "研发投入", "千元", "money", "annual", True, None, "", 0),
-    ("RD_INTENSITY", "经营", "研发投入强度", "%", "percent", "annual", False, None, "RD / REVENUE * 100", None),
-    ("JOBS_GROWTH", "就业", "带动就业人数增速", "%", "percent", "quarterly", False, None, "growth(JOBS)", None),
+    (
+        "RD_INTENSITY",
+        "经营",
+        "研发投入强度",
+        "%",
+        "percent",
+        "annual",
+        False,
+        None,
+        "RD / REVENUE * 100",
+        None,
+    ),
+    (
+        "JOBS_GROWTH",
+        "就业",
+        "带动就业人数增速",
+        "%",
+        "percent",
+        "quarterly",
+        False,
+        None,
+        "growth(JOBS)",
+        None,
+    ),
     ("HAS_FUND", "政策", "是否设立双创基金", "", "boolean", "annual", False, None, "", None),
     ("NOTE", "政策", "工作亮点", "", "text", "annual", False, None, "", None),
 ]
@@ -86,7 +108,9 @@ def make_period(year: int, quarter: int | None = None, *, due: dt.date | None = 
 def make_report(base_code: str, period: ReportingPeriod, state: str = "draft", **values: object) -> Report:
     report = Report.objects.create(base=Base.objects.get(code=base_code), period=period, state=state)
     if values:
-        indicators = {i.code: i for i in Indicator.objects.filter(code__in=values).prefetch_related("versions")}
+        indicators = {
+            i.code: i for i in Indicator.objects.filter(code__in=values).prefetch_related("versions")
+        }
         ReportValue.objects.bulk_create(
             ReportValue(
                 report=report,

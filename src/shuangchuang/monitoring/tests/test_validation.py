@@ -55,7 +55,9 @@ def test_bad_values_get_a_reason(kind, raw, message):
 
 def test_a_plan_lists_every_change_and_every_error_and_writes_nothing(catalogue):
     report = make_report("B3-001", make_period(2025), JOBS=100)
-    plan = plan_changes([(report, {"JOBS": "120", "JOBS_GRAD": "130", "REVENUE": "-5", "RD": "abc", "NOPE": "1"})])
+    plan = plan_changes(
+        [(report, {"JOBS": "120", "JOBS_GRAD": "130", "REVENUE": "-5", "RD": "abc", "NOPE": "1"})]
+    )
     assert sorted(str(e) for e in plan.errors) == [
         "晋城经开区 JOBS_GRAD：其中：吸纳应届高校毕业生（130）不应大于带动就业人数（120）",
         "晋城经开区 NOPE：不是本报表的指标",
@@ -98,8 +100,11 @@ def test_the_previous_quarter_counts_as_history(catalogue):
 def test_peers_use_the_robust_modified_z_score(catalogue):
     period = make_period(2025, 3)
     # eight peers of the 创业就业 direction with typical, skewed values
-    for code, jobs in zip(["B3-002", "B3-003", "B3-004", "B3-005", "B3-006", "B3-007", "B3-008", "B3-009"],
-                          [100, 120, 90, 300, 150, 80, 110, 130], strict=True):
+    for code, jobs in zip(
+        ["B3-002", "B3-003", "B3-004", "B3-005", "B3-006", "B3-007", "B3-008", "B3-009"],
+        [100, 120, 90, 300, 150, 80, 110, 130],
+        strict=True,
+    ):
         make_report(code, period, JOBS=jobs)
     report = make_report("B3-001", period)
     ordinary = next(c for c in plan_changes([(report, {"JOBS": "400"})]).changes if c.code == "JOBS")
