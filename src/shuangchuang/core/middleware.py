@@ -1,0 +1,37 @@
+"""Chinese first: the language is Chinese unless the user picked another with the switch.
+
+Django's LocaleMiddleware also follows the browser's Accept-Language, so an official on an English-language
+system (or a headless browser) would get English pages without asking for them. Here only the language
+cookie that ``/i18n/setlang/`` sets counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+
+class ChosenLanguageMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = chosen_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+def chosen_language(request: HttpRequest) -> str:
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    try:
+        return translation.get_supported_language_variant(chosen)
+    except LookupError:
+        return settings.LANGUAGE_CODE
