@@ -3,10 +3,11 @@ import contextlib
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
-admin.site.site_header = "双创示范基地监测评估平台 · 系统管理"
-admin.site.site_title = "双创示范基地监测评估平台"
-admin.site.index_title = "系统管理"
+admin.site.site_header = _("双创示范基地监测评估平台 · 系统管理")
+admin.site.site_title = _("双创示范基地监测评估平台")
+admin.site.index_title = _("系统管理")
 
 urlpatterns = [
     path("", include("shuangchuang.core.urls")),
