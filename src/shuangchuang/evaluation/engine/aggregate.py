@@ -1,0 +1,234 @@
+"""Aggregation level by level up the hierarchy: weighted arithmetic, weighted geometric, TOPSIS.
+
+Each level is a matrix product: the children's values (units × children) times a block matrix of
+weights (children × parents). With a leading batch dimension (replications), the same code runs the
+whole uncertainty analysis; when the indicator values are shared by all replications (only the
+weights differ) the product is one large GEMM instead of one small one per replication.
+
+Missing values follow COINr's `a_amean`/`a_gmean`: a unit's missing children are left out and the
+weights of the others are rescaled to sum to 1; an aggregate is missing only when all its children
+are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .data import BoolArray, DataError, FloatArray, Framework, IntArray, SettingsError, Step
+
+AggregateMethod = Literal["arithmetic", "geometric", "topsis"]
+AGGREGATE_METHODS: tuple[AggregateMethod, ...] = ("arithmetic", "geometric", "topsis")
+NonPositivePolicy = Literal["error", "shift"]
+
+
+@dataclass(frozen=True)
+class AggregateSettings:
+    """`nonpositive` decides what the geometric mean does with values ≤ 0: "error" (COINr's
+    `a_gmean` stops) or "shift" (add 1 − min to every normalised value so the smallest is 1)."""
+
+    method: AggregateMethod = "arithmetic"
+    nonpositive: NonPositivePolicy = "error"
+
+    def __post_init__(self) -> None:
+        if self.method not in AGGREGATE_METHODS:
+            raise SettingsError(f"unknown aggregation {self.method!r}; use one of {AGGREGATE_METHODS}")
+        if self.nonpositive not in ("error", "shift"):
+            raise SettingsError("nonpositive must be 'error' or 'shift'")
+
+
+@dataclass(frozen=True, eq=False)
+class Aggregation:
+    """Aggregate values (batch × units × aggregates, in `framework.aggregate_codes` order).
+
+    `shift` is what was added to the indicator values for the geometric mean (0 if nothing);
+    `bounds` holds, per level, the (low, high) of the children that TOPSIS scaled by.
+    """
+
+    values: FloatArray
+    shift: float
+    bounds: tuple[tuple[FloatArray, FloatArray], ...] | None
+
+
+def weighted_arithmetic(values: FloatArray, weights: FloatArray) -> FloatArray:
+    """Σ w x / Σ w over the values present (axis -1), like COINr's `a_amean`."""
+    present = ~np.isnan(values)
+    w = np.where(present, weights, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray((np.where(present, values, 0.0) * w).sum(-1) / w.sum(-1), dtype=np.float64)
+
+
+def weighted_geometric(values: FloatArray, weights: FloatArray) -> FloatArray:
+    """exp(Σ w ln x / Σ w) over the values present (axis -1), like COINr's `a_gmean`; needs x > 0."""
+    if (values <= 0).any():
+        raise DataError("the geometric mean needs values > 0")
+    present = ~np.isnan(values)
+    w = np.where(present, weights, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        logs = np.log(np.where(present, values, 1.0))
+        return np.asarray(np.exp((logs * w).sum(-1) / w.sum(-1)), dtype=np.float64)
+
+
+def topsis(values: FloatArray, weights: FloatArray) -> FloatArray:
+    """TOPSIS closeness of each unit (axis -2 units, axis -1 criteria, any batch shape).
+
+    Criteria are min–max scaled (as pymcdm's default; all are "more is better" since polarity is
+    applied in normalisation), weighted, and compared with the ideal (best on every criterion) and
+    anti-ideal: closeness = D⁻ / (D⁺ + D⁻). A constant criterion separates no one and adds nothing.
+    """
+    lo = np.fmin.reduce(values, axis=-2, keepdims=True)
+    hi = np.fmax.reduce(values, axis=-2, keepdims=True)
+    scaled, present = _topsis_scale(values, lo, hi)
+    w2 = weights[..., None, :] ** 2
+    d_plus = np.sqrt((np.where(present, (1.0 - scaled) ** 2, 0.0) * w2).sum(-1))
+    d_minus = np.sqrt((np.where(present, scaled**2, 0.0) * w2).sum(-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(d_minus / (d_plus + d_minus), dtype=np.float64)
+
+
+def _topsis_scale(values: FloatArray, lo: FloatArray, hi: FloatArray) -> tuple[FloatArray, BoolArray]:
+    spread = hi - lo
+    present = ~np.isnan(values) & (spread > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = (values - lo) / np.where(spread > 0, spread, 1.0)
+    return scaled, present
+
+
+def aggregate_tree(
+    leaf_values: FloatArray,
+    weights: FloatArray,
+    framework: Framework,
+    settings: AggregateSettings,
+    *,
+    bounds: tuple[tuple[FloatArray, FloatArray], ...] | None = None,
+) -> Aggregation:
+    """Aggregate the normalised indicators up to the index, level by level.
+
+    `leaf_values` is (units × indicators) or (batch × units × indicators); `weights` is (nodes,) or
+    (batch × nodes), normalised within parents. A 2-D `leaf_values` with batched weights is the
+    uncertainty-analysis case: the indicator values are shared, only the weights vary.
+    `bounds` (from a previous TOPSIS run) fixes the scaling of each level, for what-if questions.
+    """
+    leaves, shift = prepare_leaves(leaf_values, settings)
+    batch = np.broadcast_shapes(leaf_values.shape[:-2], weights.shape[:-1])
+    n_units = leaf_values.shape[-2]
+    n_leaves = framework.n_leaves
+    out = np.empty((*batch, n_units, len(framework.codes) - n_leaves))
+    used_bounds: list[tuple[FloatArray, FloatArray]] = []
+    for k, step in enumerate(framework.steps):
+        fixed = bounds[k] if bounds is not None else None
+        result, step_bounds = aggregate_step(
+            leaves, out, weights[..., step.children], step, n_leaves, settings.method, fixed
+        )
+        out[..., step.parents - n_leaves] = result
+        used_bounds.append(step_bounds)
+    if settings.method == "geometric":
+        out = np.exp(out) - shift
+    return Aggregation(
+        values=out, shift=shift, bounds=tuple(used_bounds) if settings.method == "topsis" else None
+    )
+
+
+def prepare_leaves(leaf_values: FloatArray, settings: AggregateSettings) -> tuple[FloatArray, float]:
+    """For the geometric mean, work in logs (and shift first if asked); otherwise values as they are."""
+    if settings.method != "geometric":
+        return leaf_values, 0.0
+    smallest = float(np.fmin.reduce(leaf_values, axis=None)) if leaf_values.size else 1.0
+    shift = 0.0
+    if smallest <= 0:
+        if settings.nonpositive == "error":
+            raise DataError(
+                "the geometric mean needs normalised values > 0, and some are ≤ 0; normalise onto a "
+                "positive range (e.g. min–max 1–100) or allow shifting"
+            )
+        shift = 1.0 - smallest
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log(leaf_values + shift), shift
+
+
+def aggregate_step(
+    leaves: FloatArray,
+    aggregates: FloatArray,
+    child_weights: FloatArray,
+    step: Step,
+    n_leaves: int,
+    method: AggregateMethod,
+    fixed_bounds: tuple[FloatArray, FloatArray] | None = None,
+) -> tuple[FloatArray, tuple[FloatArray, FloatArray]]:
+    """Values of the parents of one level from their children's values.
+
+    `leaves` holds indicator values (already in logs for the geometric mean), `aggregates` the
+    aggregates computed so far (logs too); `child_weights` are the weights of `step.children`.
+    Returns the parents' values (logs for geometric) and, for TOPSIS, the scaling bounds used.
+    """
+    is_leaf = step.children < n_leaves
+    parts = []
+    for mask, source, offset in ((is_leaf, leaves, 0), (~is_leaf, aggregates, n_leaves)):
+        if mask.any():
+            values = source[..., step.children[mask] - offset]
+            parts.append(
+                (values, _block_weights(child_weights[..., mask], step.segment[mask], len(step.parents)))
+            )
+    if method == "topsis":
+        return _topsis_step(parts, fixed_bounds)
+    numerator: FloatArray | float = 0.0
+    denominator: FloatArray | float = 0.0
+    for values, block in parts:
+        missing = np.isnan(values)
+        if missing.any():
+            numerator = numerator + _matmul(np.where(missing, 0.0, values), block)
+            denominator = denominator + _matmul((~missing).astype(np.float64), block)
+        else:
+            numerator = numerator + _matmul(values, block)
+            denominator = denominator + block.sum(axis=-2)[..., None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = np.asarray(numerator / np.where(denominator > 0, denominator, np.nan), dtype=np.float64)
+    empty = np.zeros(0)
+    return result, (empty, empty)
+
+
+def _topsis_step(
+    parts: list[tuple[FloatArray, FloatArray]], fixed_bounds: tuple[FloatArray, FloatArray] | None
+) -> tuple[FloatArray, tuple[FloatArray, FloatArray]]:
+    d_plus: FloatArray | float = 0.0
+    d_minus: FloatArray | float = 0.0
+    lows, highs = [], []
+    start = 0
+    for values, block in parts:
+        width = values.shape[-1]
+        if fixed_bounds is None:
+            lo = np.fmin.reduce(values, axis=-2, keepdims=True)
+            hi = np.fmax.reduce(values, axis=-2, keepdims=True)
+        else:
+            lo = fixed_bounds[0][..., start : start + width]
+            hi = fixed_bounds[1][..., start : start + width]
+        start += width
+        lows.append(lo)
+        highs.append(hi)
+        scaled, present = _topsis_scale(values, lo, hi)
+        squared = block * block
+        d_plus = d_plus + _matmul(np.where(present, (1.0 - scaled) ** 2, 0.0), squared)
+        d_minus = d_minus + _matmul(np.where(present, scaled**2, 0.0), squared)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        root_minus = np.sqrt(d_minus)
+        result = np.asarray(root_minus / (np.sqrt(d_plus) + root_minus), dtype=np.float64)
+    bounds = (np.concatenate(lows, axis=-1), np.concatenate(highs, axis=-1))
+    return result, bounds
+
+
+def _block_weights(child_weights: FloatArray, segment: IntArray, n_parents: int) -> FloatArray:
+    """(batch ×) children × parents matrix with each child's weight in its parent's column."""
+    block = np.zeros((*child_weights.shape, n_parents))
+    block[..., np.arange(child_weights.shape[-1]), segment] = child_weights
+    return block
+
+
+def _matmul(values: FloatArray, block: FloatArray) -> FloatArray:
+    """values (… × units × children) @ block (… × children × parents), batching shared values as one GEMM."""
+    if values.ndim == 2 and block.ndim == 3:
+        reps, children, parents = block.shape
+        flat = values @ block.transpose(1, 0, 2).reshape(children, reps * parents)
+        return np.asarray(flat.reshape(values.shape[0], reps, parents).transpose(1, 0, 2))
+    return np.asarray(values @ block)
