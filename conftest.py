@@ -24,6 +24,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_registry()
 
 
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    """Background tasks run synchronously in tests (the demo runs them in the db_worker)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def registry(db):
     """The shipped registry, reloaded if a transactional test flushed the database."""

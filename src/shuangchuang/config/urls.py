@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("shuangchuang.accounts.urls")),
     path("bases/", include("shuangchuang.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("evaluation/", include("shuangchuang.evaluation.urls")),
     path("admin/", admin.site.urls),
 ]
 

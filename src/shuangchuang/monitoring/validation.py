@@ -82,10 +82,11 @@ class Plan:
 
 def form_versions(direction_id: int, period: ReportingPeriod) -> dict[str, IndicatorVersion]:
     """The indicators of a direction's form for a period, code → the definition in force that year."""
-    return _forms({(direction_id, period.kind, period.year)})[(direction_id, period.kind, period.year)]
+    return forms_for({(direction_id, period.kind, period.year)})[(direction_id, period.kind, period.year)]
 
 
-def _forms(keys: set[tuple[int, str, int]]) -> dict[tuple[int, str, int], dict[str, IndicatorVersion]]:
+def forms_for(keys: set[tuple[int, str, int]]) -> dict[tuple[int, str, int], dict[str, IndicatorVersion]]:
+    """Forms for several (direction id, period kind, year) at once, in two queries."""
     indicators = list(
         Indicator.objects.filter(is_active=True)
         .prefetch_related("directions", "versions")
@@ -183,7 +184,7 @@ def plan_changes(
         return plan
     reports = [r for r, _ in entries]
     periods = {r.period_id: r.period for r in reports}
-    forms = _forms({(r.base.direction_id, r.period.kind, r.period.year) for r in reports})
+    forms = forms_for({(r.base.direction_id, r.period.kind, r.period.year) for r in reports})
     stored: dict[int, dict[str, ReportValue]] = defaultdict(dict)
     for value in ReportValue.objects.filter(report__in=reports).select_related("indicator"):
         stored[value.report_id][value.indicator.code] = value

@@ -1,0 +1,167 @@
+"""Evaluation schemes (评估方案), runs and their stored results.
+
+The numbers come from the framework-free engine (`shuangchuang.evaluation.engine`); this app loads
+approved monitoring data into it, stores what it returns and shows it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shuangchuang.monitoring.models import Indicator
+from shuangchuang.registry.models import Base, Direction
+
+
+class PeerGrouping(models.TextChoices):
+    NONE = "none", _("不分组")
+    KIND = "kind", _("按基地类型（区域 / 高校和科研院所 / 企业）")
+
+
+class EvaluationScheme(models.Model):
+    """One direction's method for one evaluation cycle: indicators grouped into dimensions, weights, methods."""
+
+    name = models.CharField(_("方案名称"), max_length=100)
+    direction = models.ForeignKey(
+        Direction, verbose_name=_("功能方向"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("评估年度"), help_text=_("使用该年度年报中已核准的数据"))
+    impute = models.CharField(_("缺失值处理"), max_length=16, default="group-median")
+    treat = models.CharField(_("异常值处理"), max_length=8, default="coinr")
+    normalise = models.CharField(_("标准化方法"), max_length=8, default="minmax")
+    weighting = models.CharField(_("权重方法"), max_length=8, default="given")
+    aggregate = models.CharField(_("合成方法"), max_length=12, default="arithmetic")
+    min_availability = models.FloatField(_("最低数据完整率"), default=0.5)
+    peer_grouping = models.CharField(
+        _("同类分组"), max_length=8, choices=PeerGrouping.choices, default=PeerGrouping.KIND
+    )
+    uncertainty_replications = models.PositiveIntegerField(_("不确定性分析次数"), default=1000)
+    weight_noise = models.FloatField(_("权重扰动幅度"), default=0.25)
+    description = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "direction__order"]
+        verbose_name = _("评估方案")
+        verbose_name_plural = _("评估方案")
+        constraints = [
+            models.UniqueConstraint(fields=["direction", "year"], name="one_scheme_per_direction_year")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def settings_dict(self) -> dict[str, object]:
+        return {
+            "impute": self.impute,
+            "treat": self.treat,
+            "normalise": self.normalise,
+            "weighting": self.weighting,
+            "aggregate": self.aggregate,
+            "min_availability": self.min_availability,
+            "peer_grouping": self.peer_grouping,
+            "uncertainty_replications": self.uncertainty_replications,
+            "weight_noise": self.weight_noise,
+        }
+
+
+class SchemeNode(models.Model):
+    """A dimension (with a parent, no indicator) or an indicator (leaf) of a scheme; the root is the index."""
+
+    scheme = models.ForeignKey(EvaluationScheme, on_delete=models.CASCADE, related_name="nodes")
+    code = models.CharField(_("代码"), max_length=40)
+    name = models.CharField(_("名称"), max_length=80)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("监测指标"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    weight = models.FloatField(_("权重"), default=1.0)
+    polarity = models.SmallIntegerField(_("极性"), default=1, help_text=_("1 越大越好，-1 越小越好"))
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["scheme", "order", "pk"]
+        verbose_name = _("方案节点")
+        verbose_name_plural = _("方案节点")
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="unique_node_code_in_scheme")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("计算中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class EvaluationRun(models.Model):
+    scheme = models.ForeignKey(
+        EvaluationScheme, verbose_name=_("评估方案"), on_delete=models.PROTECT, related_name="runs"
+    )
+    status = models.CharField(_("状态"), max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    stage = models.CharField(_("当前步骤"), max_length=100, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    fingerprint = models.CharField(_("输入指纹"), max_length=64, blank=True, db_index=True)
+    seed = models.PositiveBigIntegerField(_("随机种子"), null=True, blank=True)
+    settings_snapshot = models.JSONField(_("方案设置"), default=dict)
+    diagnostics = models.JSONField(_("诊断信息"), default=dict)
+    sensitivity = models.JSONField(_("敏感性分析"), default=list)
+    unit_count = models.PositiveIntegerField(_("参评基地数"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("评估运行")
+        verbose_name_plural = _("评估运行")
+
+    def __str__(self) -> str:
+        return f"{self.scheme} #{self.pk}"
+
+
+class RunResult(models.Model):
+    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="results")
+    base = models.ForeignKey(Base, on_delete=models.PROTECT, related_name="evaluation_results")
+    included = models.BooleanField(_("参与排名"), default=True)
+    excluded_reason = models.CharField(_("未参评原因"), max_length=200, blank=True)
+    peer_group = models.CharField(_("同类分组"), max_length=40, blank=True)
+    score = models.FloatField(_("综合得分"), null=True)
+    rank = models.PositiveIntegerField(_("方向内排名"), null=True)
+    peer_rank = models.PositiveIntegerField(_("同类排名"), null=True)
+    median_rank = models.FloatField(_("排名中位数"), null=True)
+    rank_p05 = models.FloatField(_("排名区间下限（5%）"), null=True)
+    rank_p95 = models.FloatField(_("排名区间上限（95%）"), null=True)
+    scores = models.JSONField(_("各层得分"), default=dict)
+    contributions = models.JSONField(_("指标贡献"), default=dict)
+    strengths = models.JSONField(_("优势指标"), default=list)
+    weaknesses = models.JSONField(_("短板指标"), default=list)
+    what_if = models.JSONField(_("若达到中位数"), default=dict)
+
+    class Meta:
+        ordering = ["run", "rank", "base__seq"]
+        verbose_name = _("评估结果")
+        verbose_name_plural = _("评估结果")
+        constraints = [models.UniqueConstraint(fields=["run", "base"], name="one_result_per_base_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.base} {self.score}"

@@ -1,0 +1,280 @@
+"""Evaluation runs: load approved data into the engine, run it, store what it returns.
+
+A run is reproducible: its fingerprint is a hash of the scheme's settings and hierarchy and of every input
+value, and the Monte Carlo seed is derived from that fingerprint, so running the same scheme on the same
+data again gives identical numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from shuangchuang.core.audit import record
+from shuangchuang.monitoring.models import ReportState, ReportValue
+from shuangchuang.registry.models import Base, BaseKind, BaseStatus
+
+from .engine.aggregate import AggregateSettings
+from .engine.data import Dataset, EngineError, Framework, Node
+from .engine.explain import explain
+from .engine.impute import ImputeSettings
+from .engine.normalise import NormaliseSettings
+from .engine.pipeline import EvaluationResult, Settings, evaluate
+from .engine.rank import competition_ranks
+from .engine.screen import ScreenSettings
+from .engine.treat import TreatSettings
+from .engine.uncertainty import UncertaintySpec, run_uncertainty
+from .engine.weights import WeightSettings
+from .models import EvaluationRun, EvaluationScheme, RunResult, RunStatus, SchemeNode
+
+USABLE_STATES = (ReportState.APPROVED, ReportState.LOCKED)
+PEER_LABELS = {
+    BaseKind.REGION: "区域",
+    BaseKind.UNIVERSITY: "高校和科研院所",
+    BaseKind.INSTITUTE: "高校和科研院所",
+    BaseKind.ENTERPRISE: "企业",
+}
+
+
+class EvaluationFailed(Exception):
+    """The run cannot be computed; the message says why, for the administrator."""
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    bases: list[Base]
+    dataset: Dataset
+    framework: Framework
+    settings: Settings
+    names: dict[str, str]
+    fingerprint: str
+
+
+def engine_settings(scheme: EvaluationScheme) -> Settings:
+    impute = scheme.impute
+    if scheme.peer_grouping == "none":
+        impute = impute.removeprefix("group-")  # no peer groups: the direction is the group
+    return Settings(
+        impute=ImputeSettings(method=impute),
+        screen=ScreenSettings(min_availability=scheme.min_availability),
+        treat=TreatSettings(method=scheme.treat),
+        normalise=NormaliseSettings(method=scheme.normalise),
+        weights=WeightSettings(method=scheme.weighting if scheme.weighting != "ahp" else "given"),
+        aggregate=AggregateSettings(method=scheme.aggregate, nonpositive="shift"),
+    )
+
+
+def load_inputs(scheme: EvaluationScheme) -> RunInputs:
+    """The direction's bases and their approved annual values for the scheme's year, as engine inputs."""
+    nodes = list(scheme.nodes.select_related("indicator", "parent"))
+    if not nodes:
+        raise EvaluationFailed("评估方案没有任何指标。")
+    leaves = [n for n in nodes if n.indicator_id]
+    framework = Framework.build(
+        [
+            Node(
+                code=n.code, parent=n.parent.code if n.parent else None, weight=n.weight, polarity=n.polarity
+            )
+            for n in nodes
+        ]
+    )
+    bases = list(
+        Base.objects.filter(direction=scheme.direction, status__in=[BaseStatus.ACTIVE, BaseStatus.RECTIFYING])
+        .select_related("province")
+        .order_by("code")
+    )
+    if len(bases) < 3:
+        raise EvaluationFailed("参评基地少于 3 个，无法排名。")
+    position = {b.pk: i for i, b in enumerate(bases)}
+    column = {n.indicator_id: j for j, n in enumerate(leaves)}
+    matrix = np.full((len(bases), len(leaves)), np.nan)
+    rows = ReportValue.objects.filter(
+        report__base__in=bases,
+        report__period__kind="annual",
+        report__period__year=scheme.year,
+        report__state__in=USABLE_STATES,
+        indicator_id__in=column,
+        number__isnull=False,
+    ).values_list("report__base_id", "indicator_id", "number")
+    for base_id, indicator_id, number in rows:
+        matrix[position[base_id], column[indicator_id]] = float(number)
+    by_code = {n.code: n for n in leaves}
+    dataset = Dataset(
+        units=tuple(b.code for b in bases),
+        columns=tuple(by_code),
+        values=matrix,
+        groups=tuple(PEER_LABELS[b.kind] for b in bases) if scheme.peer_grouping == "kind" else None,
+    )
+    fingerprint = _fingerprint(scheme, nodes, dataset)
+    names = {n.code: n.name for n in nodes}
+    return RunInputs(bases, dataset, framework, engine_settings(scheme), names, fingerprint)
+
+
+def _fingerprint(scheme: EvaluationScheme, nodes: list[SchemeNode], dataset: Dataset) -> str:
+    payload = {
+        "settings": scheme.settings_dict(),
+        "nodes": [[n.code, n.parent.code if n.parent else None, n.weight, n.polarity] for n in nodes],
+        "units": dataset.units,
+        "groups": dataset.groups,
+        "columns": dataset.columns,
+        "values": [[None if np.isnan(v) else repr(float(v)) for v in row] for row in dataset.values],
+    }
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def uncertainty_spec(scheme: EvaluationScheme, framework: Framework) -> UncertaintySpec:
+    levels = int(framework.level.max()) - 1  # weights of every level below the index
+    noise = {level: scheme.weight_noise for level in range(1, levels + 1)} if scheme.weight_noise else {}
+    return UncertaintySpec(
+        weight_noise=noise,
+        normalisation=(NormaliseSettings("minmax"), NormaliseSettings("zscore")),
+        aggregation=("arithmetic", "geometric"),
+        winsorisation_limits=(1, 2, 3, 4, 5) if scheme.treat == "coinr" else (),
+    )
+
+
+def start_run(scheme: EvaluationScheme, *, actor: Any) -> EvaluationRun:
+    """Queue a run; the task worker computes it and reports progress on the run's row."""
+    if not actor.is_national_admin:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("只有国家管理员可以发起评估。")
+    run = EvaluationRun.objects.create(
+        scheme=scheme, created_by=actor, settings_snapshot=scheme.settings_dict()
+    )
+    record(actor, "evaluation.start", run, reason=f"发起{scheme}")
+    from .tasks import run_evaluation
+
+    transaction.on_commit(lambda: run_evaluation.enqueue(run.pk))
+    return run
+
+
+def _progress(run: EvaluationRun, percent: int, stage: str) -> None:
+    EvaluationRun.objects.filter(pk=run.pk).update(progress=percent, stage=stage)
+
+
+def execute_run(
+    run_id: int, progress: Callable[[EvaluationRun, int, str], None] = _progress
+) -> EvaluationRun:
+    """Compute a run and store its results; failures are stored on the run with their reason."""
+    run = EvaluationRun.objects.select_related("scheme", "scheme__direction").get(pk=run_id)
+    EvaluationRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now())
+    try:
+        progress(run, 5, "读取已核准数据")
+        inputs = load_inputs(run.scheme)
+        progress(run, 20, "计算综合得分")
+        result = evaluate(inputs.dataset, inputs.framework, inputs.settings)
+        explanations = explain(result)
+        seed = int(inputs.fingerprint[:12], 16)
+        uncertainty = None
+        replications = run.scheme.uncertainty_replications
+        if replications:
+            progress(run, 45, f"不确定性分析（{replications} 次蒙特卡洛模拟）")
+            # A Saltelli design with N base rows gives 2N independent runs for the rank intervals and
+            # N(d + 2) runs in all for the first-order and total sensitivity indices.
+            uncertainty = run_uncertainty(
+                inputs.dataset,
+                inputs.framework,
+                inputs.settings,
+                uncertainty_spec(run.scheme, inputs.framework),
+                replications=max(50, replications // 2),
+                seed=seed,
+                sensitivity=True,
+                nominal=result,
+            )
+        progress(run, 90, "保存结果")
+        _store(run, inputs, result, explanations, uncertainty, seed)
+    except (EngineError, EvaluationFailed) as exc:
+        EvaluationRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, error=str(exc), finished_at=timezone.now(), stage="失败"
+        )
+    run.refresh_from_db()
+    return run
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or np.isnan(value) else round(float(value), 6)
+
+
+@transaction.atomic
+def _store(run, inputs: RunInputs, result: EvaluationResult, explanations, uncertainty, seed: int) -> None:
+    codes = result.codes
+    groups = inputs.dataset.groups
+    peer_rank = np.full(len(result.units), np.nan)
+    if groups is not None:
+        labels = np.asarray(groups, dtype=object)
+        for label in set(groups):
+            members = labels == label
+            peer_rank[members] = competition_ranks(result.index[members])
+    screened = {s.unit: s for s in result.diagnostics.screened_out}
+    rows = []
+    for i, base in enumerate(inputs.bases):
+        unit = result.units[i]
+        included = bool(result.included[i])
+        explanation = explanations.for_unit(unit) if included else None
+        rows.append(
+            RunResult(
+                run=run,
+                base=base,
+                included=included,
+                excluded_reason=""
+                if included
+                else f"数据完整率 {screened[unit].availability:.0%}，低于方案要求",
+                peer_group=groups[i] if groups else "",
+                score=_number(result.index[i]),
+                rank=None if np.isnan(result.rank[i]) else int(result.rank[i]),
+                peer_rank=None if np.isnan(peer_rank[i]) else int(peer_rank[i]),
+                median_rank=_number(uncertainty.median_rank[i]) if uncertainty else None,
+                rank_p05=_number(uncertainty.rank_p05[i]) if uncertainty else None,
+                rank_p95=_number(uncertainty.rank_p95[i]) if uncertainty else None,
+                scores={code: _number(result.values[i, j]) for j, code in enumerate(codes)},
+                contributions={k: _number(v) for k, v in (explanation.contributions or {}).items()}
+                if explanation
+                else {},
+                strengths=[_standing(s) for s in explanation.strongest] if explanation else [],
+                weaknesses=[_standing(s) for s in explanation.weakest] if explanation else [],
+                what_if={k: _number(v) for k, v in explanation.what_if_at_median.items()}
+                if explanation
+                else {},
+            )
+        )
+    RunResult.objects.filter(run=run).delete()
+    RunResult.objects.bulk_create(rows)
+    diagnostics = result.diagnostics
+    EvaluationRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.DONE,
+        progress=100,
+        stage="完成",
+        fingerprint=inputs.fingerprint,
+        seed=seed,
+        unit_count=int(result.included.sum()),
+        finished_at=timezone.now(),
+        diagnostics={
+            "weights": {k: round(v, 6) for k, v in diagnostics.weights.items()},
+            "imputed": len(list(diagnostics.imputed_cells())),
+            "treated": [
+                {"indicator": t.indicator, "action": str(t.action), "points": t.points}
+                for t in diagnostics.treatments()
+            ],
+            "screened_out": [s.unit for s in diagnostics.screened_out],
+            "warnings": list(diagnostics.warnings),
+            "names": inputs.names,
+        },
+        sensitivity=[
+            {"input": s.input, "first_order": _number(s.first_order), "total": _number(s.total)}
+            for s in (uncertainty.sensitivity or ())
+        ]
+        if uncertainty and uncertainty.sensitivity
+        else [],
+    )
+
+
+def _standing(s) -> dict[str, Any]:
+    return {"indicator": s.indicator, "value": _number(s.value), "median": _number(s.group_median)}

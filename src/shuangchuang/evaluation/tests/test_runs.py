@@ -1,0 +1,156 @@
+"""Evaluation runs in the web app: approved data in, stored scores, ranks and intervals out."""
+
+import io
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from openpyxl import load_workbook
+
+from shuangchuang.evaluation.models import EvaluationRun, RunResult
+from shuangchuang.evaluation.schemes import ensure_default_scheme
+from shuangchuang.evaluation.services import execute_run, start_run
+from shuangchuang.monitoring.models import Indicator, Report, ReportValue
+from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
+from shuangchuang.registry.models import Base, Direction
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def approved_year(registry):
+    """2025 annual reports of the 25 创业就业 bases, approved, with skewed values."""
+    make_small_catalogue()
+    period = make_period(2025)
+    rng = np.random.default_rng(7)
+    indicators = {i.code: i for i in Indicator.objects.prefetch_related("versions")}
+    values = []
+    for base in Base.objects.filter(direction__code="employment"):
+        report = Report.objects.create(base=base, period=period, state="approved")
+        scale = rng.lognormal(0, 1)
+        jobs = round(1000 * scale)
+        numbers = {
+            "JOBS": jobs,
+            "JOBS_GRAD": round(jobs * 0.2),
+            "REVENUE": round(5e5 * scale),
+            "RD": round(2e4 * scale * rng.uniform(0.5, 2)),
+        }
+        numbers["RD_INTENSITY"] = round(numbers["RD"] / numbers["REVENUE"] * 100, 4)
+        for code, number in numbers.items():
+            values.append(
+                ReportValue(
+                    report=report,
+                    indicator=indicators[code],
+                    indicator_version=indicators[code].versions.first(),
+                    number=Decimal(str(number)),
+                )
+            )
+    ReportValue.objects.bulk_create(values)
+    return ensure_default_scheme(Direction.objects.get(code="employment"), 2025)
+
+
+def test_default_scheme_groups_indicators_by_form_section(approved_year):
+    dimensions = {
+        n.name: sorted(c.code for c in n.children.all())
+        for n in approved_year.nodes.filter(parent__code="INDEX")
+    }
+    assert dimensions == {
+        "就业": ["JOBS", "JOBS_GRAD", "JOBS_GROWTH"],
+        "经营": ["RD", "RD_INTENSITY", "REVENUE"],
+    }
+
+
+def test_a_run_stores_scores_ranks_and_rank_intervals(
+    approved_year, make_user, django_capture_on_commit_callbacks
+):
+    approved_year.uncertainty_replications = 200
+    approved_year.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        run = start_run(approved_year, actor=make_user("national_admin"))
+    run.refresh_from_db()
+    assert (run.status, run.progress, run.unit_count) == ("done", 100, 25)
+    results = list(RunResult.objects.filter(run=run).order_by("rank"))
+    assert [r.rank for r in results] == list(range(1, 26))
+    for r in results:
+        assert r.rank_p05 <= r.median_rank <= r.rank_p95
+        assert sum(v for v in r.contributions.values() if v is not None) == pytest.approx(r.score, abs=1e-4)
+    assert {r.peer_group for r in results} == {"区域", "高校和科研院所"}
+    assert run.sensitivity and {s["input"] for s in run.sensitivity}
+
+
+def test_rerunning_gives_identical_numbers(approved_year, make_user):
+    approved_year.uncertainty_replications = 100
+    approved_year.save()
+    first = execute_run(EvaluationRun.objects.create(scheme=approved_year).pk)
+    second = execute_run(EvaluationRun.objects.create(scheme=approved_year).pk)
+    assert first.fingerprint == second.fingerprint and first.seed == second.seed
+    fields = ("base_id", "score", "rank", "median_rank", "rank_p05", "rank_p95", "scores")
+    assert list(first.results.order_by("base_id").values_list(*fields)) == list(
+        second.results.order_by("base_id").values_list(*fields)
+    )
+
+
+def test_changed_data_changes_the_fingerprint(approved_year):
+    approved_year.uncertainty_replications = 0
+    approved_year.save()
+    first = execute_run(EvaluationRun.objects.create(scheme=approved_year).pk)
+    ReportValue.objects.filter(indicator__code="JOBS").order_by("pk").first().__class__.objects.filter(
+        pk=ReportValue.objects.filter(indicator__code="JOBS").order_by("pk").first().pk
+    ).update(number=Decimal(999999))
+    second = execute_run(EvaluationRun.objects.create(scheme=approved_year).pk)
+    assert first.fingerprint != second.fingerprint
+
+
+def test_only_approved_data_is_evaluated(approved_year):
+    approved_year.uncertainty_replications = 0
+    approved_year.save()
+    Report.objects.filter(base__code="B3-001").update(state="submitted")
+    run = execute_run(EvaluationRun.objects.create(scheme=approved_year).pk)
+    excluded = run.results.get(base__code="B3-001")
+    assert not excluded.included and "数据完整率 0%" in excluded.excluded_reason
+
+
+def test_only_the_national_office_starts_runs(approved_year, make_user, client_for):
+    client = client_for(make_user("authority", authority="drc-450000"))
+    assert client.post(f"/evaluation/schemes/{approved_year.pk}/run/").status_code == 403
+    assert not EvaluationRun.objects.exists()
+
+
+def test_ranking_and_scorecards_are_scoped(approved_year, make_user, client_for):
+    approved_year.uncertainty_replications = 0
+    approved_year.save()
+    run = execute_run(EvaluationRun.objects.create(scheme=approved_year).pk)
+    page = (
+        client_for(make_user("authority", authority="drc-450000"))
+        .get(f"/evaluation/runs/{run.pk}/")
+        .content.decode()
+    )
+    assert "广西壮族自治区南宁市横州市" in page and "山西省晋城经济技术开发区" not in page
+    operator = client_for(make_user("operator", base="B3-012"))
+    assert operator.get(f"/evaluation/runs/{run.pk}/bases/B3-012/").status_code == 200
+    assert operator.get(f"/evaluation/runs/{run.pk}/bases/B3-001/").status_code == 404
+
+
+def test_scorecard_shows_contributions_and_radar_data(approved_year, make_user, client_for):
+    approved_year.uncertainty_replications = 0
+    approved_year.save()
+    run = execute_run(EvaluationRun.objects.create(scheme=approved_year).pk)
+    response = client_for(make_user("national_admin")).get(f"/evaluation/runs/{run.pk}/bases/B3-012/")
+    page = response.content.decode()
+    assert "各指标对综合得分的贡献" in page and "带动就业人数" in page
+    assert response.context["radar"]["indicators"] == [
+        {"name": "就业", "max": 100},
+        {"name": "经营", "max": 100},
+    ]
+
+
+def test_export_is_an_xlsx_of_the_visible_results(approved_year, make_user, client_for):
+    approved_year.uncertainty_replications = 0
+    approved_year.save()
+    run = execute_run(EvaluationRun.objects.create(scheme=approved_year).pk)
+    response = client_for(make_user("authority", authority="moe")).get(
+        f"/evaluation/runs/{run.pk}/export.xlsx"
+    )
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    names = {row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert names == {"西安交通大学", "重庆大学", "厦门大学", "同济大学国家大学科技园"}

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import statistics
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .exports import results_workbook
+from .models import EvaluationScheme, RunStatus
+from .schemes import ensure_default_schemes
+
+
+def _require_reader(request: HttpRequest) -> None:
+    if not request.user.sees_program_data:
+        raise PermissionDenied
+
+
+@login_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    schemes = EvaluationScheme.objects.select_related("direction").prefetch_related("nodes")
+    runs = selectors.visible_runs(request.user)[:30]
+    return render(request, "evaluation/run_list.html", {"schemes": schemes, "runs": runs})
+
+
+@login_required
+@require_POST
+def create_default_schemes(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_national_admin:
+        raise PermissionDenied
+    year = int(request.POST.get("year") or timezone.localdate().year - 1)
+    schemes = ensure_default_schemes(year)
+    messages.success(request, f"已准备 {year} 年度 {len(schemes)} 个方向的默认评估方案。")
+    return redirect("evaluation:run_list")
+
+
+@login_required
+@require_POST
+def start_run(request: HttpRequest, scheme_id: int) -> HttpResponse:
+    if not request.user.is_national_admin:
+        raise PermissionDenied
+    scheme = get_object_or_404(EvaluationScheme, pk=scheme_id)
+    run = services.start_run(scheme, actor=request.user)
+    messages.info(request, f"已发起评估：{scheme}。计算在后台进行，可在本页查看进度。")
+    return redirect("evaluation:run_detail", run_id=run.pk)
+
+
+@login_required
+def scheme_detail(request: HttpRequest, scheme_id: int) -> HttpResponse:
+    _require_reader(request)
+    scheme = get_object_or_404(EvaluationScheme.objects.select_related("direction"), pk=scheme_id)
+    nodes = list(scheme.nodes.select_related("indicator", "parent"))
+    children: dict[int | None, list] = {}
+    for node in nodes:
+        children.setdefault(node.parent_id, []).append(node)
+    roots = children.get(None, [])
+    dimensions = [(d, children.get(d.pk, [])) for root in roots for d in children.get(root.pk, [])]
+    return render(
+        request, "evaluation/scheme_detail.html", {"scheme": scheme, "roots": roots, "dimensions": dimensions}
+    )
+
+
+@login_required
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    _require_reader(request)
+    run = get_object_or_404(selectors.visible_runs(request.user), pk=run_id)
+    results = list(selectors.visible_results(request.user, run))
+    groups = sorted({r.peer_group for r in results if r.peer_group})
+    if group := request.GET.get("group"):
+        results = [r for r in results if r.peer_group == group]
+    n = max(run.unit_count, 1)
+    for r in results:
+        if r.rank_p05 is not None and n > 1:
+            r.bar_left = (r.rank_p05 - 1) / (n - 1) * 100
+            r.bar_width = max((r.rank_p95 - r.rank_p05) / (n - 1) * 100, 0.8)
+            r.dot = (r.rank - 1) / (n - 1) * 100 if r.rank else None
+    context = {
+        "run": run,
+        "results": results,
+        "groups": groups,
+        "n": run.unit_count,
+        "names": run.diagnostics.get("names", {}),
+    }
+    template = (
+        "evaluation/_progress.html" if request.headers.get("HX-Request") else "evaluation/run_detail.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def result_detail(request: HttpRequest, run_id: int, base_code: str) -> HttpResponse:
+    _require_reader(request)
+    run = get_object_or_404(selectors.visible_runs(request.user), pk=run_id, status=RunStatus.DONE)
+    result = selectors.get_visible_result(request.user, run, base_code)
+    names = run.diagnostics.get("names", {})
+    scheme_nodes = list(run.scheme.nodes.select_related("parent"))
+    dimensions = [n for n in scheme_nodes if n.parent_id and not n.indicator_id]
+    # The direction median is over every included base of the run, whoever looks (a statistic, not data).
+    all_scores = list(run.results.filter(included=True).values_list("scores", flat=True))
+    medians = {
+        d.code: statistics.median([s[d.code] for s in all_scores if s.get(d.code) is not None] or [0])
+        for d in dimensions
+    }
+    radar = {
+        "indicators": [{"name": d.name, "max": 100} for d in dimensions],
+        "base": [round(result.scores.get(d.code) or 0, 2) for d in dimensions],
+        "median": [round(medians[d.code], 2) for d in dimensions],
+        "base_label": result.base.short_name,
+    }
+    contributions = sorted(
+        (
+            (code, names.get(code, code), value)
+            for code, value in result.contributions.items()
+            if value is not None
+        ),
+        key=lambda item: -item[2],
+    )
+    what_if = sorted(
+        (
+            (code, names.get(code, code), value, value - result.score)
+            for code, value in result.what_if.items()
+            if value is not None and result.score is not None
+        ),
+        key=lambda item: -item[3],
+    )[:5]
+    context = {
+        "run": run,
+        "result": result,
+        "radar": radar,
+        "dimensions": [(d, result.scores.get(d.code), medians[d.code]) for d in dimensions],
+        "contributions": contributions,
+        "what_if": what_if,
+        "names": names,
+    }
+    return render(request, "evaluation/result_detail.html", context)
+
+
+@login_required
+def run_export(request: HttpRequest, run_id: int) -> HttpResponse:
+    _require_reader(request)
+    run = get_object_or_404(selectors.visible_runs(request.user), pk=run_id, status=RunStatus.DONE)
+    data = results_workbook(run, selectors.visible_results(request.user, run))
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="evaluation-run-{run.pk}.xlsx"'
+    return response
