@@ -8,5 +8,6 @@ urlpatterns = [
     path("", views.base_list, name="base_list"),
     path("export.csv", views.base_export, name="base_export"),
     path("provinces/", views.province_summary, name="province_summary"),
+    path("import/", views.base_import, name="base_import"),
     path("<slug:code>/", views.base_detail, name="base_detail"),
 ]

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from . import selectors
 from .exports import bases_csv
+from .importer import import_bases
 from .models import BaseKind, BaseStatus, Batch, Direction, Province
 
 
@@ -71,3 +74,26 @@ def province_summary(request: HttpRequest) -> HttpResponse:
         "covered": sum(1 for r in rows if r["total"]),
     }
     return render(request, "registry/province_summary.html", context)
+
+
+@login_required
+def base_import(request: HttpRequest) -> HttpResponse:
+    """National administrators import bases of other batches; every error is listed, nothing half-saved."""
+    if not request.user.is_national_admin:
+        raise PermissionDenied
+    result = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "请选择要导入的文件。")
+        elif upload.size > settings.UPLOAD_MAX_BYTES:
+            messages.error(
+                request,
+                f"文件过大（{upload.size // 1024 // 1024} MB），上限为 {settings.UPLOAD_MAX_BYTES // 1024 // 1024} MB。",
+            )
+        else:
+            result = import_bases(upload.read(), upload.name, actor=request.user)
+            if result.ok:
+                messages.success(request, f"已导入 {len(result.created)} 个示范基地。")
+                return redirect("registry:base_list")
+    return render(request, "registry/base_import.html", {"result": result})

@@ -84,3 +84,21 @@ def test_import_command_fails_with_every_error(registry, tmp_path, capsys):
     with pytest.raises(CommandError, match="发现 1 处错误，未导入任何数据"):
         call_command("import_bases", str(path))
     assert "bad.csv：第 2 行“名称”列：不能为空" in capsys.readouterr().err
+
+
+def test_national_admin_imports_through_the_page_and_sees_every_error(registry, make_user, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(make_user("national_admin"))
+    bad = SimpleUploadedFile(
+        "bad.csv", (HEADER + "1,,x,2,区域示范基地,区域,110000,北京市,drc-110000\n").encode("gbk")
+    )
+    page = client.post("/bases/import/", {"file": bad}).content.decode()
+    assert "第 2 行“名称”列：不能为空" in page and "未导入任何数据" in page
+    good = SimpleUploadedFile("good.csv", (HEADER + GOOD_ROWS).encode())
+    assert client.post("/bases/import/", {"file": good}).status_code == 302
+    assert Base.objects.filter(batch__number=2).count() == 2
+
+
+def test_only_national_admins_may_import(registry, make_user, client_for):
+    assert client_for(make_user("authority", authority="moe")).get("/bases/import/").status_code == 403
