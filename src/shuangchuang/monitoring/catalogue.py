@@ -1,0 +1,481 @@
+"""The indicator catalogue: loading the shipped data file, the form of a direction, money as officials write it.
+
+The catalogue ships as `data/indicators.csv` (one row per indicator and definition version) and
+`data/cross_checks.csv` (logic checks other than 其中 ≤ 总数, which come from `part_of`). Loading is
+idempotent. A definition is never rewritten once a value was entered under it: a changed definition for a
+year becomes a new `IndicatorVersion` valid from that year, and past values keep the version they point to.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from shuangchuang.core.audit import audit_event, record_many
+from shuangchuang.registry.models import Direction
+
+from .formulas import FormulaError, references
+from .models import (
+    CrossCheck,
+    Frequency,
+    Indicator,
+    IndicatorVersion,
+    PeriodKind,
+    Polarity,
+    ReportValue,
+    ValueType,
+)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+FIRST_YEAR = 2021
+CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{0,19}$")
+VERSION_FIELDS = (
+    "name",
+    "name_en",
+    "unit",
+    "value_type",
+    "polarity",
+    "definition",
+    "counting_rule",
+    "min_value",
+    "max_value",
+    "formula",
+)
+INDICATOR_FIELDS = ("section", "order", "frequency", "required")
+YES = {"yes", "y", "true", "1", "是"}
+
+
+class CatalogueError(ValueError):
+    """The data file cannot be loaded; every problem is listed and nothing was written."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("；".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One line of indicators.csv: an indicator and its definition from `valid_from_year` on."""
+
+    line: int
+    code: str
+    valid_from_year: int
+    indicator: dict[str, Any]
+    directions: frozenset[str]
+    part_of: str
+    version: dict[str, Any]
+
+
+@dataclass
+class CatalogueReport:
+    created: list[str] = field(default_factory=list)
+    updated: dict[str, list[str]] = field(default_factory=dict)
+    new_versions: list[tuple[str, int]] = field(default_factory=list)
+    corrected_versions: list[tuple[str, int]] = field(default_factory=list)
+    checks_created: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(
+            self.created
+            or self.updated
+            or self.new_versions
+            or self.corrected_versions
+            or self.checks_created
+        )
+
+    def summary(self) -> str:
+        return (
+            f"新增指标 {len(self.created)} 个，更新 {len(self.updated)} 个，"
+            f"新增定义版本 {len(self.new_versions)} 个，更正未使用的版本 {len(self.corrected_versions)} 个，"
+            f"新增逻辑校验 {self.checks_created} 条，未变 {self.unchanged} 个"
+        )
+
+
+def _decimal(text: str) -> Decimal | None:
+    return Decimal(text) if text else None
+
+
+def read_catalogue(data_dir: Path = DATA_DIR) -> tuple[list[IndicatorRow], list[str]]:
+    """Parse indicators.csv; problems are collected with their line numbers, not raised one by one."""
+    rows: list[IndicatorRow] = []
+    errors: list[str] = []
+    with (data_dir / "indicators.csv").open(encoding="utf-8-sig", newline="") as handle:
+        for line, raw in enumerate(csv.DictReader(handle), start=2):
+            row = {k: (v or "").strip() for k, v in raw.items()}
+            code = row["code"]
+            where = f"indicators.csv 第 {line} 行（{code or '无代码'}）"
+            problems = []
+            if not CODE_PATTERN.match(code):
+                problems.append("指标代码须为大写字母开头、由大写字母、数字和下划线组成的 20 位以内标识符")
+            if row["value_type"] not in ValueType.values:
+                problems.append(f"数据类型“{row['value_type']}”无效")
+            if row["polarity"] not in Polarity.values:
+                problems.append(f"极性“{row['polarity']}”无效")
+            if row["frequency"] not in Frequency.values:
+                problems.append(f"填报频次“{row['frequency']}”无效")
+            try:
+                minimum, maximum = _decimal(row["min_value"]), _decimal(row["max_value"])
+                year = int(row.get("valid_from_year") or FIRST_YEAR)
+                order = int(row["order"] or 0)
+            except (InvalidOperation, ValueError):
+                problems.append("最小值、最大值、排序或起始年度不是数字")
+                minimum = maximum = None
+                year, order = FIRST_YEAR, 0
+            if row["formula"]:
+                try:
+                    references(row["formula"])
+                except FormulaError as exc:
+                    problems.append(str(exc))
+            if not row["name"]:
+                problems.append("缺少指标名称")
+            if problems:
+                errors.extend(f"{where}：{p}" for p in problems)
+                continue
+            rows.append(
+                IndicatorRow(
+                    line=line,
+                    code=code,
+                    valid_from_year=year,
+                    indicator={
+                        "section": row["section"],
+                        "order": order,
+                        "frequency": row["frequency"],
+                        "required": row["required"].lower() in YES,
+                    },
+                    directions=frozenset(d for d in row["directions"].replace("；", ";").split(";") if d),
+                    part_of=row["part_of"],
+                    version={
+                        "name": row["name"],
+                        "name_en": row["name_en"],
+                        "unit": row["unit"],
+                        "value_type": row["value_type"],
+                        "polarity": row["polarity"],
+                        "definition": row["definition"],
+                        "counting_rule": row["counting_rule"],
+                        "min_value": minimum,
+                        "max_value": maximum,
+                        "formula": row["formula"],
+                    },
+                )
+            )
+    codes = {r.code for r in rows} | set(Indicator.objects.values_list("code", flat=True))
+    direction_codes = set(Direction.objects.values_list("code", flat=True))
+    for row in rows:
+        where = f"indicators.csv 第 {row.line} 行（{row.code}）"
+        if unknown := row.directions - direction_codes:
+            errors.append(f"{where}：未知的功能方向 {', '.join(sorted(unknown))}")
+        if row.part_of and row.part_of not in codes:
+            errors.append(f"{where}：所属总数“{row.part_of}”不是指标代码")
+        if row.version["formula"] and (unknown := references(row.version["formula"]) - codes):
+            errors.append(f"{where}：公式引用了不存在的指标 {', '.join(sorted(unknown))}")
+    seen: set[tuple[str, int]] = set()
+    for row in rows:
+        if (row.code, row.valid_from_year) in seen:
+            errors.append(f"indicators.csv 第 {row.line} 行：{row.code} 的 {row.valid_from_year} 年版本重复")
+        seen.add((row.code, row.valid_from_year))
+    return rows, errors
+
+
+def _read_checks(data_dir: Path) -> list[dict[str, str]]:
+    path = data_dir / "cross_checks.csv"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def _differences(version: IndicatorVersion, wanted: dict[str, Any]) -> list[str]:
+    return [name for name in VERSION_FIELDS if getattr(version, name) != wanted[name]]
+
+
+@transaction.atomic
+def load_catalogue(
+    data_dir: Path = DATA_DIR, *, from_year: int | None = None, actor: Any = None
+) -> CatalogueReport:
+    """Load the catalogue. A second run changes nothing.
+
+    Each row is the definition of an indicator from its `valid_from_year` on. With `from_year`, the latest
+    row of each indicator is read as the definition from that year on: where it differs from the version in
+    force that year, a new version starts that year, and older versions (and the values entered under them)
+    stay as they are. A version that values already point to is never rewritten; a version nobody used yet
+    may be corrected in place.
+    """
+    rows, errors = read_catalogue(data_dir)
+    if from_year is not None:
+        latest: dict[str, IndicatorRow] = {}
+        for row in rows:
+            if row.code not in latest or row.valid_from_year > latest[row.code].valid_from_year:
+                latest[row.code] = row
+        rows = [
+            IndicatorRow(
+                row.line,
+                row.code,
+                max(row.valid_from_year, from_year),
+                row.indicator,
+                row.directions,
+                row.part_of,
+                row.version,
+            )
+            for row in latest.values()
+        ]
+    indicators = {i.code: i for i in Indicator.objects.prefetch_related("directions", "versions")}
+    used_versions = set(ReportValue.objects.values_list("indicator_version_id", flat=True).distinct())
+
+    # First pass: decide, and refuse the whole file if any past definition would be rewritten.
+    plans: list[tuple[IndicatorRow, IndicatorVersion | None, str]] = []
+    for row in sorted(rows, key=lambda r: (r.indicator["order"], r.code, r.valid_from_year)):
+        indicator = indicators.get(row.code)
+        versions = list(indicator.versions.all()) if indicator else []
+        exact = next((v for v in versions if v.valid_from_year == row.valid_from_year), None)
+        in_force = max(
+            (v for v in versions if v.valid_from_year <= row.valid_from_year),
+            key=lambda v: v.valid_from_year,
+            default=None,
+        )
+        if in_force is not None and not _differences(in_force, row.version):
+            plans.append((row, None, "same"))
+        elif exact is None:
+            plans.append((row, None, "new"))
+        elif exact.pk in used_versions:
+            errors.append(
+                f"{row.code} 的 {row.valid_from_year} 年起定义已有填报数据引用，不能改写；"
+                "请用 load_indicators --from-year <新定义的起始年度> 增加新版本"
+            )
+        else:
+            plans.append((row, exact, "correct"))
+    if errors:
+        raise CatalogueError(errors)
+
+    report = CatalogueReport()
+    events = []
+    directions = {d.code: d for d in Direction.objects.all()}
+    touched: set[str] = set()
+    for row, exact, decision in plans:
+        indicator = indicators.get(row.code)
+        if indicator is None:
+            indicator = Indicator.objects.create(code=row.code, **row.indicator)
+            indicator.directions.set([directions[c] for c in sorted(row.directions)])
+            indicators[row.code] = indicator
+            report.created.append(row.code)
+            events.append(
+                audit_event(actor, "monitoring.catalogue", indicator, reason="加载指标目录：新增指标")
+            )
+        elif row.code not in touched:
+            changed = [f for f in INDICATOR_FIELDS if getattr(indicator, f) != row.indicator[f]]
+            for name in changed:
+                events.append(
+                    audit_event(
+                        actor,
+                        "monitoring.catalogue",
+                        indicator,
+                        field=name,
+                        old=getattr(indicator, name),
+                        new=row.indicator[name],
+                        reason="指标目录数据文件更新",
+                    )
+                )
+                setattr(indicator, name, row.indicator[name])
+            if changed:
+                indicator.save(update_fields=changed)
+            current = {d.code for d in indicator.directions.all()}
+            if current != set(row.directions):
+                indicator.directions.set([directions[c] for c in sorted(row.directions)])
+                events.append(
+                    audit_event(
+                        actor,
+                        "monitoring.catalogue",
+                        indicator,
+                        field="directions",
+                        old=sorted(current),
+                        new=sorted(row.directions),
+                        reason="指标目录数据文件更新",
+                    )
+                )
+                changed.append("directions")
+            if changed:
+                report.updated[row.code] = changed
+        touched.add(row.code)
+
+        if decision == "new":
+            version = IndicatorVersion.objects.create(
+                indicator=indicator, valid_from_year=row.valid_from_year, **row.version
+            )
+            report.new_versions.append((row.code, row.valid_from_year))
+            events.append(
+                audit_event(
+                    actor,
+                    "monitoring.catalogue",
+                    indicator,
+                    field="version",
+                    new=row.valid_from_year,
+                    reason=f"新增 {row.valid_from_year} 年起的指标定义：{version.name}",
+                )
+            )
+        elif decision == "correct" and exact is not None:
+            changed = _differences(exact, row.version)
+            for name in changed:
+                events.append(
+                    audit_event(
+                        actor,
+                        "monitoring.catalogue",
+                        exact,
+                        field=name,
+                        old=str(getattr(exact, name)),
+                        new=str(row.version[name]),
+                        reason="更正尚无填报数据的指标定义",
+                    )
+                )
+                setattr(exact, name, row.version[name])
+            exact.save(update_fields=changed)
+            report.corrected_versions.append((row.code, row.valid_from_year))
+
+    part_of = {row.code: row.part_of for row in rows}
+    for code, total in part_of.items():
+        indicator = indicators[code]
+        wanted = indicators[total] if total else None
+        if indicator.part_of_id != (wanted.pk if wanted else None):
+            events.append(
+                audit_event(
+                    actor,
+                    "monitoring.catalogue",
+                    indicator,
+                    field="part_of",
+                    old=indicator.part_of.code if indicator.part_of else None,
+                    new=total or None,
+                    reason="指标目录数据文件更新",
+                )
+            )
+            indicator.part_of = wanted
+            indicator.save(update_fields=["part_of"])
+            report.updated.setdefault(code, []).append("part_of")
+
+    report.checks_created = _load_cross_checks(data_dir, indicators, part_of)
+    versioned = {code for code, _ in report.new_versions + report.corrected_versions}
+    report.unchanged = len(set(part_of) - set(report.created) - set(report.updated) - versioned)
+    record_many(events)
+    return report
+
+
+def _load_cross_checks(data_dir: Path, indicators: dict[str, Indicator], part_of: dict[str, str]) -> int:
+    wanted = [(code, "<=", total, "") for code, total in part_of.items() if total]
+    wanted += [(r["left"], r["operator"], r["right"], r.get("message", "")) for r in _read_checks(data_dir)]
+    errors = [
+        f"cross_checks.csv：{left} {operator} {right} 引用了不存在的指标或无效关系"
+        for left, operator, right, _ in wanted
+        if left not in indicators or right not in indicators or operator not in CrossCheck.Operator.values
+    ]
+    if errors:
+        raise CatalogueError(errors)
+    created = 0
+    for left, operator, right, message in wanted:
+        check, was_created = CrossCheck.objects.get_or_create(
+            left=indicators[left], operator=operator, right=indicators[right], defaults={"message": message}
+        )
+        created += was_created
+        if not was_created and check.message != message:
+            check.message = message
+            check.save(update_fields=["message"])
+    return created
+
+
+# ---- Forms ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The active indicators with their directions and versions, read once (three queries)."""
+
+    indicators: list[Indicator]
+    directions: dict[int, frozenset[int]]  # indicator pk → direction pks (empty: common)
+    versions: dict[int, list[IndicatorVersion]]  # indicator pk → versions, oldest first
+
+    @classmethod
+    def current(cls) -> Catalogue:
+        indicators = list(Indicator.objects.filter(is_active=True).order_by("order", "code"))
+        directions: dict[int, set[int]] = defaultdict(set)
+        for indicator_id, direction_id in Indicator.directions.through.objects.filter(
+            indicator__in=indicators
+        ).values_list("indicator_id", "direction_id"):
+            directions[indicator_id].add(direction_id)
+        versions: dict[int, list[IndicatorVersion]] = defaultdict(list)
+        by_pk = {i.pk: i for i in indicators}
+        for version in IndicatorVersion.objects.filter(indicator__in=indicators).order_by("valid_from_year"):
+            version.indicator = by_pk[version.indicator_id]
+            versions[version.indicator_id].append(version)
+        return cls(indicators, {k: frozenset(v) for k, v in directions.items()}, dict(versions))
+
+    def form(self, direction_id: int, period_kind: str, year: int) -> list[IndicatorVersion]:
+        """The versions in force in `year` of the indicators on this direction's form, in form order."""
+        result = []
+        for indicator in self.indicators:
+            applies_to = self.directions.get(indicator.pk, frozenset())
+            if applies_to and direction_id not in applies_to:
+                continue
+            if period_kind == PeriodKind.QUARTERLY and indicator.frequency != Frequency.QUARTERLY:
+                continue
+            in_force = [v for v in self.versions.get(indicator.pk, []) if v.valid_from_year <= year]
+            if in_force:
+                result.append(in_force[-1])
+        return result
+
+    def required_entries(self, direction_id: int, period_kind: str, year: int) -> list[IndicatorVersion]:
+        """What a base must type in: required indicators of the form that are not computed."""
+        return [
+            v for v in self.form(direction_id, period_kind, year) if v.indicator.required and not v.is_derived
+        ]
+
+
+def _direction_id(direction: Direction | int | str) -> int:
+    if isinstance(direction, Direction):
+        return direction.pk
+    if isinstance(direction, int):
+        return direction
+    return Direction.objects.values_list("pk", flat=True).get(code=direction)
+
+
+def form_for(
+    direction: Direction | int | str, period_kind: str, year: int
+) -> list[tuple[str, list[IndicatorVersion]]]:
+    """The form of a direction for a period: (section, [IndicatorVersion]) in order.
+
+    The quarterly light form holds the quarterly indicators; the annual form holds all of them. Each
+    indicator appears with the definition in force in `year`.
+    """
+    return group_by_section(Catalogue.current().form(_direction_id(direction), period_kind, year))
+
+
+def group_by_section(versions: Iterable[IndicatorVersion]) -> list[tuple[str, list[IndicatorVersion]]]:
+    sections: dict[str, list[IndicatorVersion]] = {}
+    for version in versions:
+        sections.setdefault(version.indicator.section, []).append(version)
+    return list(sections.items())
+
+
+# ---- Money --------------------------------------------------------------------------------------------------
+
+WAN = Decimal(10)  # 千元 per 万元
+YI = Decimal(100_000)  # 千元 per 亿元
+WAN_YI = Decimal(1_000_000_000)  # 千元 per 万亿元
+
+
+def format_money(thousand_yuan: Decimal | int | float | None) -> str:
+    """An amount in 千元 (as entered, Torch-survey style) written for a summary: 1.23亿元, 456.7万元."""
+    if thousand_yuan is None:
+        return "—"
+    amount = Decimal(str(thousand_yuan))
+    size = abs(amount)
+    if size >= WAN_YI:
+        return f"{(amount / WAN_YI).quantize(Decimal('0.01'), ROUND_HALF_UP)}万亿元"
+    if size >= YI:
+        return f"{(amount / YI).quantize(Decimal('0.01'), ROUND_HALF_UP)}亿元"
+    return f"{(amount / WAN).quantize(Decimal('0.1'), ROUND_HALF_UP)}万元"
