@@ -105,6 +105,7 @@ def explain(result: EvaluationResult) -> Explanations:
     if result.settings.aggregate.method == "arithmetic":
         effective = _unit_effective_weights(result.values[kept], result.weights, result)
         contributions = np.where(np.isnan(z), 0.0, z) * effective[:, :n_leaves]
+        contributions[np.isnan(result.index[kept])] = np.nan  # no index, nothing to explain
 
     what_if = np.full(z.shape, np.nan)
     chunk = max(1, CHUNK_ELEMENTS // max(1, n_units * n_leaves))
