@@ -118,7 +118,7 @@ def _central_sums(values: FloatArray) -> tuple[FloatArray, FloatArray, FloatArra
     n = valid.sum(axis=0).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(valid, values, 0.0).sum(axis=0) / n
-    d = np.where(valid, values - mean, 0.0)
+        d = np.where(valid, values - mean, 0.0)
     d2 = d * d
     m2 = d2.sum(axis=0)
     # an indicator whose values are all equal has no spread, whatever rounding the mean picked up
