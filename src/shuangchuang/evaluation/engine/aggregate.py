@@ -80,10 +80,21 @@ def topsis(values: FloatArray, weights: FloatArray) -> FloatArray:
     """
     lo = np.fmin.reduce(values, axis=-2, keepdims=True)
     hi = np.fmax.reduce(values, axis=-2, keepdims=True)
-    scaled, present = _topsis_scale(values, lo, hi)
+    spread = hi - lo
     w2 = weights[..., None, :] ** 2
-    d_plus = np.sqrt((np.where(present, (1.0 - scaled) ** 2, 0.0) * w2).sum(-1))
-    d_minus = np.sqrt((np.where(present, scaled**2, 0.0) * w2).sum(-1))
+    if np.isnan(values).any():
+        scaled, present = _topsis_scale(values, lo, hi)
+        d_plus = np.sqrt((np.where(present, (1.0 - scaled) ** 2, 0.0) * w2).sum(-1))
+        d_minus = np.sqrt((np.where(present, scaled**2, 0.0) * w2).sum(-1))
+    else:
+        # no gaps: (1 - s)² = 1 - 2s + s², so two matrix-vector products give both distances
+        w2 = np.where(spread > 0, w2, 0.0)  # a constant criterion adds nothing
+        scaled = (values - lo) / np.where(spread > 0, spread, 1.0)
+        w2_column = np.swapaxes(w2, -1, -2)
+        linear = (scaled @ w2_column)[..., 0]
+        square = ((scaled * scaled) @ w2_column)[..., 0]
+        d_minus = np.sqrt(square)
+        d_plus = np.sqrt(np.maximum(w2.sum(-1) - 2.0 * linear + square, 0.0))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.asarray(d_minus / (d_plus + d_minus), dtype=np.float64)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+from scipy import special
 
 from .data import FloatArray, Framework, FrameworkError, IntArray, SettingsError
 
@@ -108,17 +109,22 @@ def entropy_weights(values: FloatArray) -> FloatArray:
     values are left out (m counts the values present). Columns with more spread get more weight.
     Needs non-negative values (normalise with min–max or rank first).
     """
-    valid = ~np.isnan(values)
-    x = np.where(valid, values, 0.0)
-    if (x < 0).any():
+    missing = np.isnan(values)
+    has_missing = bool(missing.any())
+    x = np.where(missing, 0.0, values) if has_missing else values
+    if x.size and float(np.min(x)) < 0:
         raise SettingsError(
             "entropy weights need non-negative values; use min–max or rank normalisation with them"
         )
+    m = (
+        (~missing).sum(axis=-2)
+        if has_missing
+        else np.full(values.shape[:-2] + values.shape[-1:], values.shape[-2])
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         p = x / x.sum(axis=-2, keepdims=True)
-        plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
-        m = valid.sum(axis=-2)
-        entropy = np.where(m > 1, -plogp.sum(axis=-2) / np.log(np.maximum(m, 2)), 1.0)
+        # entr(p) = -p ln p with entr(0) = 0, in one pass; an all-zero column gives NaN: no information
+        entropy = np.where(m > 1, special.entr(p).sum(axis=-2) / np.log(np.maximum(m, 2)), 1.0)
     diversity = np.where(np.isnan(entropy), 0.0, 1.0 - entropy)
     total = diversity.sum(axis=-1, keepdims=True)
     n = values.shape[-1]
