@@ -1,0 +1,199 @@
+"""The report's form as the page shows it: indicators grouped by section, each with its value, the
+previous period's value, flags, the base's explanation and the reviewer's comment.
+
+Field names in the HTML form: `value-<CODE>`, `explanation-<CODE>`, `comment-<CODE>`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+
+from .evidence import ALLOWED_LABELS, CONFIRMATION_SECTION, GENERAL_SECTION, MAX_BYTES
+from .models import IndicatorVersion, Report, ReportValue, ValueType
+from .validation import Plan, Value, form_versions, format_number
+
+
+def display_value(value: Value, value_type: str) -> str:
+    """A value as an official reads it: thousands separators, 是/否; empty is an em dash."""
+    if value is None or value == "":
+        return "—"
+    if value_type == ValueType.BOOLEAN:
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), ",f")
+    return str(value)
+
+
+def input_value(value: Value, value_type: str) -> str:
+    """A stored value as it goes back into an input: plain digits (no grouping), 是/否, text."""
+    if value is None:
+        return ""
+    if value_type == ValueType.BOOLEAN:
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return format_number(value)
+    return str(value)
+
+
+def _stored(value: ReportValue | None) -> Value:
+    if value is None:
+        return None
+    return value.number if value.number is not None else (value.text or None)
+
+
+@dataclass
+class FieldRow:
+    code: str
+    version: IndicatorVersion
+    value: Value = None
+    raw: str = ""
+    previous: str = "—"
+    flags: list[dict[str, str]] = field(default_factory=list)
+    explanation: str = ""
+    comment: str = ""
+    comment_input: str = ""
+    error: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.version.name
+
+    @property
+    def unit(self) -> str:
+        return self.version.unit
+
+    @property
+    def is_derived(self) -> bool:
+        return self.version.is_derived
+
+    @property
+    def required(self) -> bool:
+        return self.version.indicator.required and not self.is_derived
+
+    @property
+    def display(self) -> str:
+        return display_value(self.value, self.version.value_type)
+
+    @property
+    def kind(self) -> str:
+        """How the value is typed: 'boolean' (是/否), 'text' or 'number'."""
+        if self.version.value_type in (ValueType.BOOLEAN, ValueType.TEXT):
+            return self.version.value_type
+        return "number"
+
+    @property
+    def needs_explanation(self) -> bool:
+        return bool(self.flags) and not self.explanation.strip()
+
+
+@dataclass
+class Section:
+    name: str
+    rows: list[FieldRow]
+
+    @property
+    def problem_count(self) -> int:
+        return sum(1 for r in self.rows if r.error)
+
+
+def build_sections(
+    report: Report,
+    *,
+    posted: QueryDict | None = None,
+    errors: dict[str, str] | None = None,
+    plan: Plan | None = None,
+) -> list[Section]:
+    """The report's form grouped by section. `posted` keeps what the user typed after a failed save;
+    `plan` (from `validation.plan_changes`, nothing saved) supplies live derived values and flags."""
+    versions = form_versions(report.base.direction_id, report.period)
+    stored = {v.indicator.code: v for v in report.values.select_related("indicator")}
+    previous = _previous_values(report)
+    errors = errors or {}
+    after = plan.values.get(report.pk, {}) if plan else {}
+    plan_flags = plan.flags.get(report.pk, {}) if plan else {}
+
+    sections: dict[str, list[FieldRow]] = {}
+    for code, version in versions.items():
+        saved = stored.get(code)
+        row = FieldRow(
+            code=code,
+            version=version,
+            value=after[code] if code in after else _stored(saved),
+            flags=plan_flags.get(code, []) if plan else (saved.flags if saved else []),
+            explanation=saved.explanation if saved else "",
+            comment=saved.review_comment if saved else "",
+            previous=previous.get(code, "—"),
+            error=errors.get(code, ""),
+        )
+        row.raw = input_value(_stored(saved), version.value_type)
+        if posted is not None:
+            row.raw = posted.get(f"value-{code}", row.raw)
+            row.explanation = posted.get(f"explanation-{code}", row.explanation)
+            row.comment_input = posted.get(f"comment-{code}", "")
+        sections.setdefault(version.indicator.section, []).append(row)
+    return [Section(name, rows) for name, rows in sections.items()]
+
+
+def _previous_values(report: Report) -> dict[str, str]:
+    """The same base's values in the period the report is compared with (the quarter or year before)."""
+    period = report.period.previous()
+    if period is None:
+        return {}
+    rows = ReportValue.objects.filter(report__base_id=report.base_id, report__period=period).select_related(
+        "indicator", "indicator_version"
+    )
+    return {v.indicator.code: display_value(_stored(v), v.indicator_version.value_type) for v in rows}
+
+
+def raw_values(sections: list[Section], data: QueryDict) -> dict[str, str]:
+    """What the user typed for every field that is typed (derived values are computed, never posted)."""
+    return {
+        row.code: data.get(f"value-{row.code}", "")
+        for section in sections
+        for row in section.rows
+        if not row.is_derived
+    }
+
+
+def posted_explanations(data: QueryDict) -> dict[str, str]:
+    return {
+        key.removeprefix("explanation-"): text for key, text in data.items() if key.startswith("explanation-")
+    }
+
+
+def posted_comments(data: QueryDict) -> dict[str, str]:
+    return {
+        key.removeprefix("comment-"): text.strip()
+        for key, text in data.items()
+        if key.startswith("comment-") and text.strip()
+    }
+
+
+def evidence_sections(report: Report) -> list[str]:
+    sections = list(
+        dict.fromkeys(
+            v.indicator.section for v in form_versions(report.base.direction_id, report.period).values()
+        )
+    )
+    return [*sections, GENERAL_SECTION]
+
+
+class EvidenceForm(forms.Form):
+    section = forms.ChoiceField(label="分组")
+    file = forms.FileField(
+        label="文件",
+        help_text=f"{ALLOWED_LABELS}，单个文件不超过 {MAX_BYTES // 1024 // 1024} MB。类型按文件内容识别。",
+    )
+
+    def __init__(self, *args: Any, sections: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["section"].choices = [(s, s) for s in sections]
+
+
+def upload_sections(report: Report, *, confirmation_only: bool) -> list[str]:
+    return [CONFIRMATION_SECTION] if confirmation_only else evidence_sections(report)

@@ -1,0 +1,24 @@
+from importlib.util import find_spec
+
+from django.urls import include, path
+
+from . import views
+
+app_name = "monitoring"
+
+urlpatterns = [
+    path("", views.report_list, name="report_list"),
+    path("bulk-pass/", views.bulk_pass, name="bulk_pass"),
+    path("reports/<int:pk>/", views.report_detail, name="report_detail"),
+    path("reports/<int:pk>/save/", views.report_save, name="report_save"),
+    path("reports/<int:pk>/preview/", views.report_preview, name="report_preview"),
+    path("reports/<int:pk>/action/", views.report_transition, name="report_transition"),
+    path("reports/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
+    path("reports/<int:pk>/evidence/<int:evidence_pk>/", views.evidence_download, name="evidence_download"),
+    path("reports/<int:pk>/summary.pdf", views.report_summary_pdf, name="report_summary_pdf"),
+]
+
+# The Excel round trip and the completeness pages live in their own url modules (same namespace).
+for module in ("shuangchuang.monitoring.urls_excel", "shuangchuang.monitoring.urls_completeness"):
+    if find_spec(module) is not None:
+        urlpatterns.append(path("", include(module)))

@@ -1,0 +1,541 @@
+"""Pages of operation monitoring: the report list (an authority's review queue), the report page with its
+data, evidence and history tabs, and every action on a report.
+
+Views are thin: reads go through `selectors` (a report outside the user's scope is a 404), writes through
+`services` and `evidence`, which check permission and raise `MonitoringError`s that become messages here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q, QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from shuangchuang.accounts.models import Role
+from shuangchuang.core.models import AuditEvent
+from shuangchuang.registry.models import Direction
+
+from . import services
+from .evidence import CONFIRMATION_SECTION, add_evidence
+from .exceptions import MonitoringError, NotAllowed, StaleReport, ValidationFailed
+from .forms import (
+    EvidenceForm,
+    Section,
+    build_sections,
+    display_value,
+    posted_comments,
+    posted_explanations,
+    raw_values,
+    upload_sections,
+)
+from .models import TRANSITIONS, Action, Report, ReportingPeriod, ReportState, ValueType
+from .selectors import get_visible_report, visible_reports
+from .summary_pdf import PRINTABLE_STATES, FontMissing, render_summary, report_checksum, short_code
+from .validation import form_versions, plan_changes
+
+PAGE_SIZE = 50
+
+
+def _require_program_reader(request: HttpRequest) -> None:
+    """Security administrators manage accounts only (三员分立): program data is forbidden, not hidden."""
+    if not request.user.sees_program_data:
+        raise PermissionDenied
+
+
+# The report list and the review queue
+
+
+def _default_state(user: Any) -> str:
+    """An authority opens its queue on what waits for it; the national office on what waits for approval."""
+    if user.role == Role.AUTHORITY:
+        return ReportState.SUBMITTED
+    if user.is_national_admin:
+        return ReportState.REVIEWED
+    return ""
+
+
+def filter_reports(
+    reports: QuerySet[Report], params: QueryDict, *, default_state: str = ""
+) -> QuerySet[Report]:
+    """The list's filters. Flag counts are annotated in the same query, never counted per row."""
+    flagged = ~Q(values__flags=[])
+    reports = reports.annotate(
+        flag_count=Count("values", filter=flagged),
+        unexplained_count=Count("values", filter=flagged & Q(values__explanation="")),
+    )
+    if period := params.get("period"):
+        reports = reports.filter(period__code=period)
+    state = params.get("state", default_state)
+    if state in ReportState.values:
+        reports = reports.filter(state=state)
+    if direction := params.get("direction"):
+        reports = reports.filter(base__direction__code=direction)
+    match params.get("flags"):
+        case "unexplained":
+            reports = reports.filter(unexplained_count__gt=0)
+        case "any":
+            reports = reports.filter(flag_count__gt=0)
+        case "none":
+            reports = reports.filter(flag_count=0)
+    late = Q(submitted_at__date__gt=F("period__due_on")) | Q(
+        submitted_at__isnull=True, period__due_on__lt=timezone.localdate()
+    )
+    match params.get("late"):
+        case "late":
+            reports = reports.filter(late)
+        case "on_time":
+            reports = reports.exclude(late)
+    return reports.order_by("-period__year", "-period__quarter", "period__kind", "base__code")
+
+
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    _require_program_reader(request)
+    default_state = _default_state(request.user)
+    reports = filter_reports(visible_reports(request.user), request.GET, default_state=default_state)
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "total": page.paginator.count,
+        "state": request.GET.get("state", default_state),
+        "periods": ReportingPeriod.objects.all(),
+        "states": ReportState.choices,
+        "directions": Direction.objects.filter(bases__isnull=False).distinct(),
+        "can_bulk_pass": request.user.role == Role.AUTHORITY,
+        "is_queue": bool(default_state) and "state" not in request.GET,
+    }
+    template = (
+        "monitoring/_report_rows.html" if request.headers.get("HX-Request") else "monitoring/report_list.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def bulk_pass(request: HttpRequest) -> HttpResponse:
+    """Pass every selected report that is clean; list the others with the reason they were skipped."""
+    _require_program_reader(request)
+    ids = [int(i) for i in request.POST.getlist("report") if i.isdigit()]
+    back = _safe_next(request, reverse("monitoring:report_list"))
+    if not ids:
+        messages.warning(request, "请先勾选要审核通过的报告。")
+        return redirect(back)
+    reports = list(visible_reports(request.user).filter(pk__in=ids))
+    passed, skipped = services.pass_clean_reports(reports, actor=request.user)
+    if passed:
+        messages.success(request, f"已审核通过 {len(passed)} 份报告。")
+    for report, reason in skipped:
+        messages.warning(request, f"未通过：{report}——{reason}")
+    return redirect(back)
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+# The report page
+
+
+STEPS = [
+    (ReportState.DRAFT, "基地填报"),
+    (ReportState.SUBMITTED, "审核单位审核"),
+    (ReportState.REVIEWED, "国家核准"),
+    (ReportState.APPROVED, "已核准"),
+    (ReportState.LOCKED, "已锁定"),
+]
+STEP_OF_STATE = {
+    ReportState.DRAFT: 0,
+    ReportState.RETURNED: 0,
+    ReportState.SUBMITTED: 1,
+    ReportState.REVIEWED: 2,
+    ReportState.APPROVED: 3,
+    ReportState.LOCKED: 4,
+}
+
+
+def _progress(report: Report) -> list[dict[str, Any]]:
+    """The chain draft → submitted → reviewed → approved → locked, with the time each step was reached."""
+    current = STEP_OF_STATE[report.state]
+    reached = [report.last_submitted_at, report.reviewed_at, report.approved_at, report.locked_at]
+    steps = []
+    for index, (_state, label) in enumerate(STEPS):
+        moment = reached[index - 1] if index else None
+        steps.append(
+            {
+                "label": label,
+                "active": index == current,
+                "done": index < current,
+                "at": moment if index <= current else None,
+            }
+        )
+    return steps
+
+
+def holder_name(report: Report) -> str:
+    """Who holds the report now, naming the base or the authority where that helps."""
+    if report.state in (ReportState.DRAFT, ReportState.RETURNED):
+        return f"{report.holder}（{report.base.short_name}）"
+    if report.state == ReportState.SUBMITTED:
+        return f"{report.holder}（{report.base.authority}）"
+    return report.holder
+
+
+def allowed_actions(user: Any, report: Report) -> list[str]:
+    """The moves of the state machine this user may make on this report now (to show the buttons);
+    `services.transition` decides again when the button is pressed."""
+    allowed = []
+    for (state, action), (_to_state, role) in TRANSITIONS.items():
+        if state != report.state:
+            continue
+        try:
+            services._check_actor(user, report, role)
+        except NotAllowed:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def enters_values(user: Any, report: Report) -> bool:
+    """Only the base's own operator gets inputs: reviewers never edit a base's values, they return them."""
+    return user.role == Role.OPERATOR and services.can_edit_values(user, report)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    who: str
+    kind: str  # value, state or evidence
+    what: str
+    old: str
+    new: str
+    reason: str
+
+
+def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntry]:
+    """Every value change (audit log) and every state change (transitions) of the report, newest first."""
+    states = dict(ReportState.choices)
+    entries = [
+        HistoryEntry(
+            at=t.at,
+            who=(t.actor.get_full_name() or t.actor.get_username()) if t.actor else "—",
+            kind="state",
+            what=f"状态：{t.get_action_display()}",
+            old=str(states.get(t.from_state, t.from_state)),
+            new=str(states.get(t.to_state, t.to_state)),
+            reason=t.reason,
+        )
+        for t in report.transitions.select_related("actor")
+    ]
+    events = AuditEvent.objects.filter(object_type=Report._meta.label, object_id=str(report.pk)).exclude(
+        field="state"
+    )
+    for event in events:
+        version = versions.get(event.field)
+        if version is not None:
+            what = f"{version.name}（{event.field}）"
+            kind = "value"
+        else:
+            what = event.field or event.action
+            kind = "evidence" if event.action == "monitoring.evidence" else "value"
+        value_type = version.value_type if version is not None else ValueType.TEXT
+        entries.append(
+            HistoryEntry(
+                at=event.at,
+                who=event.actor_name or "—",
+                kind=kind,
+                what=what,
+                old=_history_value(event.old_value, value_type),
+                new=_history_value(event.new_value, value_type),
+                reason=event.reason,
+            )
+        )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+def _history_value(value: Any, value_type: str) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if value_type == ValueType.TEXT:
+        return str(value)
+    try:
+        return display_value(Decimal(str(value)), value_type)
+    except InvalidOperation:
+        return str(value)
+
+
+def _render_report(
+    request: HttpRequest,
+    report: Report,
+    *,
+    posted: QueryDict | None = None,
+    errors: dict[str, str] | None = None,
+    version: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    versions = form_versions(report.base.direction_id, report.period)
+    sections = build_sections(report, posted=posted, errors=errors)
+    actions = allowed_actions(user, report)
+    printable = report.state in PRINTABLE_STATES
+    checksum = report_checksum(report) if printable else ""
+    confirmation_only = report.state not in (ReportState.DRAFT, ReportState.RETURNED)
+    evidence = list(report.evidence.select_related("uploaded_by"))
+    evidence_sections = upload_sections(report, confirmation_only=confirmation_only)
+    can_upload = (
+        user.role == Role.OPERATOR
+        and user.base_id == report.base_id
+        and (printable if confirmation_only else services.can_edit_values(user, report))
+    )
+    changes = services.changes_since_approval(report) if report.approved_snapshot and not printable else []
+    tab = request.GET.get("tab", "data")
+    if errors:
+        tab = "data"
+    context = {
+        "report": report,
+        "version": report.version if version is None else version,
+        "sections": sections,
+        "problems": _problem_list(sections, errors or {}),
+        "entering": enters_values(user, report),
+        "actions": actions,
+        "can_comment": Action.RETURN in actions,
+        "progress": _progress(report),
+        "holder": holder_name(report),
+        "changes": changes,
+        "printable": printable,
+        "checksum": checksum,
+        "short_code": short_code(checksum) if checksum else "",
+        "evidence": _group_evidence(evidence, evidence_sections),
+        "upload_form": EvidenceForm(sections=evidence_sections) if can_upload else None,
+        "confirmation_section": CONFIRMATION_SECTION,
+        "confirmation_uploaded": any(e.section == CONFIRMATION_SECTION for e in evidence),
+        "history": report_history(report, versions),
+        "tab": tab if tab in ("data", "evidence", "history") else "data",
+        "posted": posted,
+        "flag_count": sum(1 for s in sections for r in s.rows if r.flags),
+    }
+    return render(request, "monitoring/report_detail.html", context, status=status)
+
+
+def _problem_list(sections: list[Section], errors: dict[str, str]) -> list[tuple[str, str]]:
+    """Every problem in form order (code, message), for the summary above the form."""
+    known = {row.code for s in sections for row in s.rows}
+    ordered = [(row.code, errors[row.code]) for s in sections for row in s.rows if row.code in errors]
+    return ordered + [(code, message) for code, message in errors.items() if code not in known]
+
+
+def _group_evidence(evidence: list[Any], sections: list[str]) -> list[tuple[str, list[Any]]]:
+    grouped: dict[str, list[Any]] = {}
+    for item in evidence:
+        grouped.setdefault(item.section, []).append(item)
+    return [(section, grouped.get(section, [])) for section in dict.fromkeys([*sections, *grouped])]
+
+
+def _report_for(request: HttpRequest, pk: int) -> Report:
+    _require_program_reader(request)
+    return get_visible_report(request.user, pk)
+
+
+def _posted_version(request: HttpRequest) -> int | None:
+    text = request.POST.get("version", "")
+    return int(text) if text.isdigit() else None
+
+
+@login_required
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_report(request, _report_for(request, pk))
+
+
+@login_required
+@require_POST
+def report_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the draft (保存草稿) and, when asked, submit it (报送). What the user typed is kept on error."""
+    report = _report_for(request, pk)
+    version = _posted_version(request)
+    submit = request.POST.get("action") == "submit"
+    if not enters_values(request.user, report):
+        if report.state not in (ReportState.DRAFT, ReportState.RETURNED):
+            messages.error(request, f"{report} 当前为“{report.get_state_display()}”，数据不能修改。")
+        else:
+            messages.error(request, "只有基地填报员可以在此填报数据；审核意见请通过“退回”提出。")
+        return redirect("monitoring:report_detail", pk=report.pk)
+
+    raw = raw_values(build_sections(report), request.POST)
+    try:
+        plan = services.save_values(
+            report,
+            raw,
+            actor=request.user,
+            explanations=posted_explanations(request.POST),
+            expected_version=version,
+        )
+    except ValidationFailed as exc:
+        messages.error(request, f"未保存：有 {len(exc.errors)} 处需要修改，见各项旁的提示。")
+        return _render_report(request, report, posted=request.POST, errors=exc.errors, version=version)
+    except MonitoringError as exc:
+        messages.error(request, str(exc))
+        return _render_report(request, report, posted=request.POST, version=version)
+
+    saved = bool(plan.changes)
+    if not submit:
+        if saved:
+            messages.success(request, f"草稿已保存（{len(plan.changes)} 项有修改）。")
+        else:
+            messages.info(request, "没有需要保存的修改。")
+        return redirect("monitoring:report_detail", pk=report.pk)
+
+    try:
+        services.transition(
+            report, Action.SUBMIT, actor=request.user, expected_version=report.version if saved else version
+        )
+    except ValidationFailed as exc:
+        report = _report_for(request, pk)
+        prefix = "草稿已保存，但" if saved else ""
+        messages.warning(
+            request, f"{prefix}还不能报送：有 {len(exc.errors)} 个问题需要处理，见各项旁的提示。"
+        )
+        return _render_report(request, report, errors=exc.errors)
+    except MonitoringError as exc:
+        messages.error(request, str(exc))
+        return redirect("monitoring:report_detail", pk=report.pk)
+    messages.success(request, f"已报送，等待{report.base.authority}审核。")
+    return redirect("monitoring:report_detail", pk=report.pk)
+
+
+@login_required
+@require_POST
+def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Derived values, flags and errors for what is typed so far, computed without saving (htmx)."""
+    report = _report_for(request, pk)
+    if not enters_values(request.user, report):
+        raise PermissionDenied
+    plan = plan_changes([(report, raw_values(build_sections(report), request.POST))])
+    errors = {e.code: e.message for e in plan.errors}
+    sections = build_sections(report, posted=request.POST, errors=errors, plan=plan)
+    return render(
+        request, "monitoring/_preview.html", {"sections": sections, "report": report, "entering": True}
+    )
+
+
+ACTION_DONE = {
+    Action.SUBMIT: "已报送，等待审核单位审核。",
+    Action.RETURN: "已退回基地修改，退回原因和逐项意见基地可见。",
+    Action.PASS: "已审核通过，报国家发展改革委核准。",
+    Action.APPROVE: "已核准。基地可打印数据汇总表签字盖章后上传。",
+    Action.LOCK: "已锁定，数据不再修改。",
+    Action.REOPEN: "已重新开放，报告退回基地修改。",
+}
+
+
+@login_required
+@require_POST
+def report_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    """审核通过, 退回, 核准, 锁定, 重新开放 (and 报送 without changes). What was typed is kept on error."""
+    report = _report_for(request, pk)
+    action = request.POST.get("action", "")
+    version = _posted_version(request)
+    if action not in Action.values:
+        messages.error(request, "未知的操作。")
+        return redirect("monitoring:report_detail", pk=report.pk)
+    try:
+        if version is not None and version != report.version:
+            # The page the user acted on is out of date: someone else acted in between.
+            raise StaleReport(
+                f"{report} 已被其他人处理（当前状态：{report.get_state_display()}），"
+                "您的操作未生效，请查看最新状态。"
+            )
+        services.transition(
+            report,
+            action,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            expected_version=version,
+            comments=posted_comments(request.POST) if action == Action.RETURN else None,
+        )
+    except ValidationFailed as exc:
+        messages.warning(request, f"还不能报送：有 {len(exc.errors)} 个问题需要处理，见各项旁的提示。")
+        return _render_report(request, report, errors=exc.errors)
+    except StaleReport as exc:
+        messages.error(request, str(exc))
+        return redirect("monitoring:report_detail", pk=report.pk)
+    except MonitoringError as exc:
+        messages.error(request, str(exc))
+        return _render_report(request, report, posted=request.POST)
+    messages.success(request, ACTION_DONE[Action(action)])
+    return redirect("monitoring:report_detail", pk=report.pk)
+
+
+# Evidence files
+
+
+@login_required
+@require_POST
+def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_for(request, pk)
+    confirmation_only = report.state not in (ReportState.DRAFT, ReportState.RETURNED)
+    form = EvidenceForm(
+        request.POST, request.FILES, sections=upload_sections(report, confirmation_only=confirmation_only)
+    )
+    if form.is_valid():
+        try:
+            evidence = add_evidence(
+                report, form.cleaned_data["file"], section=form.cleaned_data["section"], actor=request.user
+            )
+        except MonitoringError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已上传“{evidence.original_name}”。")
+    else:
+        for field_errors in form.errors.values():
+            for error in field_errors:
+                messages.error(request, error)
+    return redirect(reverse("monitoring:report_detail", args=[report.pk]) + "?tab=evidence")
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
+    """Always a download (never shown inline), with the original name RFC 5987-encoded."""
+    report = _report_for(request, pk)
+    evidence = get_object_or_404(report.evidence, pk=evidence_pk)
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+
+
+# The summary sheet
+
+
+@login_required
+def report_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_for(request, pk)
+    if report.state not in PRINTABLE_STATES:
+        messages.error(request, "报告经国家核准后才能打印数据汇总表。")
+        return redirect("monitoring:report_detail", pk=report.pk)
+    try:
+        content = render_summary(report, printed_by=request.user)
+    except FontMissing as exc:
+        messages.error(request, str(exc))
+        return redirect("monitoring:report_detail", pk=report.pk)
+    response = HttpResponse(content, content_type="application/pdf")
+    filename = f"{report.base.code}-{report.period.code}-运行监测数据汇总表.pdf"
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    return response
