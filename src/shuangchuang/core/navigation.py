@@ -8,6 +8,7 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ def _admin_site(user: Any) -> bool:
 
 MENU: list[MenuItem] = [
     MenuItem(_("首页"), "core:home", lambda u: u.is_authenticated),
-    MenuItem(_("示范基地"), "registry:base_list", _program),
+    MenuItem(pgettext_lazy("menu", "示范基地"), "registry:base_list", _program),
     MenuItem(_("分省汇总"), "registry:province_summary", _program),
     MenuItem(_("运行监测"), "monitoring:report_list", _program),
     MenuItem(_("绩效评估"), "evaluation:run_list", _program),
