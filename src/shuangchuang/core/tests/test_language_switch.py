@@ -77,13 +77,22 @@ def test_a_browser_that_prefers_english_still_gets_chinese_until_the_user_switch
 
 def test_compiled_translations_match_the_po_file():
     po = PO_FILE.read_text(encoding="utf-8")
-    entries = re.findall(r'^msgid "(.+)"\n(?:msgid_plural ".*"\n)?msgstr(?:\[0\])? "(.*)"$', po, re.MULTILINE)
+    entries = re.findall(
+        r'^(?:msgctxt "(.*)"\n)?msgid "(.+)"\n(?:msgid_plural ".*"\n)?msgstr(?:\[0\])? "(.*)"$',
+        po,
+        re.MULTILINE,
+    )
     with PO_FILE.with_suffix(".mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
 
+    def compiled_text(context: str, msgid: str) -> str:
+        return compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
+
     assert "#, fuzzy" not in po
     assert entries
-    untranslated = [msgid for msgid, msgstr in entries if not msgstr]
+    untranslated = [msgid for _, msgid, msgstr in entries if not msgstr]
     assert untranslated == []
-    stale = [msgid for msgid, msgstr in entries if compiled.gettext(msgid) != msgstr.replace('\\"', '"')]
+    stale = [
+        msgid for ctx, msgid, msgstr in entries if compiled_text(ctx, msgid) != msgstr.replace('\\"', '"')
+    ]
     assert stale == [], "run: manage.py compilemessages -l en --ignore=.venv --ignore=node_modules"
