@@ -1,0 +1,76 @@
+"""Headless Chromium (Debian's package) driven by Playwright, against pytest-django's live server.
+
+Playwright's own browser download is not used: closed networks cannot reach it, and Debian's chromium is
+what ``dev.py test`` installs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an event loop running in the test thread; Django would otherwise refuse
+# database access from it. The tests are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"浏览器测试需要 {CHROMIUM}（Debian 的 chromium 软件包）：运行 python3 dev.py test 会自动安装。")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server, transactional_db, registry):
+    """A new browser window of the given size on the live server; closed after the test."""
+    contexts = []
+
+    def open_page(width: int = 1366, height: int = 800):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, base_url=live_server.url, locale="zh-CN"
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def page_as(open_page, live_server):
+    """A browser window already logged in as `user` (the session cookie of a forced login)."""
+    from django.conf import settings
+    from django.test import Client
+
+    def page_as(user, width: int = 1366, height: int = 800):
+        client = Client()
+        client.force_login(user)
+        page = open_page(width, height)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+        )
+        return page
+
+    return page_as

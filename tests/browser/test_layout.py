@@ -1,0 +1,82 @@
+"""The base list on a laptop, a tablet and a phone, in Chinese and English.
+
+Screenshots go to var/screenshots/ for a person to look at; the assertions are what a user would notice.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from shuangchuang.accounts.models import Role
+
+pytestmark = pytest.mark.browser
+
+LAPTOP = (1366, 800)
+TABLET = (1024, 768)
+PHONE = (390, 844)
+
+
+def page_overflows_horizontally(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+
+
+CUT_OFF_SELECTS = """selects => selects.filter(select => {
+  const style = getComputedStyle(select);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = style.font;
+  const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return context.measureText(select.options[select.selectedIndex].text).width > room;
+}).map(select => select.name)"""
+
+
+def header_height(page) -> float:
+    return page.locator("header.navbar").bounding_box()["height"]
+
+
+def test_base_list_on_a_laptop(page_as, make_user, screenshot_dir):
+    page = page_as(make_user(Role.NATIONAL_ADMIN), *LAPTOP)
+
+    page.goto("/bases/")
+    page.screenshot(path=screenshot_dir / "base-list-laptop.png", full_page=True)
+
+    expect(page.get_by_role("button", name="菜单")).to_be_hidden()
+    expect(page.get_by_role("link", name="分省汇总")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="审核单位")).to_be_visible()
+    expect(page.locator("#base-rows tbody tr")).to_have_count(50)
+    assert header_height(page) < 80
+    assert not page_overflows_horizontally(page)
+
+
+def test_base_list_on_a_phone(page_as, make_user, screenshot_dir):
+    page = page_as(make_user(Role.NATIONAL_ADMIN), *PHONE)
+
+    page.goto("/bases/")
+    page.screenshot(path=screenshot_dir / "base-list-phone.png")
+
+    toggler = page.get_by_role("button", name="菜单")
+    expect(toggler).to_be_visible()
+    expect(page.get_by_role("link", name="分省汇总")).to_be_hidden()
+    expect(page.get_by_role("columnheader", name="审核单位")).to_be_hidden()  # rows are stacked as cards
+    expect(page.locator("#base-rows tbody tr").first.get_by_role("link")).to_be_in_viewport()
+    assert header_height(page) < 80
+    assert not page_overflows_horizontally(page)
+
+    toggler.click()
+    page.wait_for_selector("#main-menu.show")  # the opening animation has ended
+    expect(page.get_by_role("link", name="分省汇总")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "base-list-phone-menu.png")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_header_and_filters_fit_at_every_width(page_as, make_user, screenshot_dir, live_server, language):
+    page = page_as(make_user(Role.NATIONAL_ADMIN))
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.goto("/bases/")
+
+    for width, height in [LAPTOP, TABLET, PHONE]:
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=screenshot_dir / f"base-list-{language}-{width}.png")
+
+        assert header_height(page) < 80, f"the header wraps at {width}px"
+        assert not page_overflows_horizontally(page), f"the page scrolls sideways at {width}px"
+        cut_off = page.eval_on_selector_all(".filters select", CUT_OFF_SELECTS)
+        assert cut_off == [], f"filter labels cut off at {width}px"
