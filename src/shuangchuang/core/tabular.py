@@ -151,3 +151,84 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     for row in rows:
         writer.writerow(["" if v is None else safe_text(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# Reading a workbook with several sheets (the monitoring templates carry their metadata in a second one).
+
+MAX_ROWS = 10_000
+MAX_COLUMNS = 300
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet as normalised text: only non-blank rows, with their 1-based row numbers in the file."""
+
+    name: str
+    rows: list[tuple[int, list[str]]]
+
+
+def read_sheets(data: bytes, *, wanted: Sequence[str] = (), csv_name: str = "CSV") -> tuple[str, list[Sheet]]:
+    """The kind of the file and its sheets: for a CSV its one table; for an .xlsx the first sheet and those
+    named in `wanted` (hidden ones too). The same checks as `read_table` run first (content sniffing, the
+    unpacked size, DOCTYPE/ENTITY). A sheet with content beyond MAX_ROWS × MAX_COLUMNS is refused, and
+    the size a worksheet declares is ignored (openpyxl would pad every row to any dimension it claims)."""
+    kind = sniff_kind(data)
+    if kind == "csv":
+        try:
+            rows = _numbered(_csv_rows(decode_text(data)), csv_name)
+        except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+            raise TableError(f"无法读取 CSV 文件：{exc}") from exc
+        return kind, [Sheet(csv_name, rows)]
+    check_xlsx_archive(data)
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for malformed packages
+        raise TableError(f"无法读取 Excel 文件：{exc}") from exc
+    try:
+        sheets = []
+        for index, worksheet in enumerate(workbook.worksheets):
+            if index == 0 or worksheet.title in wanted:
+                # Trust the cells, not the declared size: rows are then as long as their last cell.
+                worksheet.reset_dimensions()
+                values = worksheet.iter_rows(values_only=True)
+                sheets.append(Sheet(worksheet.title, _numbered(values, worksheet.title)))
+        return kind, sheets
+    except TableError:
+        raise
+    except Exception as exc:  # a malformed or hostile sheet (defusedxml refuses entities while parsing)
+        raise TableError(f"无法读取 Excel 文件：{exc}") from exc
+    finally:
+        workbook.close()
+
+
+def _numbered(raw_rows: Iterable[Sequence[Any]], sheet: str) -> list[tuple[int, list[str]]]:
+    rows: list[tuple[int, list[str]]] = []
+    for number, raw in enumerate(raw_rows, start=1):
+        if not raw:
+            continue
+        cells = list(raw)
+        while cells and (cells[-1] is None or cells[-1] == ""):
+            cells.pop()
+        if not cells:
+            continue
+        if number > MAX_ROWS or len(cells) > MAX_COLUMNS:
+            raise TableError(f"工作表“{sheet}”超过 {MAX_ROWS} 行或 {MAX_COLUMNS} 列，请检查是否选错了文件。")
+        texts = [normalise_cell(c) for c in cells]
+        if any(texts):
+            rows.append((number, texts))
+    return rows
+
+
+def write_text_cell(cell: Any, value: str) -> None:
+    """Put text into an openpyxl cell so that no spreadsheet runs it as a formula.
+
+    An .xlsx cell has a type, so the text is kept exactly as it is (an apostrophe, as `safe_text` adds for
+    CSV, would come back as part of the value on the next upload): the cell is typed as a string, and
+    formula-like text gets Excel's quote prefix, which keeps it text even when someone edits the cell.
+    """
+    cell.value = value
+    cell.data_type = "s"
+    if safe_text(value) != value:
+        cell.quotePrefix = True

@@ -1,0 +1,184 @@
+"""Pages of the Excel round trip: download a template, upload it, look at the preview, confirm."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import PurePath
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from shuangchuang.accounts.models import Role
+from shuangchuang.registry.models import Authority
+
+from . import excel
+from .exceptions import MonitoringError
+from .models import ReportingPeriod
+from .selectors import visible_reports
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PENDING_KEY = "monitoring.excel.pending"
+PENDING_KEEP = 3  # previews a user may have open at once (several tabs)
+
+
+def _require_reader(request: HttpRequest) -> None:
+    if not request.user.sees_program_data:
+        raise PermissionDenied
+
+
+def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
+
+
+@login_required
+def download_report(request: HttpRequest, period: str, base: str) -> HttpResponse:
+    _require_reader(request)
+    report = get_object_or_404(visible_reports(request.user), period__code=period, base__code=base)
+    data = excel.report_workbook(report)
+    return _xlsx_response(
+        data, f"{report.period.code}-{report.base.code}-{report.base.short_name}-填报表.xlsx"
+    )
+
+
+@login_required
+def download_bases(request: HttpRequest, period: str) -> HttpResponse:
+    """All the user's bases in one sheet; the national office may narrow it to one authority."""
+    _require_reader(request)
+    period_obj = get_object_or_404(ReportingPeriod, code=period)
+    reports = visible_reports(request.user).filter(period=period_obj)
+    scope = str(request.user.scope_label())
+    if authority_code := request.GET.get("authority"):
+        authority = Authority.objects.filter(code=authority_code).first()
+        if authority is None:
+            raise Http404
+        reports = reports.filter(base__authority=authority)
+        scope = authority.name
+    reports = list(reports.order_by("base__batch__number", "base__direction__order", "base__seq"))
+    if not reports:
+        raise Http404("本报告期没有您可以下载的填报。")
+    data = excel.bases_workbook(period_obj, reports, scope)
+    return _xlsx_response(data, f"{period_obj.code}-{scope}-运行监测汇总填报表.xlsx")
+
+
+class UploadForm(forms.Form):
+    period = forms.ModelChoiceField(
+        label="报告期", queryset=ReportingPeriod.objects.none(), to_field_name="code", empty_label=None
+    )
+    file = forms.FileField(
+        label="文件", help_text="从本系统下载的 Excel 模板（.xlsx），或同样格式的 CSV（UTF-8 或 GBK 编码）"
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["period"].queryset = excel.upload_periods(user)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(f"文件过大（上限 {limit // (1024 * 1024)} MB）。")
+        return upload
+
+
+def _source_name(name: str) -> str:
+    """The uploaded file's name, for messages and the audit reason only; it never chooses a path."""
+    return PurePath(name.replace("\\", "/")).name[:100] or "upload"
+
+
+def _page_context(request: HttpRequest, form: UploadForm, period: ReportingPeriod | None) -> dict:
+    user = request.user
+    reports = []
+    if period is not None:
+        reports = list(
+            visible_reports(user)
+            .filter(period=period)
+            .order_by("base__batch__number", "base__direction__order", "base__seq")
+        )
+    return {
+        "form": form,
+        "period": period,
+        "reports": reports,
+        "is_base": user.role == Role.OPERATOR,
+        "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+    }
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    if not excel.may_upload(request.user):
+        raise PermissionDenied
+    periods = excel.upload_periods(request.user)
+    if request.method != "POST":
+        period = periods.filter(code=request.GET.get("period")).first() or periods.first()
+        form = UploadForm(user=request.user, initial={"period": period})
+        return render(request, "monitoring/excel_upload.html", _page_context(request, form, period))
+
+    form = UploadForm(request.POST, request.FILES, user=request.user)
+    if not form.is_valid():
+        period = form.cleaned_data.get("period") or periods.first()
+        return render(request, "monitoring/excel_upload.html", _page_context(request, form, period))
+    period = form.cleaned_data["period"]
+    uploaded = form.cleaned_data["file"]
+    source = _source_name(uploaded.name)
+    check = excel.check_upload(request.user, period, uploaded.read(), source)
+    if not check.ok:
+        context = _page_context(request, UploadForm(user=request.user, initial={"period": period}), period)
+        context.update({"errors": check.errors, "source": source})
+        return render(request, "monitoring/excel_upload.html", context, status=200)
+    if not check.changes:
+        messages.info(request, f"“{source}”中的数据与已保存的一致，没有需要保存的修改。")
+        return redirect(f"{reverse('monitoring:excel_upload')}?period={period.code}")
+
+    token = secrets.token_urlsafe(16)
+    pending = dict(request.session.get(PENDING_KEY, {}))
+    pending[token] = check.pending()
+    request.session[PENDING_KEY] = dict(list(pending.items())[-PENDING_KEEP:])
+    return render(
+        request,
+        "monitoring/excel_preview.html",
+        {
+            "check": check,
+            "period": period,
+            "source": source,
+            "token": token,
+            "groups": check.changes_by_report(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest) -> HttpResponse:
+    if not excel.may_upload(request.user):
+        raise PermissionDenied
+    pending = dict(request.session.get(PENDING_KEY, {}))
+    payload = pending.pop(request.POST.get("token", ""), None)
+    request.session[PENDING_KEY] = pending
+    if payload is None:
+        messages.error(request, "这份导入预览已失效（可能已经保存过，或已过期），请重新上传文件。")
+        return redirect("monitoring:excel_upload")
+    check = excel.recheck(request.user, payload)
+    upload_url = f"{reverse('monitoring:excel_upload')}?period={check.period.code}"
+    if not check.ok:
+        form = UploadForm(user=request.user, initial={"period": check.period})
+        context = _page_context(request, form, check.period)
+        context.update({"errors": check.errors, "source": check.source})
+        return render(request, "monitoring/excel_upload.html", context)
+    try:
+        saved = excel.save_import(check, actor=request.user, note=request.POST.get("note", "").strip()[:200])
+    except MonitoringError as exc:
+        messages.error(request, f"未保存任何数据：{exc.message}")
+        return redirect(upload_url)
+    reports = len({c.report.pk for c in check.changes})
+    messages.success(request, f"已保存“{check.source}”：{reports} 个基地，{saved} 项数据。")
+    return redirect(upload_url)
