@@ -1,0 +1,148 @@
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+from statistics import median
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from shuangchuang.core.models import AuditEvent
+from shuangchuang.monitoring import demo
+from shuangchuang.monitoring.models import Report, ReportState, ReportTransition, ReportValue
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 11, 26)
+# A settled annual form and the last two quarters (the second has a quarter to compare with): quick to generate.
+PERIODS = [(2025, None), (2026, 2), (2026, 3)]
+
+
+def generate(seed=demo.DEMO_SEED, **kwargs):
+    return demo.generate(seed, today=TODAY, periods=PERIODS, **kwargs)
+
+
+def snapshot():
+    values = ReportValue.objects.values_list(
+        "report__base__code",
+        "report__period__code",
+        "indicator__code",
+        "number",
+        "text",
+        "flags",
+        "explanation",
+    )
+    reports = Report.objects.values_list(
+        "base__code", "period__code", "state", "submitted_at", "return_reason", "approved_snapshot"
+    )
+    return sorted(values), sorted(reports, key=str)
+
+
+def test_the_same_seed_gives_the_same_data_and_another_seed_does_not(registry):
+    generate(seed=7)
+    first = snapshot()
+    generate(seed=7, reset=True)
+    assert snapshot() == first
+    generate(seed=8, reset=True)
+    assert snapshot()[0] != first[0]
+
+
+def test_every_active_base_reports_for_every_period_in_every_workflow_state(registry):
+    summary = generate()
+    assert Report.objects.count() == 92 * len(PERIODS) == summary.reports
+    assert set(Report.objects.values_list("state", flat=True)) == set(ReportState.values)
+    recent = Counter(Report.objects.filter(period__code="2026Q3").values_list("state", flat=True))
+    settled = Counter(Report.objects.filter(period__code="2025A").values_list("state", flat=True))
+    assert recent["locked"] < recent["reviewed"] + recent["submitted"] + recent["returned"]
+    assert settled["locked"] > 92 * 0.6
+
+
+def test_some_reports_came_late_and_some_never_came(registry):
+    generate()
+    submitted = Report.objects.filter(submitted_at__isnull=False).select_related("period")
+    late = [r for r in submitted if r.is_late]
+    missing = Report.objects.filter(submitted_at__isnull=True, period__due_on__lt=TODAY)
+    assert 0 < len(late) < submitted.count() / 3
+    assert 0 < missing.count() < Report.objects.count() / 10
+    assert missing.filter(state=ReportState.DRAFT).count() == missing.count()
+
+
+def test_transitions_and_audit_rows_follow_each_report_to_its_state(registry, make_user):
+    operator = make_user("operator", base="B3-012", username="hengzhou")
+    generate()
+    for report in Report.objects.prefetch_related("transitions"):
+        state = ReportState.DRAFT
+        for transition in report.transitions.all():
+            assert transition.from_state == state
+            state = transition.to_state
+        assert state == report.state
+    assert set(
+        ReportTransition.objects.filter(report__base__code="B3-012", action="submit").values_list(
+            "actor", flat=True
+        )
+    ) == {operator.pk}
+    assert (
+        AuditEvent.objects.filter(action="monitoring.submit").count()
+        == ReportTransition.objects.filter(action="submit").count()
+    )
+    report_rows = AuditEvent.objects.filter(object_type="monitoring.Report")
+    assert report_rows.count() > ReportValue.objects.count()  # each value entered, each step taken
+    assert not report_rows.filter(at__date__gte=TODAY).exists()  # history happened before today
+
+
+def test_returned_reports_say_why_and_point_at_values(registry):
+    generate()
+    returned = Report.objects.filter(state=ReportState.RETURNED)
+    assert returned.exists() and not returned.filter(return_reason="").exists()
+    assert ReportValue.objects.filter(report__in=returned).exclude(review_comment="").exists()
+    reopened = returned.filter(transitions__action="reopen").first()
+    assert reopened is not None and reopened.approved_snapshot
+
+
+def test_outliers_are_flagged_and_submitted_ones_are_explained(registry):
+    generate()
+    flagged = ReportValue.objects.exclude(flags=[])
+    assert {f["kind"] for flags in flagged.values_list("flags", flat=True) for f in flags} == {
+        "history",
+        "peer",
+    }
+    assert flagged.count() < ReportValue.objects.count() / 10
+    assert not flagged.filter(report__submitted_at__isnull=False, explanation="").exists()
+
+
+def test_derived_values_follow_their_formula_and_scale_differs_by_kind(registry):
+    generate()
+    lean = Report.objects.filter(
+        period__code="2025A", base__direction__code="lean", submitted_at__isnull=False
+    )
+    for report in lean[:5]:
+        values = {v.indicator.code: v.number for v in report.values.select_related("indicator")}
+        expected = (values["RD_SPEND"] / values["REVENUE"] * 100).quantize(Decimal("0.0001"))
+        assert values["RD_INTENSITY"] == expected
+
+    def revenue(**where):
+        return median(
+            ReportValue.objects.filter(
+                indicator__code="REVENUE", report__period__code="2025A", **where
+            ).values_list("number", flat=True)
+        )
+
+    assert (
+        revenue(report__base__authority__code="sasac")
+        > revenue(report__base__kind="region")
+        > revenue(report__base__kind="university")
+    )
+
+
+def test_generating_twice_does_nothing_and_real_data_is_never_touched(registry, monkeypatch, capsys):
+    monkeypatch.setattr(demo, "default_periods", lambda today: PERIODS)
+    call_command("generate_demo_data")
+    count = ReportValue.objects.count()
+    call_command("generate_demo_data")
+    assert "已存在" in capsys.readouterr().out
+    assert ReportValue.objects.count() == count
+
+    AuditEvent.objects.filter(action=demo.MARKER).delete()  # as if the reports had been filed for real
+    with pytest.raises(CommandError, match="非演示"):
+        call_command("generate_demo_data", "--reset")
+    assert ReportValue.objects.count() == count
