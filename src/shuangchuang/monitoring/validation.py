@@ -167,8 +167,9 @@ def _stored(value: ReportValue) -> Value:
 
 
 def _same(a: Value, b: Value) -> bool:
-    if isinstance(a, Decimal) and isinstance(b, Decimal):
-        return a == b
+    """Equal values; an empty text is no value, but a zero is a value (0 ≠ empty)."""
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        return isinstance(a, Decimal) and isinstance(b, Decimal) and a == b
     return (a or None) == (b or None)
 
 

@@ -289,7 +289,6 @@ def test_a_gbk_csv_with_full_width_digits_thousands_separators_and_spaces(guangx
     assert stored(LIUZHOU, "JOBS") == 1200
 
 
-@pytest.mark.xfail(strict=True, reason="validation._same treats 0 like an empty value (lead's code)")
 def test_a_zero_is_a_value_not_an_empty_cell(guangxi, authority):
     csv = "基地编号,是否设立双创基金,带动就业人数（人）\nbase_code,HAS_FUND,JOBS\nB3-041,否,0\n".encode()
 
