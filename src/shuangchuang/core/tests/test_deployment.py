@@ -18,7 +18,9 @@ STRONG_KEY = "k3C9-hv1Wq_production-secret-that-is-long-and-random_8sPzR2mX7nL0a
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run manage.py in a fresh process, so that settings are read from this environment only."""
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests in this process; a deployment never has it.
+    unwanted = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in unwanted}
     environment.update(env)
     return subprocess.run(
         [sys.executable, str(PROJECT_DIR / "manage.py"), *args],
