@@ -107,6 +107,52 @@ def _topsis_scale(values: FloatArray, lo: FloatArray, hi: FloatArray) -> tuple[F
     return scaled, present
 
 
+@dataclass(frozen=True, eq=False)
+class PreparedLeaves:
+    """Indicator-side work of `aggregate_tree` done once, for many calls with other weights.
+
+    Uncertainty analysis aggregates the same indicator matrix with thousands of weight sets; logs,
+    missing-value masks and TOPSIS scaling of the indicators do not depend on the weights.
+    """
+
+    values: FloatArray
+    shift: float
+    operands: tuple[tuple[FloatArray, ...] | None, ...]
+
+
+def prepare(leaf_values: FloatArray, framework: Framework, settings: AggregateSettings) -> PreparedLeaves:
+    """Precompute the weight-independent operands of each level's indicator children."""
+    leaves, shift = prepare_leaves(leaf_values, settings)
+    n_leaves = framework.n_leaves
+    operands: list[tuple[FloatArray, ...] | None] = []
+    for step in framework.steps:
+        is_leaf = step.children < n_leaves
+        if not is_leaf.any():
+            operands.append(None)
+            continue
+        values = leaves[..., step.children[is_leaf]]
+        operands.append(_operands(values, settings.method, None))
+    return PreparedLeaves(leaves, shift, tuple(operands))
+
+
+def _operands(
+    values: FloatArray, method: AggregateMethod, fixed_bounds: tuple[FloatArray, FloatArray] | None
+) -> tuple[FloatArray, ...]:
+    """What the weights multiply: (values, present) for means; squared distances and bounds for TOPSIS."""
+    missing = np.isnan(values)
+    if method != "topsis":
+        if missing.any():
+            return np.where(missing, 0.0, values), (~missing).astype(np.float64)
+        return (values,)
+    if fixed_bounds is None:
+        lo = np.fmin.reduce(values, axis=-2, keepdims=True)
+        hi = np.fmax.reduce(values, axis=-2, keepdims=True)
+    else:
+        lo, hi = fixed_bounds
+    scaled, present = _topsis_scale(values, lo, hi)
+    return np.where(present, (1.0 - scaled) ** 2, 0.0), np.where(present, scaled**2, 0.0), lo, hi
+
+
 def aggregate_tree(
     leaf_values: FloatArray,
     weights: FloatArray,
@@ -114,15 +160,21 @@ def aggregate_tree(
     settings: AggregateSettings,
     *,
     bounds: tuple[tuple[FloatArray, FloatArray], ...] | None = None,
+    prepared: PreparedLeaves | None = None,
 ) -> Aggregation:
     """Aggregate the normalised indicators up to the index, level by level.
 
     `leaf_values` is (units × indicators) or (batch × units × indicators); `weights` is (nodes,) or
     (batch × nodes), normalised within parents. A 2-D `leaf_values` with batched weights is the
-    uncertainty-analysis case: the indicator values are shared, only the weights vary.
+    uncertainty-analysis case: the indicator values are shared, only the weights vary (pass
+    `prepared = prepare(leaf_values, …)` to do the indicator-side work once).
     `bounds` (from a previous TOPSIS run) fixes the scaling of each level, for what-if questions.
     """
-    leaves, shift = prepare_leaves(leaf_values, settings)
+    if prepared is None or bounds is not None:
+        leaves, shift = prepare_leaves(leaf_values, settings)
+        operands: tuple[tuple[FloatArray, ...] | None, ...] = (None,) * len(framework.steps)
+    else:
+        leaves, shift, operands = prepared.values, prepared.shift, prepared.operands
     batch = np.broadcast_shapes(leaf_values.shape[:-2], weights.shape[:-1])
     n_units = leaf_values.shape[-2]
     n_leaves = framework.n_leaves
@@ -131,12 +183,13 @@ def aggregate_tree(
     for k, step in enumerate(framework.steps):
         fixed = bounds[k] if bounds is not None else None
         result, step_bounds = aggregate_step(
-            leaves, out, weights[..., step.children], step, n_leaves, settings.method, fixed
+            leaves, out, weights[..., step.children], step, n_leaves, settings.method, fixed, operands[k]
         )
         out[..., step.parents - n_leaves] = result
         used_bounds.append(step_bounds)
     if settings.method == "geometric":
-        out = np.exp(out) - shift
+        np.exp(out, out=out)
+        out -= shift
     return Aggregation(
         values=out, shift=shift, bounds=tuple(used_bounds) if settings.method == "topsis" else None
     )
@@ -167,32 +220,45 @@ def aggregate_step(
     n_leaves: int,
     method: AggregateMethod,
     fixed_bounds: tuple[FloatArray, FloatArray] | None = None,
+    leaf_operands: tuple[FloatArray, ...] | None = None,
 ) -> tuple[FloatArray, tuple[FloatArray, FloatArray]]:
     """Values of the parents of one level from their children's values.
 
     `leaves` holds indicator values (already in logs for the geometric mean), `aggregates` the
     aggregates computed so far (logs too); `child_weights` are the weights of `step.children`.
+    `leaf_operands` are the indicator children's operands from `prepare`, if already computed.
     Returns the parents' values (logs for geometric) and, for TOPSIS, the scaling bounds used.
     """
     is_leaf = step.children < n_leaves
-    parts = []
+    n_parents = len(step.parents)
+    parts: list[tuple[tuple[FloatArray, ...], FloatArray]] = []
+    width = 0
     for mask, source, offset in ((is_leaf, leaves, 0), (~is_leaf, aggregates, n_leaves)):
-        if mask.any():
-            values = source[..., step.children[mask] - offset]
-            parts.append(
-                (values, _block_weights(child_weights[..., mask], step.segment[mask], len(step.parents)))
-            )
+        if not mask.any():
+            continue
+        block = _block_weights(child_weights[..., mask], step.segment[mask], n_parents)
+        if offset == 0 and leaf_operands is not None:
+            operands = leaf_operands
+        else:
+            fixed = None
+            if fixed_bounds is not None:
+                count = int(mask.sum())
+                fixed = (
+                    fixed_bounds[0][..., width : width + count],
+                    fixed_bounds[1][..., width : width + count],
+                )
+            operands = _operands(source[..., step.children[mask] - offset], method, fixed)
+        width += int(mask.sum())
+        parts.append((operands, block))
     if method == "topsis":
-        return _topsis_step(parts, fixed_bounds)
+        return _topsis_step(parts)
     numerator: FloatArray | float = 0.0
     denominator: FloatArray | float = 0.0
-    for values, block in parts:
-        missing = np.isnan(values)
-        if missing.any():
-            numerator = numerator + _matmul(np.where(missing, 0.0, values), block)
-            denominator = denominator + _matmul((~missing).astype(np.float64), block)
+    for operands, block in parts:
+        numerator = numerator + _matmul(operands[0], block)
+        if len(operands) > 1:
+            denominator = denominator + _matmul(operands[1], block)
         else:
-            numerator = numerator + _matmul(values, block)
             denominator = denominator + block.sum(axis=-2)[..., None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
         result = np.asarray(numerator / np.where(denominator > 0, denominator, np.nan), dtype=np.float64)
@@ -201,27 +267,17 @@ def aggregate_step(
 
 
 def _topsis_step(
-    parts: list[tuple[FloatArray, FloatArray]], fixed_bounds: tuple[FloatArray, FloatArray] | None
+    parts: list[tuple[tuple[FloatArray, ...], FloatArray]],
 ) -> tuple[FloatArray, tuple[FloatArray, FloatArray]]:
     d_plus: FloatArray | float = 0.0
     d_minus: FloatArray | float = 0.0
     lows, highs = [], []
-    start = 0
-    for values, block in parts:
-        width = values.shape[-1]
-        if fixed_bounds is None:
-            lo = np.fmin.reduce(values, axis=-2, keepdims=True)
-            hi = np.fmax.reduce(values, axis=-2, keepdims=True)
-        else:
-            lo = fixed_bounds[0][..., start : start + width]
-            hi = fixed_bounds[1][..., start : start + width]
-        start += width
+    for (plus_squared, minus_squared, lo, hi), block in parts:
+        squared = block * block
+        d_plus = d_plus + _matmul(plus_squared, squared)
+        d_minus = d_minus + _matmul(minus_squared, squared)
         lows.append(lo)
         highs.append(hi)
-        scaled, present = _topsis_scale(values, lo, hi)
-        squared = block * block
-        d_plus = d_plus + _matmul(np.where(present, (1.0 - scaled) ** 2, 0.0), squared)
-        d_minus = d_minus + _matmul(np.where(present, scaled**2, 0.0), squared)
     with np.errstate(invalid="ignore", divide="ignore"):
         root_minus = np.sqrt(d_minus)
         result = np.asarray(root_minus / (np.sqrt(d_plus) + root_minus), dtype=np.float64)
@@ -242,4 +298,7 @@ def _matmul(values: FloatArray, block: FloatArray) -> FloatArray:
         reps, children, parents = block.shape
         flat = values @ block.transpose(1, 0, 2).reshape(children, reps * parents)
         return np.asarray(flat.reshape(values.shape[0], reps, parents).transpose(1, 0, 2))
+    if block.ndim == 2 and values.ndim > 2:
+        flat = np.ascontiguousarray(values).reshape(-1, values.shape[-1]) @ block
+        return np.asarray(flat.reshape(*values.shape[:-1], block.shape[-1]))
     return np.asarray(values @ block)
