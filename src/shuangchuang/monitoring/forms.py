@@ -7,7 +7,7 @@ Field names in the HTML form: `value-<CODE>`, `explanation-<CODE>`, `comment-<CO
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import forms
@@ -15,7 +15,9 @@ from django.http import QueryDict
 
 from .evidence import ALLOWED_LABELS, CONFIRMATION_SECTION, GENERAL_SECTION, MAX_BYTES
 from .models import IndicatorVersion, Report, ReportValue, ValueType
-from .validation import Plan, Value, form_versions, format_number
+from .validation import Plan, Value, form_versions
+
+DERIVED_SHOWN = Decimal("0.01")  # computed values are kept to 4 places and shown to 2
 
 
 def display_value(value: Value, value_type: str) -> str:
@@ -29,14 +31,21 @@ def display_value(value: Value, value_type: str) -> str:
     return str(value)
 
 
+def shown_value(value: Value, version: IndicatorVersion) -> str:
+    if version.is_derived and isinstance(value, Decimal):
+        value = value.quantize(DERIVED_SHOWN, ROUND_HALF_UP)
+    return display_value(value, version.value_type)
+
+
 def input_value(value: Value, value_type: str) -> str:
-    """A stored value as it goes back into an input: plain digits (no grouping), 是/否, text."""
+    """A stored value as it goes back into an input: digits grouped by thousands (the parser takes them
+    back), 是/否, text."""
     if value is None:
         return ""
     if value_type == ValueType.BOOLEAN:
         return "是" if value else "否"
     if isinstance(value, Decimal):
-        return format_number(value)
+        return format(value.normalize(), ",f")
     return str(value)
 
 
@@ -77,7 +86,7 @@ class FieldRow:
 
     @property
     def display(self) -> str:
-        return display_value(self.value, self.version.value_type)
+        return shown_value(self.value, self.version)
 
     @property
     def kind(self) -> str:
@@ -147,7 +156,7 @@ def _previous_values(report: Report) -> dict[str, str]:
     rows = ReportValue.objects.filter(report__base_id=report.base_id, report__period=period).select_related(
         "indicator", "indicator_version"
     )
-    return {v.indicator.code: display_value(_stored(v), v.indicator_version.value_type) for v in rows}
+    return {v.indicator.code: shown_value(_stored(v), v.indicator_version) for v in rows}
 
 
 def raw_values(sections: list[Section], data: QueryDict) -> dict[str, str]:

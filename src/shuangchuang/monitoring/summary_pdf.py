@@ -17,7 +17,7 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -190,14 +190,16 @@ def render_summary(report: Report, *, printed_by: Any = None) -> bytes:
 
     versions = form_versions(base.direction_id, period)
     stored = {v.indicator.code: v for v in report.values.select_related("indicator")}
-    sections: dict[str, list[tuple[str, str, str, str]]] = {}
+    sections: dict[str, list[tuple[str, str, str, bool]]] = {}
     for indicator_code, version in versions.items():
         value = stored.get(indicator_code)
         number = None if value is None else (value.number if value.number is not None else value.text)
+        if version.is_derived and isinstance(number, Decimal):
+            number = number.quantize(Decimal("0.01"), ROUND_HALF_UP)  # kept to 4 places, shown to 2
         name = version.name + ("（计算）" if version.is_derived else "")
-        align = "LEFT" if version.value_type == ValueType.TEXT else "RIGHT"
+        is_text = version.value_type == ValueType.TEXT
         sections.setdefault(version.indicator.section, []).append(
-            (name, display_number(number, version.value_type), version.unit or "", align)
+            (name, display_number(number, version.value_type), version.unit or "", is_text)
         )
     with pdf.table(
         col_widths=(12, 100, 46, 22),
@@ -215,13 +217,16 @@ def render_summary(report: Report, *, printed_by: Any = None) -> bytes:
             table.row().cell(
                 section, colspan=4, align="LEFT", style=FontFace(emphasis="BOLD", fill_color=(246, 248, 251))
             )
-            for name, shown, unit, align in rows:
+            for name, shown, unit, is_text in rows:
                 number_in_sheet += 1
                 row = table.row()
                 row.cell(str(number_in_sheet))
                 row.cell(name)
-                row.cell(shown, align=align)
-                row.cell(unit)
+                if is_text:  # a written answer takes the value and unit columns
+                    row.cell(shown, align="LEFT", colspan=2)
+                else:
+                    row.cell(shown)
+                    row.cell(unit)
 
     pdf.ln(4)
     if pdf.will_page_break(66):

@@ -35,10 +35,10 @@ from .forms import (
     EvidenceForm,
     Section,
     build_sections,
-    display_value,
     posted_comments,
     posted_explanations,
     raw_values,
+    shown_value,
     upload_sections,
 )
 from .models import TRANSITIONS, Action, Report, ReportingPeriod, ReportState, ValueType
@@ -116,6 +116,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "directions": Direction.objects.filter(bases__isnull=False).distinct(),
         "can_bulk_pass": request.user.role == Role.AUTHORITY,
         "is_queue": bool(default_state) and "state" not in request.GET,
+        "queue_title": "待审核的报告" if request.user.role == Role.AUTHORITY else "待核准的报告",
     }
     template = (
         "monitoring/_report_rows.html" if request.headers.get("HX-Request") else "monitoring/report_list.html"
@@ -190,7 +191,7 @@ def _progress(report: Report) -> list[dict[str, Any]]:
 def holder_name(report: Report) -> str:
     """Who holds the report now, naming the base or the authority where that helps."""
     if report.state in (ReportState.DRAFT, ReportState.RETURNED):
-        return f"{report.holder}（{report.base.short_name}）"
+        return f"{report.holder}（{report.base.current_name}）"
     if report.state == ReportState.SUBMITTED:
         return f"{report.holder}（{report.base.authority}）"
     return report.holder
@@ -253,15 +254,14 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
         else:
             what = event.field or event.action
             kind = "evidence" if event.action == "monitoring.evidence" else "value"
-        value_type = version.value_type if version is not None else ValueType.TEXT
         entries.append(
             HistoryEntry(
                 at=event.at,
                 who=event.actor_name or "—",
                 kind=kind,
                 what=what,
-                old=_history_value(event.old_value, value_type),
-                new=_history_value(event.new_value, value_type),
+                old=_history_value(event.old_value, version),
+                new=_history_value(event.new_value, version),
                 reason=event.reason,
             )
         )
@@ -269,13 +269,13 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
     return entries
 
 
-def _history_value(value: Any, value_type: str) -> str:
+def _history_value(value: Any, version: Any) -> str:
     if value is None or value == "":
         return "（空）"
-    if value_type == ValueType.TEXT:
+    if version is None or version.value_type == ValueType.TEXT:
         return str(value)
     try:
-        return display_value(Decimal(str(value)), value_type)
+        return shown_value(Decimal(str(value)), version)
     except InvalidOperation:
         return str(value)
 

@@ -182,6 +182,35 @@ def test_a_flagged_value_needs_an_explanation_before_it_can_be_submitted(operato
     assert ReportValue.objects.get(report=report, indicator__code="JOBS").explanation == "新园区投产"
 
 
+def test_a_flagged_derived_value_can_be_explained_too(operator, period):
+    make_report(HENGZHOU, make_period(2024), state="locked", REVENUE=50000, RD=2500, RD_INTENSITY=5)
+    report = make_report(HENGZHOU, period)
+    client = login(operator)
+    values = {**COMPLETE, "REVENUE": "25000", "RD": "5000"}  # each within 3×, but the intensity is 4×
+
+    response = save(client, report, values, action="submit")
+
+    assert response.context["problems"] == [("RD_INTENSITY", "研发投入强度：数值异常，须填写情况说明")]
+    assert 'name="explanation-RD_INTENSITY"' in response.content.decode()
+    report.refresh_from_db()
+    save(client, report, values, action="submit", **{"explanation-RD_INTENSITY": "营收下降，研发投入翻番"})
+    report.refresh_from_db()
+    assert report.state == "submitted"
+
+
+def test_saving_the_page_as_it_was_rendered_changes_nothing(operator, period):
+    report = make_report(HENGZHOU, period, REVENUE=1234567, JOBS=1200)
+    client = login(operator)
+    page = client.get(page_url(report)).content.decode()
+    assert 'value="1,234,567"' in page  # grouped for reading; the parser takes the commas back
+
+    response = save(client, report, {"REVENUE": "1,234,567", "JOBS": "1,200"})
+
+    assert "没有需要保存的修改" in " ".join(messages_of(response))
+    report.refresh_from_db()
+    assert report.version == 0
+
+
 def test_derived_values_and_flags_are_computed_as_you_type_without_saving(operator, period):
     make_report(HENGZHOU, make_period(2024), state="locked", JOBS=100)
     report = make_report(HENGZHOU, period)
