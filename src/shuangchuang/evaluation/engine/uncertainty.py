@@ -17,8 +17,9 @@ one sort per replication row, percentiles from one sort per unit column.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -139,12 +140,24 @@ def run_uncertainty(
     combos, which = np.unique(keys, axis=0, return_inverse=True)
     which = which.reshape(-1)
     methods = spec.aggregation or (settings.aggregate.method,)
+    shift = np.empty(runs)
     with _single_threaded_blas():
-        _replicate(combos, which, methods, leaf_matrices, weights, framework, spec, settings, ranks)
+        _replicate(
+            combos,
+            which,
+            methods,
+            leaf_matrices,
+            weights,
+            framework,
+            spec,
+            settings,
+            ranks,
+            shift,
+            nominal_rank,
+        )
 
-    shift = np.nanmean(np.abs(ranks - nominal_rank[None, :].astype(np.float32)), axis=1).astype(np.float64)
     stats_rows = ranks[: 2 * n] if sensitivity else ranks
-    q05, q50, q95 = _quantiles(stats_rows, (0.05, 0.5, 0.95))
+    q05, q50, q95, mean = _column_statistics(stats_rows, (0.05, 0.5, 0.95))
     indices: tuple[SensitivityIndex, ...] | None = None
     variance: float | None = None
     if sensitivity:
@@ -166,7 +179,7 @@ def run_uncertainty(
         seed=seed,
         nominal_rank=nominal.rank.copy(),
         median_rank=full(q50),
-        mean_rank=full(np.nanmean(stats_rows, axis=0, dtype=np.float64)),
+        mean_rank=full(mean),
         rank_p05=full(q05),
         rank_p95=full(q95),
         ranks=ranks,
@@ -186,8 +199,10 @@ def _replicate(
     spec: UncertaintySpec,
     settings: Settings,
     ranks: np.ndarray,
+    shift: FloatArray,
+    nominal_rank: FloatArray,
 ) -> None:
-    """Aggregate and rank every run, one discrete combination at a time, in bounded chunks."""
+    """Rank every run (and its mean absolute rank shift), one discrete combination at a time, in chunks."""
     n_units = ranks.shape[1]
     for c, (imp, win, norm, agg) in enumerate(combos):
         members = np.flatnonzero(which == c)
@@ -207,7 +222,11 @@ def _replicate(
             aggregation = aggregate_tree(
                 leaves, weights[rows], framework, aggregate_settings, prepared=prepared
             )
-            ranks[rows] = competition_ranks(aggregation.values[..., -1], axis=-1)
+            chunk_ranks = competition_ranks(aggregation.values[..., -1], axis=-1)
+            ranks[rows] = chunk_ranks
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a replication may rank no one
+                shift[rows] = np.nanmean(np.abs(chunk_ranks - nominal_rank), axis=1)
 
 
 @contextlib.contextmanager
@@ -276,7 +295,11 @@ def _run_weights(
 
 
 class _LeafMatrices:
-    """Normalised indicator matrices per (imputation, winsorisation limit, normalisation), cached."""
+    """Normalised indicator matrices per (imputation, winsorisation limit, normalisation).
+
+    Combinations are visited in sorted order, so only the current imputation's treated matrices
+    and the current normalised matrix are kept: memory stays at a few units × indicators matrices.
+    """
 
     def __init__(
         self,
@@ -293,11 +316,11 @@ class _LeafMatrices:
         self.raw = nominal.raw[kept]
         self.groups = None if data.groups is None else tuple(data.groups[i] for i in kept)
         self.treated: dict[tuple[int, int], FloatArray] = {}
-        self.normalised: dict[tuple[int, int, int], FloatArray] = {}
+        self.normalised: tuple[tuple[int, int, int], FloatArray] | None = None
 
     def get(self, imp: int, win: int, norm: int) -> FloatArray:
         key = (imp, win, norm)
-        if key not in self.normalised:
+        if self.normalised is None or self.normalised[0] != key:
             treated = self._treated(imp, win)
             alternatives = self.spec.normalisation or (self.settings.normalise,)
             normalised = normalise(
@@ -307,20 +330,18 @@ class _LeafMatrices:
                 self.framework.targets,
                 self.framework.leaf_codes,
             )
-            self.normalised[key] = np.ascontiguousarray(normalised)  # BLAS reads it without a copy
-        return self.normalised[key]
+            self.normalised = (key, np.ascontiguousarray(normalised))  # BLAS reads it without a copy
+        return self.normalised[1]
 
     def _treated(self, imp: int, win: int) -> FloatArray:
         if (imp, win) not in self.treated:
+            self.treated.clear()
             method = self.spec.imputation[imp] if self.spec.imputation else self.settings.impute.method
             imputed, _ = impute(self.raw, method, self.groups)
             limits = self.spec.winsorisation_limits
             if limits:
-                treat_settings = self.settings.treat
-                if treat_settings.method == "none":
-                    treat_settings = type(treat_settings)(
-                        method="coinr", log_transform=treat_settings.log_transform
-                    )
+                # the limits are alternatives of COINr's treatment, even if the nominal run has none
+                treat_settings = replace(self.settings.treat, method="coinr")
                 for k, result in enumerate(treat_for_limits(imputed, treat_settings, limits)):
                     self.treated[(imp, k)] = result.values
             else:
@@ -328,20 +349,33 @@ class _LeafMatrices:
         return self.treated[(imp, win)]
 
 
-def _quantiles(ranks: np.ndarray, probabilities: tuple[float, ...]) -> list[FloatArray]:
-    """Type-7 quantiles along axis 0 with one sort (NaN-aware fallback when ranks are missing)."""
-    if np.isnan(ranks).any():
-        data = ranks.astype(np.float64)
-        return [np.nanquantile(data, p, axis=0) for p in probabilities]
-    ordered = np.sort(ranks, axis=0)
-    n = ordered.shape[0]
-    out = []
-    for p in probabilities:
-        h = (n - 1) * p
-        lo = int(np.floor(h))
-        hi = min(lo + 1, n - 1)
-        frac = h - lo
-        out.append(ordered[lo].astype(np.float64) + frac * (ordered[hi].astype(np.float64) - ordered[lo]))
+def _column_statistics(ranks: np.ndarray, probabilities: tuple[float, ...]) -> list[FloatArray]:
+    """Type-7 quantiles and the mean of each column (unit), a block of units at a time.
+
+    Sorting blocks keeps the extra memory to one block instead of a copy of every rank.
+    """
+    n_runs, n_units = ranks.shape
+    out = [np.full(n_units, np.nan) for _ in range(len(probabilities) + 1)]
+    block = max(1, CHUNK_ELEMENTS // max(1, n_runs))
+    for start in range(0, n_units, block):
+        columns = slice(start, start + block)
+        part = ranks[:, columns]
+        if np.isnan(part).any():
+            data = part.astype(np.float64)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a unit never ranked
+                for k, p in enumerate(probabilities):
+                    out[k][columns] = np.nanquantile(data, p, axis=0)
+                out[-1][columns] = np.nanmean(data, axis=0)
+            continue
+        ordered = np.sort(part, axis=0)
+        for k, p in enumerate(probabilities):
+            h = (n_runs - 1) * p
+            lo = int(np.floor(h))
+            hi = min(lo + 1, n_runs - 1)
+            low = ordered[lo].astype(np.float64)
+            out[k][columns] = low + (h - lo) * (ordered[hi].astype(np.float64) - low)
+        out[-1][columns] = part.mean(axis=0, dtype=np.float64)
     return out
 
 
