@@ -50,7 +50,7 @@ from .models import (
 )
 from .selectors import visible_reports
 from .services import apply_plan
-from .validation import Plan, ValueChange, forms_for, plan_changes
+from .validation import Plan, ValueChange, forms_for, parse_raw, plan_changes
 
 DATA_SHEET = "填报数据"
 NOTES_SHEET = "说明"
@@ -658,6 +658,7 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
     _resolve_columns(upload, by_name, check.errors)
 
     locations: dict[tuple[int, str], tuple[UploadedRow, str]] = {}
+    saved_in_closed = _saved_values([r for r in reports.values() if not r.is_editable])
     for row in upload.rows:
         report = reports.get(row.base_code)
         if report is None:
@@ -692,10 +693,37 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
             explanation = row.explanations.get(code)
             if explanation is not None:
                 check.explanations[(report.pk, code)] = explanation
-        check.entries.append((report, raw))
-        check.versions[report.pk] = report.version
+        if report.is_editable:
+            check.entries.append((report, raw))
+            check.versions[report.pk] = report.version
+            continue
+        # A report that is with its reviewer (or locked) may stand in the file unchanged; any change is an error.
+        stored = saved_in_closed.get(report.pk, {})
+        for code, text in raw.items():
+            number, stored_text, stored_explanation = stored.get(code, (None, "", ""))
+            value, error = parse_raw(form[code], text)
+            explanation = check.explanations.pop((report.pk, code), None)
+            changed = error is not None or not _same_value(
+                value, number if number is not None else stored_text
+            )
+            if changed or (explanation is not None and explanation != stored_explanation):
+                row, name = locations[(report.pk, code)]
+                check.errors.append(_at(row, code, name, _closed_message(report)))
     _plan(check, locations)  # even after errors above: the user gets every error of the file at once
     return check
+
+
+def _same_value(value: Decimal | str | None, stored: Decimal | str | None) -> bool:
+    if isinstance(value, Decimal) and isinstance(stored, Decimal):
+        return value == stored
+    return (value if value != "" else None) == (stored if stored != "" else None)
+
+
+def _closed_message(report: Report) -> str:
+    message = f"{report.base.short_name}的本期填报{report.get_state_display()}，不能通过导入修改"
+    if report.state == ReportState.SUBMITTED:
+        message += "（如需更正，请审核单位退回后由基地修改）"
+    return message
 
 
 def _resolve_columns(upload: Upload, by_name: dict[str, str], errors: list[CellError]) -> None:
@@ -730,22 +758,9 @@ def _plan(check: ImportCheck, locations: dict[tuple[int, str], tuple[UploadedRow
             row = row_of.get(error.report.pk)
             sheet, number, column = (row.sheet, row.row, row.base_column) if row else ("", 0, 0)
             check.errors.append(CellError(sheet, number, column, error.code, error.message))
-    for change in plan.changes:
-        report = change.report
-        if report.state not in EDITABLE_STATES:
-            located = locations.get((report.pk, change.code))
-            message = f"{report.base.short_name}的本期填报{report.get_state_display()}，不能通过导入修改" + (
-                "（如需更正，请审核单位退回后由基地修改）" if report.state == ReportState.SUBMITTED else ""
-            )
-            if located:
-                check.errors.append(_at(located[0], change.code, located[1], message))
-            else:
-                row = row_of.get(report.pk)
-                check.errors.append(
-                    CellError(
-                        row.sheet if row else "", row.row if row else 0, 0, change.version.name, message
-                    )
-                )
+    for change in plan.changes:  # only at confirmation: a report that left the base since the preview
+        if change.report.state not in EDITABLE_STATES:
+            check.errors.append(CellError("", 0, 0, change.version.name, _closed_message(change.report)))
     check.errors.sort(key=lambda e: (e.sheet, e.row, e.column))
     check.plan = plan
 

@@ -243,8 +243,10 @@ def test_a_locked_report_in_an_upload_is_refused_and_nothing_else_is_saved(guang
     assert database_state() == before
 
 
-def test_unchanged_rows_of_submitted_reports_are_no_obstacle(guangxi, authority):
-    guangxi[GUILIN].__class__.objects.filter(pk=guangxi[GUILIN].pk).update(state="submitted")
+def test_unchanged_rows_of_submitted_reports_are_no_obstacle(guangxi, authority, period):
+    # 桂林 was submitted with values whose derived 研发投入强度 was never stored: still nothing to object to
+    guangxi[GUILIN].delete()
+    make_report(GUILIN, period, state="submitted", JOBS=30, REVENUE=1000, RD=50)
     template = authority.get("/monitoring/excel/2025A/bases.xlsx").content
 
     preview = upload(authority, fill_bases(template, {(HENGZHOU, "JOBS"): 125}))
