@@ -116,10 +116,12 @@ def build_sections(
     posted: QueryDict | None = None,
     errors: dict[str, str] | None = None,
     plan: Plan | None = None,
+    versions: dict[str, IndicatorVersion] | None = None,
 ) -> list[Section]:
     """The report's form grouped by section. `posted` keeps what the user typed after a failed save;
     `plan` (from `validation.plan_changes`, nothing saved) supplies live derived values and flags."""
-    versions = form_versions(report.base.direction_id, report.period)
+    if versions is None:
+        versions = form_versions(report.base.direction_id, report.period)
     stored = {v.indicator.code: v for v in report.values.select_related("indicator")}
     previous = _previous_values(report)
     errors = errors or {}

@@ -291,7 +291,7 @@ def _render_report(
 ) -> HttpResponse:
     user = request.user
     versions = form_versions(report.base.direction_id, report.period)
-    sections = build_sections(report, posted=posted, errors=errors)
+    sections = build_sections(report, posted=posted, errors=errors, versions=versions)
     actions = allowed_actions(user, report)
     printable = report.state in PRINTABLE_STATES
     checksum = report_checksum(report) if printable else ""
