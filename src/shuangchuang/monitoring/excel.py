@@ -78,6 +78,7 @@ NUMBER_FORMATS = {
     ValueType.RATIO: "0.00",
 }
 BOOLEAN_WORDS = ("是", "否")
+PREVIEW_LINES = 1000
 
 
 # Building the templates
@@ -582,11 +583,19 @@ class ImportCheck:
     def changes(self) -> list[ValueChange]:
         return self.plan.changes if self.plan else []
 
-    def changes_by_report(self) -> list[tuple[Report, list[ChangeRow]]]:
-        grouped: dict[int, tuple[Report, list[ChangeRow]]] = {}
+    def changes_by_report(self, limit: int | None = None) -> list[tuple[Report, list[ChangeRow], int]]:
+        """(report, the lines shown, how many more) per report. Past PREVIEW_LINES lines only flagged values
+        are listed, so that a preview of a whole province stays readable and nothing unusual is hidden."""
+        limit = PREVIEW_LINES if limit is None else limit
+        grouped: dict[int, tuple[Report, list[ChangeRow], list[int]]] = {}
+        shown = 0
         for change in self.changes:
+            _, lines, hidden = grouped.setdefault(change.report.pk, (change.report, [], [0]))
+            if shown >= limit and not change.flags:
+                hidden[0] += 1
+                continue
+            shown += 1
             version = change.version
-            _, lines = grouped.setdefault(change.report.pk, (change.report, []))
             lines.append(
                 ChangeRow(
                     code=change.code,
@@ -599,7 +608,7 @@ class ImportCheck:
                     derived=version.is_derived,
                 )
             )
-        return list(grouped.values())
+        return [(report, lines, hidden[0]) for report, lines, hidden in grouped.values()]
 
     def pending(self) -> dict[str, Any]:
         """What the confirmation needs, as JSON: the entries of the reports that change, and their versions."""

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from shuangchuang.accounts.models import Role
 from shuangchuang.core.models import AuditEvent
+from shuangchuang.monitoring import excel
 from shuangchuang.monitoring.models import Indicator, IndicatorVersion, ReportValue
 from shuangchuang.monitoring.views_excel import PENDING_KEY
 from shuangchuang.registry.models import Direction
@@ -118,7 +119,7 @@ def test_a_base_fills_its_template_sees_the_preview_and_saves_on_confirmation(gu
     assert preview.status_code == 200
     html = preview.content.decode()
     assert "带动就业人数" in html and "120" in html and "150" in html
-    lines = {line.code: (line.old, line.new) for _, group in preview.context["groups"] for line in group}
+    lines = {line.code: (line.old, line.new) for _, group, _ in preview.context["groups"] for line in group}
     assert lines["JOBS"] == ("120", "150")
     assert lines["REVENUE"] == ("5,000", "6,000")
     assert lines["RD_INTENSITY"] == ("", "5")  # derived: 300 / 6000 × 100, shown in the preview too
@@ -148,13 +149,28 @@ def test_an_authority_fills_in_for_its_bases_in_one_sheet(guangxi, authority):
     )
 
     preview = upload(authority, filled)
-    assert [len(lines) for _, lines in preview.context["groups"]] == [1, 2]
+    assert [len(lines) for _, lines, _ in preview.context["groups"]] == [1, 2]
     authority.post(CONFIRM, {"token": preview.context["token"]})
 
     assert (stored(HENGZHOU, "JOBS"), stored(LIUZHOU, "TECH_CONTRACTS")) == (130, Decimal("8800.5"))
     assert stored(GUILIN, "JOBS") == 30
     reasons = set(AuditEvent.objects.filter(action="monitoring.value").values_list("reason", flat=True))
     assert reasons == {"Excel 导入（填报.xlsx）（代填）"}
+
+
+def test_a_long_preview_lists_the_flagged_values_and_counts_the_rest(guangxi, authority, period, monkeypatch):
+    monkeypatch.setattr(excel, "PREVIEW_LINES", 1)
+    last_year = make_period(2024)
+    make_report(LIUZHOU, last_year, JOBS=10)
+    template = authority.get("/monitoring/excel/2025A/bases.xlsx").content
+    filled = fill_bases(template, {(HENGZHOU, "JOBS"): 130, (HENGZHOU, "RD"): 7, (LIUZHOU, "JOBS"): 95})
+
+    preview = upload(authority, filled)
+
+    shown = [([line.code for line in lines], hidden) for _, lines, hidden in preview.context["groups"]]
+    # 柳州's 10 → 95 is flagged against last year; its derived growth rate is not
+    assert shown == [(["JOBS"], 2), (["JOBS"], 1)]
+    assert "另有 2 项修改没有逐条列出" in preview.content.decode()
 
 
 def test_a_file_with_the_saved_data_changes_nothing(guangxi, authority):
@@ -251,7 +267,7 @@ def test_unchanged_rows_of_submitted_reports_are_no_obstacle(guangxi, authority,
 
     preview = upload(authority, fill_bases(template, {(HENGZHOU, "JOBS"): 125}))
 
-    assert [report.base.code for report, _ in preview.context["groups"]] == [HENGZHOU]
+    assert [report.base.code for report, _, _ in preview.context["groups"]] == [HENGZHOU]
 
 
 def test_a_template_of_another_period_is_refused(guangxi, make_user, client_for):
@@ -296,7 +312,7 @@ def test_a_zero_is_a_value_not_an_empty_cell(guangxi, authority):
 
     preview = upload(authority, csv, name="零.csv")
 
-    lines = {line.code: line.new for _, group in preview.context["groups"] for line in group}
+    lines = {line.code: line.new for _, group, _ in preview.context["groups"] for line in group}
     assert lines == {"HAS_FUND": "否", "JOBS": "0"}
 
 
@@ -305,7 +321,7 @@ def test_a_csv_named_like_a_workbook_is_read_by_its_content(guangxi, authority):
 
     preview = upload(authority, csv, name="其实是.xlsx")
 
-    assert [line.new for _, lines in preview.context["groups"] for line in lines] == ["121"]
+    assert [line.new for _, lines, _ in preview.context["groups"] for line in lines] == ["121"]
 
 
 def test_a_hand_made_csv_without_the_code_row_is_matched_by_indicator_names(guangxi, authority):
@@ -313,7 +329,7 @@ def test_a_hand_made_csv_without_the_code_row_is_matched_by_indicator_names(guan
 
     preview = upload(authority, csv, name="手工.csv")
 
-    lines = {line.code: line.new for _, group in preview.context["groups"] for line in group}
+    lines = {line.code: line.new for _, group, _ in preview.context["groups"] for line in group}
     assert (lines["JOBS"], lines["REVENUE"]) == ("140", "7,000")
 
 
