@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 
 from shuangchuang.accounts.models import Role
@@ -43,10 +44,30 @@ JPEG = FileKind("image/jpeg", "JPEG 图片")
 XLSX = FileKind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel 工作簿")
 DOCX = FileKind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word 文档")
 ALLOWED_LABELS = "PDF、PNG、JPEG、Excel（.xlsx）、Word（.docx）"
+TOO_LARGE = f"文件超过 {MAX_BYTES // 1024 // 1024} MB 的上限，未保存。"
 
 
 class EvidenceRejected(MonitoringError):
     """The file was not stored; the message says why."""
+
+
+class SizeLimitedUpload(FileUploadHandler):
+    """Stops reading an uploaded file once it passes the limit, so nothing larger reaches the disk.
+    Installed before the request body is parsed; the view reads `exceeded` to say why there is no file."""
+
+    def __init__(self, request: Any = None, limit: int = MAX_BYTES) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.exceeded = False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        if start + len(raw_data) > self.limit:
+            self.exceeded = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
 
 
 def sniff(stream: IO[bytes]) -> FileKind | None:
@@ -118,9 +139,7 @@ def add_evidence(report: Report, upload: UploadedFile, *, section: str, actor: A
     if upload.size is None or upload.size == 0:
         raise EvidenceRejected("文件是空的。")
     if upload.size > MAX_BYTES:
-        raise EvidenceRejected(
-            f"文件大小为 {upload.size / 1024 / 1024:.1f} MB，超过 {MAX_BYTES // 1024 // 1024} MB 的上限。"
-        )
+        raise EvidenceRejected(TOO_LARGE)
     kind = sniff(upload)
     if kind is None:
         raise EvidenceRejected(f"文件内容不是允许的类型（{ALLOWED_LABELS}），与文件名无关，未保存。")

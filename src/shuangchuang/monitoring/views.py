@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from shuangchuang.accounts.models import Role
@@ -29,7 +30,7 @@ from shuangchuang.core.models import AuditEvent
 from shuangchuang.registry.models import Direction
 
 from . import services
-from .evidence import CONFIRMATION_SECTION, add_evidence
+from .evidence import CONFIRMATION_SECTION, TOO_LARGE, SizeLimitedUpload, add_evidence
 from .exceptions import MonitoringError, NotAllowed, StaleReport, ValidationFailed
 from .forms import (
     EvidenceForm,
@@ -484,13 +485,25 @@ def report_transition(request: HttpRequest, pk: int) -> HttpResponse:
 # Evidence files
 
 
+@csrf_exempt  # only so that the size limit is installed before the body is read; csrf_protect follows
 @login_required
 @require_POST
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    limit = SizeLimitedUpload(request)
+    request.upload_handlers.insert(0, limit)
+    return _evidence_upload(request, pk, limit)
+
+
+@csrf_protect
+def _evidence_upload(request: HttpRequest, pk: int, limit: SizeLimitedUpload) -> HttpResponse:
     report = _report_for(request, pk)
+    files = request.FILES  # reads the body (unless the CSRF check already did)
+    if limit.exceeded:
+        messages.error(request, TOO_LARGE)
+        return redirect(reverse("monitoring:report_detail", args=[report.pk]) + "?tab=evidence")
     confirmation_only = report.state not in (ReportState.DRAFT, ReportState.RETURNED)
     form = EvidenceForm(
-        request.POST, request.FILES, sections=upload_sections(report, confirmation_only=confirmation_only)
+        request.POST, files, sections=upload_sections(report, confirmation_only=confirmation_only)
     )
     if form.is_valid():
         try:

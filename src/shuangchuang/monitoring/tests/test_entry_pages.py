@@ -350,6 +350,17 @@ def test_evidence_over_10_mb_is_refused(operator, report, media):
     assert not Evidence.objects.exists()
 
 
+def test_an_evidence_upload_needs_the_csrf_token(operator, report, media):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(operator)
+    file = SimpleUploadedFile("a.pdf", PDF_BYTES)
+
+    response = client.post(page_url(report, "evidence/"), {"section": "就业", "file": file})
+
+    assert response.status_code == 403
+    assert not Evidence.objects.exists()
+
+
 def test_a_download_is_an_attachment_with_the_original_name(operator, report, media, make_user):
     upload(login(operator), report, "就业台账.pdf", PDF_BYTES)
     evidence = Evidence.objects.get()
