@@ -3,6 +3,7 @@
 import csv
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,43 @@ def test_xlsx_in_and_out_give_the_same_numbers(files, tmp_path, capsys):
     for xlsx_row, csv_row in zip(xlsx_rows[1:], csv_rows, strict=True):
         assert xlsx_row[1] == pytest.approx(float(csv_row["指数"]))
         assert xlsx_row[4] == int(csv_row["rank"])
+
+
+def with_saved_formula_value(path: Path, formula: str, value: str) -> None:
+    """Give a formula the cached value Excel would have saved with it (openpyxl saves none)."""
+    with zipfile.ZipFile(path) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"].decode()
+    members["xl/worksheets/sheet1.xml"] = sheet.replace(
+        f"<f>{formula}</f><v></v>", f"<f>{formula}</f><v>{value}</v>"
+    ).encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, content in members.items():
+            target.writestr(name, content)
+
+
+def test_an_excel_formula_contributes_its_saved_value_and_is_never_evaluated(files, tmp_path, capsys):
+    _, meta = files
+    workbook = Workbook()
+    sheet = workbook.active
+    for line in csv.reader(DATA.splitlines()):
+        sheet.append(line)
+    sheet["C3"] = "=1+1"
+    workbook.save(tmp_path / "data.xlsx")
+    # the saved value (800, as in the CSV) is not what the formula computes (2): the saved value wins
+    with_saved_formula_value(tmp_path / "data.xlsx", "1+1", "800")
+    code, _, err = run(capsys, tmp_path / "data.xlsx", meta, "--out", tmp_path / "a.csv")
+    assert code == 0, err
+    run(capsys, files[0], meta, "--out", tmp_path / "b.csv")
+    assert read_results(tmp_path / "a.csv") == read_results(tmp_path / "b.csv")
+
+
+def test_utf8_csv_with_a_bom(files, tmp_path, capsys):
+    _, meta = files
+    bom_data = write(tmp_path / "data_bom.csv", DATA, encoding="utf-8-sig")
+    code, _, err = run(capsys, bom_data, meta, "--out", tmp_path / "bom.csv")
+    assert code == 0, err
+    assert read_results(tmp_path / "bom.csv")[0]["基地"] == "北京A"
 
 
 def test_gbk_csv_input(files, tmp_path, capsys):
