@@ -9,6 +9,20 @@ and a `Dataset` from approved values, then call:
 
 Each step is also usable on its own (see the modules `impute`, `treat`, `normalise`, `weights`,
 `aggregate`, `rank`, `sensitivity`).
+
+Where the engine differs from COINr (everything else follows COINr's R sources):
+
+* Screening runs before imputation, so screened-out units do not feed the imputed means.
+* Distance to target is put on the min–max scale (default 0–100; COINr's `n_dist2targ` gives
+  0–1: use `minmax_range=(0, 1)`), and the target is turned by the polarity like the values.
+* The geometric mean stops on values ≤ 0 as COINr's `a_gmean` does, unless `nonpositive="shift"`
+  (shifted geometric mean: add 1 − min, take the mean, subtract it again).
+* TOPSIS, entropy and AHP weights are not in COINr; they follow pymcdm (TOPSIS with min–max
+  scaling; entropy with the usual 0 · ln 0 = 0, where pymcdm zeroes a column's entropy if it has a
+  zero; AHP with Saaty's random index, Tummala–Ling's as an option, which pymcdm uses).
+* Ranks treat scores within 1e-10 (relative) as ties, so floating-point noise cannot split them.
+* Uncertainty analysis perturbs the weights actually used (given, equal, entropy or AHP) and does
+  not recompute data-driven weights per replication.
 """
 
 from .aggregate import AggregateSettings
