@@ -239,6 +239,7 @@ def test_an_authority_gets_no_inputs_and_cannot_save_values(make_user, report):
 
     assert 'name="value-JOBS"' not in page
     assert "只有基地填报员" in " ".join(messages_of(response))
+    assert client.post(page_url(report, "preview/"), {"value-JOBS": "5"}).status_code == 403
     assert stored(report) == {}
 
 
