@@ -429,6 +429,7 @@ class Upload:
     rows: list[UploadedRow]
     errors: list[CellError]
     unresolved: dict[int, str] = field(default_factory=dict)  # column → header without a code row
+    header_row: int = 1
 
 
 def read_upload(data: bytes) -> Upload:
@@ -474,7 +475,14 @@ def _read_report_layout(sheet: Sheet, period_code: str) -> Upload:
                 period_code = cells[index + 1]
     upload = Upload("report", sheet.name, period_code, [], [])
     entry = UploadedRow(sheet.name, base_row, base_code, base_column)
-    upload.rows.append(entry)
+    if base_code:
+        upload.rows.append(entry)
+    else:
+        upload.errors.append(
+            CellError(
+                sheet.name, base_row, 0, "基地编号", "找不到基地编号（模板第 2 行“基地编号”右侧的单元格）"
+            )
+        )
 
     def cell(cells: list[str], index: int | None) -> str:
         return cells[index] if index is not None and index < len(cells) else ""
@@ -507,18 +515,21 @@ def _read_bases_layout(sheet: Sheet, period_code: str) -> Upload:
     name_row = next(((n, c) for n, c in head if c[0] == META_COLUMNS[BASE_CODE]), None)
     header_end = max(n for n, _ in (r for r in (code_row, name_row) if r))
     names = name_row[1] if name_row else []
-    codes = [c if c.lower() not in META_COLUMNS else c.lower() for c in code_row[1]] if code_row else []
+    codes = [c.lower() if c.lower() in META_COLUMNS else c.upper() for c in code_row[1]] if code_row else []
     width = max(len(names), len(codes))
-    upload = Upload("bases", sheet.name, period_code, [], [])
+    upload = Upload("bases", sheet.name, period_code, [], [], header_row=name_row[0] if name_row else 1)
     columns: dict[int, str] = {}  # index → code (or "" while only a name is known)
     for index in range(width):
         code = codes[index] if index < len(codes) else ""
         name = names[index] if index < len(names) else ""
         if code in META_COLUMNS or name in META_COLUMNS.values() or not (code or name):
             continue
+        if code and code in columns.values():
+            upload.errors.append(CellError(sheet.name, code_row[0], index + 1, code, "指标代码在表头中重复"))
+            continue
         columns[index] = code
         if not code:
-            upload.unresolved[index] = _UNIT_SUFFIX.sub("", name.removesuffix("（自动计算）")).strip()
+            upload.unresolved[index] = name
     labels = {i: (names[i] if i < len(names) and names[i] else code) for i, code in columns.items()}
 
     seen: dict[str, int] = {}
@@ -573,7 +584,6 @@ class ImportCheck:
     explanations: dict[tuple[int, str], str] = field(default_factory=dict)
     versions: dict[int, int] = field(default_factory=dict)
     plan: Plan | None = None
-    rows: int = 0
 
     @property
     def ok(self) -> bool:
@@ -655,7 +665,6 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
             )
         )
         return check
-    check.rows = len(upload.rows)
 
     codes = {row.base_code for row in upload.rows if row.base_code}
     reports = {
@@ -736,18 +745,28 @@ def _closed_message(report: Report) -> str:
 
 
 def _resolve_columns(upload: Upload, by_name: dict[str, str], errors: list[CellError]) -> None:
-    """A CSV typed by hand may lack the code row: its columns are matched by indicator name."""
-    for index, name in upload.unresolved.items():
-        code = by_name.get(name)
+    """A CSV typed by hand may lack the code row: its columns are matched by indicator name, with or
+    without the unit and “(自动计算)” that the template adds in brackets."""
+    taken = {code for code in upload.rows[0].values if not code.startswith("#")} if upload.rows else set()
+    for index, label in upload.unresolved.items():
+        name, code = label, by_name.get(label)
+        while code is None and _UNIT_SUFFIX.search(name):
+            name = _UNIT_SUFFIX.sub("", name).strip()
+            code = by_name.get(name)
+        if code is None:
+            errors.append(
+                CellError(upload.sheet, upload.header_row, index + 1, label, "表头不是本报告期的指标名称")
+            )
+            continue
+        if code in taken:
+            errors.append(CellError(upload.sheet, upload.header_row, index + 1, label, "指标在表头中重复"))
+            continue
+        taken.add(code)
+        key = f"#{index}"
         for row in upload.rows:
-            key = f"#{index}"
-            if code is None:
-                continue
             row.values[code] = row.values.pop(key)
             row.cells[code] = row.cells.pop(key)
             row.labels[code] = row.labels.pop(key)
-        if code is None:
-            errors.append(CellError(upload.sheet, 1, index + 1, name, "表头不是本报告期的指标名称"))
 
 
 def _at(row: UploadedRow, code: str, field_name: str, message: str) -> CellError:
@@ -763,15 +782,21 @@ def _plan(check: ImportCheck, locations: dict[tuple[int, str], tuple[UploadedRow
         if located:
             row, name = located
             check.errors.append(_at(row, error.code, name, error.message))
-        else:
+        else:  # a logic check on a value the file does not hold: point at the base
             row = row_of.get(error.report.pk)
             sheet, number, column = (row.sheet, row.row, row.base_column) if row else ("", 0, 0)
-            check.errors.append(CellError(sheet, number, column, error.code, error.message))
+            name = _indicator_name(error.report, error.code)
+            check.errors.append(CellError(sheet, number, column, name, error.message))
     for change in plan.changes:  # only at confirmation: a report that left the base since the preview
         if change.report.state not in EDITABLE_STATES:
             check.errors.append(CellError("", 0, 0, change.version.name, _closed_message(change.report)))
     check.errors.sort(key=lambda e: (e.sheet, e.row, e.column))
     check.plan = plan
+
+
+def _indicator_name(report: Report, code: str) -> str:
+    form = _forms(report.period, [report.base.direction_id])[report.base.direction_id]
+    return form[code].name if code in form else code
 
 
 def recheck(user: Any, pending: dict[str, Any]) -> ImportCheck:

@@ -333,6 +333,61 @@ def test_a_hand_made_csv_without_the_code_row_is_matched_by_indicator_names(guan
     assert (lines["JOBS"], lines["REVENUE"]) == ("140", "7,000")
 
 
+def test_hand_made_headers_are_forgiving_but_never_guess(guangxi, authority):
+    csv = (
+        "基地编号,带动就业人数,研发投入强度（%）（自动计算）,营业收入（千元）,营业额\n"
+        f"{HENGZHOU.lower()},141,99,,1\n"
+    ).encode()
+
+    response = upload(authority, csv, name="手工.csv")
+
+    # lower-case base code accepted, the derived column ignored, an unknown header named at its cell
+    assert errors_of(response) == [("CSV 文件", "E1", "营业额", "表头不是本报告期的指标名称")]
+
+
+def test_an_indicator_twice_in_the_header_is_an_error(guangxi, authority):
+    csv = f"基地编号,x,y,z\nbase_code,revenue,REVENUE,JOBS_GRAD\n{HENGZHOU},1,2,900\n".encode()
+
+    response = upload(authority, csv, name="重复.csv")
+
+    assert errors_of(response) == [
+        ("CSV 文件", "C2", "REVENUE", "指标代码在表头中重复"),
+        (
+            "CSV 文件",
+            "D3",
+            "其中：吸纳应届高校毕业生",
+            "其中：吸纳应届高校毕业生（900）不应大于带动就业人数（120）",
+        ),
+    ]
+
+
+def test_a_logic_check_on_a_value_outside_the_file_points_at_the_base(guangxi, authority):
+    csv = f"基地编号,带动就业人数（人）\n{HENGZHOU},5\n".encode()  # 横县 has 10 graduates stored
+
+    response = upload(authority, csv, name="总数.csv")
+
+    assert errors_of(response) == [
+        (
+            "CSV 文件",
+            "A2",
+            "其中：吸纳应届高校毕业生",
+            "其中：吸纳应届高校毕业生（10）不应大于带动就业人数（5）",
+        )
+    ]
+
+
+def test_a_one_base_sheet_without_its_base_code_is_an_error(guangxi, make_user, client_for):
+    client = client_for(make_user(Role.OPERATOR, base=HENGZHOU))
+    workbook = load_workbook(io.BytesIO(client.get(f"/monitoring/excel/2025A/{HENGZHOU}.xlsx").content))
+    workbook["填报数据"]["B2"] = None
+
+    response = upload(client, save(workbook))
+
+    assert errors_of(response) == [
+        ("填报数据", "第 2 行", "基地编号", "找不到基地编号（模板第 2 行“基地编号”右侧的单元格）")
+    ]
+
+
 def test_an_emptied_cell_removes_the_value(guangxi, make_user, client_for):
     client = client_for(make_user(Role.OPERATOR, base=HENGZHOU))
     template = client.get(f"/monitoring/excel/2025A/{HENGZHOU}.xlsx").content
