@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from shuangchuang.core.models import AuditEvent
 from shuangchuang.monitoring.catalogue import (
@@ -218,3 +219,96 @@ def test_load_indicators_command_is_idempotent(registry, capsys):
 )
 def test_money_is_summarised_in_wan_or_yi_yuan(thousand_yuan, text):
     assert format_money(thousand_yuan) == text
+
+
+# ---- the admin: national administrators edit the catalogue; reports stay locked for every way in ----------
+
+
+def test_a_national_admin_adds_a_new_version_in_the_admin_and_it_is_audited(catalogue, make_user, client_for):
+    client = client_for(make_user("national_admin", is_staff=True))
+    jobs = Indicator.objects.get(code="JOBS_TOTAL")
+    response = client.post(
+        reverse("admin:monitoring_indicatorversion_add"),
+        {
+            "indicator": jobs.pk,
+            "valid_from_year": 2027,
+            "name": "带动就业人数",
+            "unit": "人",
+            "value_type": "count",
+            "polarity": "positive",
+            "formula": "",
+        },
+    )
+    assert response.status_code == 302
+    assert jobs.version_for(2027).valid_from_year == 2027
+    assert AuditEvent.objects.filter(action="admin.add", object_type="monitoring.IndicatorVersion").exists()
+
+
+def test_the_admin_refuses_a_formula_over_unknown_codes(catalogue, make_user, client_for):
+    client = client_for(make_user("national_admin", is_staff=True))
+    response = client.post(
+        reverse("admin:monitoring_indicatorversion_add"),
+        {
+            "indicator": Indicator.objects.get(code="RD_INTENSITY").pk,
+            "valid_from_year": 2027,
+            "name": "研发投入强度",
+            "value_type": "percent",
+            "polarity": "positive",
+            "formula": "RD_SPEND / TURNOVER * 100",
+        },
+    )
+    assert response.status_code == 200 and "TURNOVER" in response.content.decode()
+
+
+def test_a_definition_with_values_cannot_be_changed_in_the_admin(catalogue, make_user, client_for):
+    make_report("B3-001", make_period(2025, 3), JOBS_TOTAL=120)
+    version = Indicator.objects.get(code="JOBS_TOTAL").versions.get()
+    client = client_for(make_user("national_admin", is_staff=True))
+    url = reverse("admin:monitoring_indicatorversion_change", args=[version.pk])
+    client.post(
+        url,
+        {
+            "indicator": version.indicator_id,
+            "valid_from_year": 2021,
+            "name": "改写",
+            "value_type": "count",
+            "polarity": "positive",
+        },
+    )
+    version.refresh_from_db()
+    assert version.name == "带动就业人数"
+
+
+def test_reports_and_values_are_read_only_in_the_admin(catalogue, make_user, client_for):
+    report = make_report("B3-001", make_period(2025, 3), "draft", JOBS_TOTAL=120)
+    value = report.values.get()
+    client = client_for(make_user("national_admin", is_staff=True))
+    assert client.get(reverse("admin:monitoring_report_change", args=[report.pk])).status_code == 200  # view
+    assert client.get(reverse("admin:monitoring_report_add")).status_code == 403
+    assert (
+        client.post(reverse("admin:monitoring_report_delete", args=[report.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    client.post(reverse("admin:monitoring_reportvalue_change", args=[value.pk]), {"number": "999"})
+    value.refresh_from_db()
+    assert value.number == 120
+    assert client.post(reverse("admin:monitoring_reporttransition_add"), {}).status_code == 403
+
+
+def test_opening_a_period_from_the_admin_creates_the_reports(catalogue, make_user, client_for):
+    from shuangchuang.monitoring.periods import create_period
+
+    period = create_period(2025, 3)
+    client = client_for(make_user("national_admin", is_staff=True))
+    client.post(
+        reverse("admin:monitoring_reportingperiod_changelist"),
+        {"action": "open_selected", "_selected_action": [period.pk]},
+    )
+    assert period.reports.count() == 92
+
+
+def test_others_cannot_reach_the_catalogue_admin(catalogue, make_user, client_for):
+    client = client_for(make_user("authority", authority="moe", is_staff=True))
+    assert (
+        client.get(reverse("admin:monitoring_indicator_changelist")).status_code == 302
+    )  # to the admin login
