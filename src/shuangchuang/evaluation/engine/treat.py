@@ -114,11 +114,17 @@ def skewness_kurtosis(values: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def _central_sums(values: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    valid = ~np.isnan(values)
-    n = valid.sum(axis=0).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(valid, values, 0.0).sum(axis=0) / n
-        d = np.where(valid, values - mean, 0.0)
+    missing = np.isnan(values)
+    if missing.any():
+        valid = ~missing
+        n = valid.sum(axis=0).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(valid, values, 0.0).sum(axis=0) / n
+            d = np.where(valid, values - mean, 0.0)
+    else:
+        n = np.full(values.shape[1], float(values.shape[0]))
+        with np.errstate(invalid="ignore"):  # a log of a constant column is -inf
+            d = values - values.mean(axis=0) if values.shape[0] else values
     d2 = d * d
     m2 = d2.sum(axis=0)
     # an indicator whose values are all equal has no spread, whatever rounding the mean picked up
@@ -184,27 +190,25 @@ def treat_for_limits(
     running = ~np.logical_and.reduce(stopped) if caps else np.zeros(n_ind, dtype=bool)
     while running.any():
         cols = np.flatnonzero(running)
-        xs = x[:, cols]
         s = skew[cols]
         broken = np.isnan(s)
         failed[cols[broken]] = True
         high = s >= 0
-        low = ~high & ~broken
-        top = np.fmax.reduce(xs, axis=0)
-        bottom = np.fmin.reduce(xs, axis=0)
-        at_top = xs == top
-        at_bottom = xs == bottom
-        with np.errstate(invalid="ignore"):
-            next_below = np.fmax.reduce(np.where(at_top, np.nan, xs), axis=0)
-            next_above = np.fmin.reduce(np.where(at_bottom, np.nan, xs), axis=0)
-        xs = np.where(at_top & high, next_below, xs)
-        xs = np.where(at_bottom & low, next_above, xs)
-        x[:, cols] = xs
-        hi_cols, lo_cols = cols[high], cols[low]
-        hi_count[hi_cols] = at_top[:, high].sum(axis=0)
-        lo_count[lo_cols] = at_bottom[:, low].sum(axis=0)
-        hi_mask[:, hi_cols] = at_top[:, high]
-        lo_mask[:, lo_cols] = at_bottom[:, low]
+        # clip only on the side of the skew: the extreme value(s) take the next value inside
+        for side, counts, marks, reduce in (
+            (cols[high], hi_count, hi_mask, np.fmax.reduce),
+            (cols[~high & ~broken], lo_count, lo_mask, np.fmin.reduce),
+        ):
+            if side.size == 0:
+                continue
+            xs = x[:, side]
+            hit = xs == reduce(xs, axis=0)
+            with np.errstate(invalid="ignore"):
+                inside = reduce(np.where(hit, np.nan, xs), axis=0)
+            x[:, side] = np.where(hit, inside, xs)
+            counts[side] = hit.sum(axis=0)
+            marks[:, side] = hit
+        xs = x[:, cols]
         skew[cols], kurt[cols] = skewness_kurtosis(xs)
         p, ok = check_skew_kurtosis(skew[cols], kurt[cols], settings)
         passes[cols] = p
