@@ -83,7 +83,8 @@ class ScreenedUnit:
 class Diagnostics:
     """What the engine did, for the analyst and for the record of an evaluation run.
 
-    Imputed cells are kept as a mask (cheap to build); `imputed_cells()` lists them.
+    Imputed cells are kept as a mask (cheap to build); `imputed_cells()` lists them. `units`,
+    `imputed` and `treatment` cover the units that were evaluated (not those screened out).
     """
 
     units: tuple[str, ...]

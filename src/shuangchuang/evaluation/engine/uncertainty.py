@@ -63,7 +63,8 @@ class UncertaintyResult:
     """Rank statistics per unit (rows align with the `EvaluationResult` units; NaN if screened out).
 
     Percentiles use linear interpolation (R's and NumPy's default, type 7), as COINr does.
-    `ranks` holds every replication's ranks (replications × units, float32).
+    `ranks` holds every replication's ranks (replications × the units that were evaluated, i.e.
+    the columns are `units[i]` for which the nominal result's `included[i]` is True; float32).
     `sensitivity` is set when the analysis ran a sensitivity design.
     """
 
