@@ -66,7 +66,7 @@ Parents not listed keep the weights from METADATA (equal weights if METADATA has
 consistency ratio (Saaty's random index) is printed; above 0.1 a warning is given.
 
 Uncertainty (--uncertainty N --seed S): N Monte Carlo replications over the choices of COINr's
-sensitivity vignette: winsorisation limit 1-5 (with --treat coinr), weights +/-25 %% (--weight-noise)
+sensitivity vignette: winsorisation limit 1-5 (with --treat coinr), weights +/-25 % (--weight-noise)
 at every level above the indicators (at the indicators if there is no other), normalisation
 min-max 1-100 or z-score (mean 10, sd 2), aggregation arithmetic or geometric. --sensitivity also
 prints first-order and total sensitivity indices of the mean rank shift (N (d+2) runs).
