@@ -183,7 +183,8 @@ def submission_problems(report: Report) -> list[SubmissionProblem]:
         SubmissionProblem(v.indicator.code, f"{v.name}：必填，尚未填写")
         for v in missing_required(report, values)
     ]
-    for value in report.values.select_related("indicator_version").exclude(flags=[]):
+    # Derived values too: a ratio can jump while each of its inputs stays within bounds.
+    for value in report.values.select_related("indicator", "indicator_version").exclude(flags=[]):
         if value.flags and not value.explanation.strip():
             problems.append(
                 SubmissionProblem(
@@ -202,8 +203,18 @@ def _required_role(report: Report, action: str) -> str:
     return TRANSITIONS[key][1]
 
 
-def _check_actor(actor: Any, report: Report, role: str) -> None:
-    allowed = actor.is_active and (
+def allowed_actions(actor: Any, report: Report) -> list[str]:
+    """The moves of the state machine this actor may make on this report now (to show the buttons);
+    `transition` decides again when one is made."""
+    return [
+        action
+        for (state, action), (_to_state, role) in TRANSITIONS.items()
+        if state == report.state and _actor_may(actor, report, role)
+    ]
+
+
+def _actor_may(actor: Any, report: Report, role: str) -> bool:
+    return actor.is_active and (
         (role == Role.OPERATOR and actor.role == Role.OPERATOR and actor.base_id == report.base_id)
         or (
             role == Role.AUTHORITY
@@ -212,7 +223,10 @@ def _check_actor(actor: Any, report: Report, role: str) -> None:
         )
         or (role == Role.NATIONAL_ADMIN and actor.is_national_admin)
     )
-    if not allowed:
+
+
+def _check_actor(actor: Any, report: Report, role: str) -> None:
+    if not _actor_may(actor, report, role):
         raise NotAllowed(f"您的角色不能对 {report} 执行此操作。")
 
 
@@ -227,6 +241,11 @@ def transition(
     comments: dict[str, str] | None = None,
 ) -> Report:
     """Move a report along the state machine, or raise a domain error and change nothing."""
+    if expected_version is not None and expected_version != report.version:
+        # The page the user acted on is out of date: someone acted in between. Say that, not "not allowed".
+        raise StaleReport(
+            f"{report} 已被其他人处理（当前状态：{report.get_state_display()}），您的操作未生效，请刷新后查看。"
+        )
     role = _required_role(report, action)
     _check_actor(actor, report, role)
     reason = reason.strip()
@@ -265,31 +284,31 @@ def transition(
         raise StaleReport(
             f"{report} 已被其他人处理（当前状态：{fresh.get_state_display()}），您的操作未生效，请刷新后查看。"
         )
+    # Review comments are the reviewer's words beside the base's values (never the values themselves):
+    # written with update() because the values are not editable in this state, and audited here.
+    events = []
     if action == Action.RETURN and comments:
         for code, text in comments.items():
-            if text.strip():
-                report.values.filter(indicator__code=code).update(review_comment=text.strip())
-    if action == Action.SUBMIT:
-        pass
+            if text.strip() and report.values.filter(indicator__code=code).update(
+                review_comment=text.strip()
+            ):
+                events.append(
+                    audit_event(
+                        actor, "monitoring.comment", report, field=code, new=text.strip(), reason=reason
+                    )
+                )
     elif action == Action.PASS:
         report.values.exclude(review_comment="").update(review_comment="")
 
     ReportTransition.objects.create(
         report=report, action=action, from_state=from_state, to_state=to_state, actor=actor, reason=reason
     )
-    record_many(
-        [
-            audit_event(
-                actor,
-                f"monitoring.{action}",
-                report,
-                field="state",
-                old=from_state,
-                new=to_state,
-                reason=reason,
-            )
-        ]
+    events.append(
+        audit_event(
+            actor, f"monitoring.{action}", report, field="state", old=from_state, new=to_state, reason=reason
+        )
     )
+    record_many(events)
     report.refresh_from_db()
     return report
 

@@ -31,7 +31,7 @@ from shuangchuang.registry.models import Direction
 
 from . import services
 from .evidence import CONFIRMATION_SECTION, TOO_LARGE, SizeLimitedUpload, add_evidence
-from .exceptions import MonitoringError, NotAllowed, StaleReport, ValidationFailed
+from .exceptions import MonitoringError, StaleReport, ValidationFailed
 from .forms import (
     EvidenceForm,
     Section,
@@ -42,7 +42,7 @@ from .forms import (
     shown_value,
     upload_sections,
 )
-from .models import TRANSITIONS, Action, Report, ReportingPeriod, ReportState, ValueType
+from .models import Action, Report, ReportingPeriod, ReportState, ValueType
 from .selectors import get_visible_report, visible_reports
 from .summary_pdf import PRINTABLE_STATES, FontMissing, render_summary, report_checksum, short_code
 from .validation import form_versions, plan_changes
@@ -198,21 +198,6 @@ def holder_name(report: Report) -> str:
     return report.holder
 
 
-def allowed_actions(user: Any, report: Report) -> list[str]:
-    """The moves of the state machine this user may make on this report now (to show the buttons);
-    `services.transition` decides again when the button is pressed."""
-    allowed = []
-    for (state, action), (_to_state, role) in TRANSITIONS.items():
-        if state != report.state:
-            continue
-        try:
-            services._check_actor(user, report, role)
-        except NotAllowed:
-            continue
-        allowed.append(action)
-    return allowed
-
-
 def enters_values(user: Any, report: Report) -> bool:
     """Only the base's own operator gets inputs: reviewers never edit a base's values, they return them."""
     return user.role == Role.OPERATOR and services.can_edit_values(user, report)
@@ -293,7 +278,7 @@ def _render_report(
     user = request.user
     versions = form_versions(report.base.direction_id, report.period)
     sections = build_sections(report, posted=posted, errors=errors, versions=versions)
-    actions = allowed_actions(user, report)
+    actions = services.allowed_actions(user, report)
     printable = report.state in PRINTABLE_STATES
     checksum = report_checksum(report) if printable else ""
     confirmation_only = report.state not in (ReportState.DRAFT, ReportState.RETURNED)
@@ -455,12 +440,6 @@ def report_transition(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "未知的操作。")
         return redirect("monitoring:report_detail", pk=report.pk)
     try:
-        if version is not None and version != report.version:
-            # The page the user acted on is out of date: someone else acted in between.
-            raise StaleReport(
-                f"{report} 已被其他人处理（当前状态：{report.get_state_display()}），"
-                "您的操作未生效，请查看最新状态。"
-            )
         services.transition(
             report,
             action,
