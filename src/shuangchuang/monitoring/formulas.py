@@ -121,12 +121,18 @@ def evaluation_order(formulas: Mapping[str, str]) -> list[str]:
     return order
 
 
+@lru_cache(maxsize=64)
+def _cached_order(formulas: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """A form's derived indicators are the same for every report: order them once."""
+    return tuple(evaluation_order(dict(formulas)))
+
+
 def compute_derived(
     formulas: Mapping[str, str], values: Mapping[str, Number], previous: Mapping[str, Number]
 ) -> dict[str, Number]:
     """Every derived value of one report, given its entered values and the previous year's values."""
     current = dict(values)
     result: dict[str, Number] = {}
-    for code in evaluation_order(formulas):
+    for code in _cached_order(tuple(sorted(formulas.items()))):
         current[code] = result[code] = evaluate_formula(formulas[code], current, previous)
     return result

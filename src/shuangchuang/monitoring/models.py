@@ -342,7 +342,7 @@ class Evidence(models.Model):
     section = models.CharField(_("分组"), max_length=40)
     file = models.FileField(_("文件"), upload_to=evidence_path)
     original_name = models.CharField(_("原文件名"), max_length=200)
-    content_type = models.CharField(_("文件类型"), max_length=60)
+    content_type = models.CharField(_("文件类型"), max_length=120)
     size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(

@@ -14,11 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from shuangchuang.accounts.models import Role
 from shuangchuang.core.audit import audit_event, record_many
+from shuangchuang.core.bulk import insert_rows, update_rows
+from shuangchuang.core.models import AuditEvent
 from shuangchuang.registry.models import Base
 
 from .exceptions import InvalidTransition, NotAllowed, ReportLocked, StaleReport, ValidationFailed
@@ -79,64 +81,69 @@ def apply_plan(
     if not plan.ok:
         raise ValidationFailed({e.code: e.message for e in plan.errors})
     reports = plan.reports
-    for report in reports:
-        expected = expected_versions.get(report.pk, report.version)
-        updated = Report.objects.filter(pk=report.pk, version=expected, state__in=EDITABLE_STATES).update(
-            version=F("version") + 1, updated_at=timezone.now()
-        )
-        if not updated:
-            fresh = Report.objects.get(pk=report.pk)
-            if fresh.state not in EDITABLE_STATES:
-                raise ReportLocked(fresh)
-            raise StaleReport(f"{report} 在您打开之后已被修改，请刷新后重新填写。")
-        report.version = expected + 1
+    _bump_versions(reports, expected_versions)
 
     existing = {
-        (v.report_id, v.indicator_id): v
-        for v in ReportValue.objects.filter(
-            report__in=reports, indicator__in={c.indicator for c in plan.changes}
-        )
+        (report_id, indicator_id): (pk, explanation)
+        for pk, report_id, indicator_id, explanation in ReportValue.objects.filter(
+            report__in=reports, indicator__in={c.indicator.pk for c in plan.changes}
+        ).values_list("pk", "report_id", "indicator_id", "explanation")
     }
-    to_create, to_update, events = [], [], []
     now = timezone.now()
-    on_behalf = "（代填）" if actor.role != Role.OPERATOR else ""
+    why = (reason or {"form": "在线填报", "excel": "Excel 导入"}.get(source, source)) + (
+        "（代填）" if actor.role != Role.OPERATOR else ""
+    )
+    actor_name = audit_event(actor, "", reports[0]).actor_name if reports else ""
+    to_create, to_update, events = [], [], []
     for change in plan.changes:
         number = change.new if isinstance(change.new, Decimal) else None
         text = change.new if isinstance(change.new, str) else ""
-        value = existing.get((change.report.pk, change.indicator.pk))
-        if value is None:
-            value = ReportValue(report=change.report, indicator=change.indicator)
-            to_create.append(value)
-        else:
-            to_update.append(value)
-        value.indicator_version = change.version
-        value.number, value.text = number, text
-        value.flags = change.flags
+        pk, explanation = existing.get((change.report.pk, change.indicator.pk), (None, ""))
         if change.explanation is not None:
-            value.explanation = change.explanation
-        value.updated_by = actor
-        value.updated_at = now
+            explanation = change.explanation
+        row = [change.version.pk, number, text, change.flags, explanation, actor.pk, now]
+        if pk is None:
+            to_create.append([change.report.pk, change.indicator.pk, "", *row])
+        else:
+            to_update.append([pk, *row])
         if not _same_value(change):
-            events.append(
-                audit_event(
-                    actor,
-                    "monitoring.value",
-                    change.report,
-                    field=change.code,
-                    old=_as_json(change.old),
-                    new=_as_json(change.new),
-                    reason=(reason or {"form": "在线填报", "excel": "Excel 导入"}.get(source, source))
-                    + on_behalf,
-                )
-            )
-    ReportValue.objects.bulk_create(to_create, batch_size=1000)
-    ReportValue.objects.bulk_update(
-        to_update,
-        ["indicator_version", "number", "text", "flags", "explanation", "updated_by", "updated_at"],
-        batch_size=1000,
-    )
-    record_many(events)
+            events.append([
+                now, actor.pk, actor_name, "monitoring.value", "monitoring.Report", str(change.report.pk),
+                str(change.report)[:200], change.code, _as_json(change.old), _as_json(change.new), why,
+            ])  # fmt: skip
+    value_fields = ["indicator_version", "number", "text", "flags", "explanation", "updated_by", "updated_at"]
+    insert_rows(ReportValue, ["report", "indicator", "review_comment", *value_fields], to_create)
+    update_rows(ReportValue, value_fields, to_update)
+    insert_rows(AuditEvent, AUDIT_FIELDS, events)
     return len(events)
+
+
+AUDIT_FIELDS = [
+    "at", "actor", "actor_name", "action", "object_type", "object_id", "object_repr", "field",
+    "old_value", "new_value", "reason",
+]  # fmt: skip
+
+
+def _bump_versions(reports: list[Report], expected_versions: dict[int, int]) -> None:
+    """Raise every report's version in one statement, if and only if none changed since it was read."""
+    if not reports:
+        return
+    expected = {r.pk: expected_versions.get(r.pk, r.version) for r in reports}
+    condition = Q()
+    for pk, version in expected.items():
+        condition |= Q(pk=pk, version=version)
+    updated = Report.objects.filter(condition, state__in=EDITABLE_STATES).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    if updated != len(reports):
+        for fresh in Report.objects.filter(pk__in=expected).select_related("base", "period"):
+            if fresh.state not in EDITABLE_STATES:
+                raise ReportLocked(fresh)
+            if fresh.version != expected[fresh.pk]:
+                raise StaleReport(f"{fresh} 在您打开之后已被修改，请刷新后重新填写。")
+        raise StaleReport("数据在您打开之后已被修改，请刷新后重新填写。")
+    for report in reports:
+        report.version = expected[report.pk] + 1
 
 
 def _same_value(change: ValueChange) -> bool:

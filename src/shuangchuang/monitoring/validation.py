@@ -236,7 +236,7 @@ def plan_changes(
                 after.get(code),
                 previous.get(code),
                 last_year.get(code),
-                peers.get((report.period_id, report.base.direction_id, code), {}),
+                peers.get((report.period_id, report.base.direction_id, code), NO_PEERS),
                 report.base_id,
             )
             if flags:
@@ -261,7 +261,7 @@ def outlier_flags(
     value: Value,
     previous: Value,
     last_year: Value,
-    peers: dict[int, Decimal],
+    peers: PeerValues,
     base_id: int,
 ) -> list[dict[str, str]]:
     """Flags for a value that looks unusual. They ask for an explanation; they never refuse the value."""
@@ -279,7 +279,8 @@ def outlier_flags(
                     }
                 )
                 break
-    others = np.array([float(v) for b, v in peers.items() if b != base_id], dtype=float)
+    base_ids, numbers = peers
+    others = numbers[base_ids != base_id]
     if others.size >= PEER_MIN:
         sample = np.append(others, float(value))
         median = float(np.median(sample))
@@ -333,12 +334,17 @@ def _history_values(
     return result
 
 
-def _peer_values(reports: list[Report]) -> dict[tuple[int, int, str], dict[int, Decimal]]:
-    """Numbers already entered by bases of the same direction in the same period (for the peer check)."""
+PeerValues = tuple[np.ndarray, np.ndarray]  # (base ids, numbers) of one indicator, period and direction
+NO_PEERS: PeerValues = (np.empty(0, dtype=np.int64), np.empty(0))
+
+
+def _peer_values(reports: list[Report]) -> dict[tuple[int, int, str], PeerValues]:
+    """Numbers already entered by bases of the same direction in the same period (for the peer check),
+    as arrays built once per indicator rather than once per value checked."""
     keys = {(r.period_id, r.base.direction_id) for r in reports}
-    result: dict[tuple[int, int, str], dict[int, Decimal]] = defaultdict(dict)
     if not keys:
-        return result
+        return {}
+    collected: dict[tuple[int, int, str], dict[int, float]] = defaultdict(dict)
     rows = ReportValue.objects.filter(
         report__period_id__in={k[0] for k in keys},
         report__base__direction_id__in={k[1] for k in keys},
@@ -348,8 +354,11 @@ def _peer_values(reports: list[Report]) -> dict[tuple[int, int, str], dict[int, 
     )
     for period_id, direction_id, code, base_id, number in rows:
         if (period_id, direction_id) in keys:
-            result[(period_id, direction_id, code)][base_id] = number
-    return result
+            collected[(period_id, direction_id, code)][base_id] = float(number)
+    return {
+        key: (np.fromiter(values.keys(), dtype=np.int64), np.fromiter(values.values(), dtype=float))
+        for key, values in collected.items()
+    }
 
 
 def missing_required(report: Report, values: dict[str, Value]) -> list[IndicatorVersion]:
