@@ -32,6 +32,8 @@ MENU: list[MenuItem] = [
     MenuItem(pgettext_lazy("menu", "示范基地"), "registry:base_list", _program),
     MenuItem(_("分省汇总"), "registry:province_summary", _program),
     MenuItem(_("运行监测"), "monitoring:report_list", _program),
+    MenuItem(_("填报统计"), "monitoring:completeness", _program),
+    MenuItem(_("Excel 报送"), "monitoring:excel_upload", _program),
     MenuItem(_("绩效评估"), "evaluation:run_list", _program),
     MenuItem(
         _("审计日志"), "core:audit_log", lambda u: u.is_authenticated and (u.is_auditor or u.is_superuser)

@@ -50,7 +50,7 @@ from .models import (
     ValueType,
 )
 from .periods import ACTIVE_STATUSES, create_period, open_period, window
-from .validation import PEER_MIN, PEER_Z, format_number, outlier_flags
+from .validation import NO_PEERS, PEER_MIN, PEER_Z, format_number, outlier_flags
 
 DEMO_SEED = 20201209  # the day the notice was published
 FIRST_YEAR = 2023
@@ -670,7 +670,7 @@ class _Generator:
                             number,
                             _number(prev_row.get(code)),
                             _number(last_row.get(code)),
-                            group if may_stand_out else {},
+                            _peer_arrays(group) if may_stand_out else NO_PEERS,
                             base.pk,
                         )
                         if number is not None
@@ -938,3 +938,10 @@ def _progress_text(base: Base, year: int, values: dict[str, Any]) -> str:
     if "OVERSEAS_TALENT" in values:
         parts.append(f"引进海外高层次人才{values['OVERSEAS_TALENT']}人")
     return "，".join(parts) + "。下一步将继续完善运行监测体系，推动政策落地见效。"
+
+
+def _peer_arrays(group: dict[int, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The peers of one value in the shape `validation.outlier_flags` takes: (base ids, numbers)."""
+    return np.fromiter(group.keys(), dtype=np.int64), np.fromiter(
+        (float(v) for v in group.values()), dtype=float
+    )
