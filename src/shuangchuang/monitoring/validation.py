@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .catalogue import Catalogue
 from .formulas import compute_derived
 from .models import CrossCheck, Indicator, IndicatorVersion, Report, ReportingPeriod, ReportValue, ValueType
 
@@ -86,26 +87,9 @@ def form_versions(direction_id: int, period: ReportingPeriod) -> dict[str, Indic
 
 
 def forms_for(keys: set[tuple[int, str, int]]) -> dict[tuple[int, str, int], dict[str, IndicatorVersion]]:
-    """Forms for several (direction id, period kind, year) at once, in two queries."""
-    indicators = list(
-        Indicator.objects.filter(is_active=True)
-        .prefetch_related("directions", "versions")
-        .order_by("order", "code")
-    )
-    result: dict[tuple[int, str, int], dict[str, IndicatorVersion]] = {}
-    for direction_id, kind, year in keys:
-        form: dict[str, IndicatorVersion] = {}
-        for indicator in indicators:
-            direction_ids = {d.pk for d in indicator.directions.all()}
-            if direction_ids and direction_id not in direction_ids:
-                continue
-            if kind == "quarterly" and indicator.frequency != "quarterly":
-                continue
-            versions = [v for v in indicator.versions.all() if v.valid_from_year <= year]
-            if versions:
-                form[indicator.code] = max(versions, key=lambda v: v.valid_from_year)
-        result[(direction_id, kind, year)] = form
-    return result
+    """Forms for several (direction id, period kind, year) at once: code → the definition in force."""
+    catalogue = Catalogue.current()
+    return {key: {v.indicator.code: v for v in catalogue.form(*key)} for key in keys}
 
 
 def parse_raw(version: IndicatorVersion, raw: Any) -> tuple[Value, str | None]:
