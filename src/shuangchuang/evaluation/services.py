@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from shuangchuang.core.audit import record
 from shuangchuang.monitoring.models import ReportState, ReportValue
-from shuangchuang.registry.models import Base, BaseKind, BaseStatus
+from shuangchuang.registry.models import PEER_GROUPS, Base, BaseStatus
 
 from .engine.aggregate import AggregateSettings
 from .engine.data import Dataset, EngineError, Framework, Node
@@ -35,12 +35,6 @@ from .engine.weights import WeightSettings
 from .models import EvaluationRun, EvaluationScheme, RunResult, RunStatus, SchemeNode
 
 USABLE_STATES = (ReportState.APPROVED, ReportState.LOCKED)
-PEER_LABELS = {
-    BaseKind.REGION: "区域",
-    BaseKind.UNIVERSITY: "高校和科研院所",
-    BaseKind.INSTITUTE: "高校和科研院所",
-    BaseKind.ENTERPRISE: "企业",
-}
 
 
 class EvaluationFailed(Exception):
@@ -110,7 +104,7 @@ def load_inputs(scheme: EvaluationScheme) -> RunInputs:
         units=tuple(b.code for b in bases),
         columns=tuple(by_code),
         values=matrix,
-        groups=tuple(PEER_LABELS[b.kind] for b in bases) if scheme.peer_grouping == "kind" else None,
+        groups=tuple(PEER_GROUPS[b.kind] for b in bases) if scheme.peer_grouping == "kind" else None,
     )
     fingerprint = _fingerprint(scheme, nodes, dataset)
     names = {n.code: n.name for n in nodes}

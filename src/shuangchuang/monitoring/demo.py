@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from shuangchuang.core.audit import audit_event, record_many
 from shuangchuang.core.models import AuditEvent
-from shuangchuang.registry.models import Base
+from shuangchuang.registry.models import PEER_GROUPS, Base
 
 from .catalogue import Catalogue, load_catalogue
 from .formulas import compute_derived
@@ -611,15 +611,16 @@ class _Generator:
                     c: Decimal(v) for c, v in row.items() if not isinstance(v, str)
                 }
 
-        peers: dict[tuple[int, int, str], dict[int, Decimal]] = defaultdict(dict)
+        peers: dict[tuple[int, int, str, str], dict[int, Decimal]] = defaultdict(dict)
         for (base_id, period_id), report in self.reports.items():
             for code, value in final.get((base_id, period_id), {}).items():
                 if not isinstance(value, str):
-                    peers[(period_id, report.base.direction_id, code)][base_id] = Decimal(value)
+                    group = PEER_GROUPS[report.base.kind]
+                    peers[(period_id, report.base.direction_id, group, code)][base_id] = Decimal(value)
 
         # The peer rule looks at the whole group (a base's own value with its peers'); knowing each group's
         # median and MAD once, outlier_flags gets the group only for values that may be peer outliers.
-        spread: dict[tuple[int, int, str], tuple[float, float]] = {}
+        spread: dict[tuple[int, int, str, str], tuple[float, float]] = {}
         for key, group in peers.items():
             sample = np.array([float(v) for v in group.values()])
             middle = float(np.median(sample))
@@ -655,7 +656,7 @@ class _Generator:
                 for code, value in row.items():
                     version = form[code]
                     number = None if isinstance(value, str) else Decimal(value)
-                    key = (period.pk, base.direction_id, code)
+                    key = (period.pk, base.direction_id, PEER_GROUPS[base.kind], code)
                     group = peers.get(key, {})
                     middle, mad = spread.get(key, (0.0, 0.0))
                     may_stand_out = (

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from shuangchuang.registry.models import PEER_GROUPS
+
 from .catalogue import Catalogue
 from .formulas import compute_derived
 from .models import CrossCheck, Indicator, IndicatorVersion, Report, ReportingPeriod, ReportValue, ValueType
@@ -220,7 +222,10 @@ def plan_changes(
                 after.get(code),
                 previous.get(code),
                 last_year.get(code),
-                peers.get((report.period_id, report.base.direction_id, code), NO_PEERS),
+                peers.get(
+                    (report.period_id, report.base.direction_id, PEER_GROUPS[report.base.kind], code),
+                    NO_PEERS,
+                ),
                 report.base_id,
             )
             if flags:
@@ -252,7 +257,9 @@ def outlier_flags(
     if not isinstance(value, Decimal) or version.value_type in (ValueType.BOOLEAN, ValueType.TEXT):
         return []
     flags = []
-    for label, before in (("上期", previous), ("上年同期", last_year)):
+    # A growth rate is already a comparison with last year; comparing it again by ratio means nothing.
+    history = (("上期", previous), ("上年同期", last_year)) if "growth(" not in version.formula else ()
+    for label, before in history:
         if isinstance(before, Decimal) and before > 0 and value > 0:
             ratio = value / before
             if ratio > HISTORY_RATIO or ratio < 1 / HISTORY_RATIO:
@@ -322,23 +329,28 @@ PeerValues = tuple[np.ndarray, np.ndarray]  # (base ids, numbers) of one indicat
 NO_PEERS: PeerValues = (np.empty(0, dtype=np.int64), np.empty(0))
 
 
-def _peer_values(reports: list[Report]) -> dict[tuple[int, int, str], PeerValues]:
-    """Numbers already entered by bases of the same direction in the same period (for the peer check),
-    as arrays built once per indicator rather than once per value checked."""
+def _peer_values(reports: list[Report]) -> dict[tuple[int, int, str, str], PeerValues]:
+    """Numbers already entered by the base's peers — same direction, same peer group (区域, 高校和科研院所,
+    企业), same period — as arrays built once per indicator rather than once per value checked."""
     keys = {(r.period_id, r.base.direction_id) for r in reports}
     if not keys:
         return {}
-    collected: dict[tuple[int, int, str], dict[int, float]] = defaultdict(dict)
+    collected: dict[tuple[int, int, str, str], dict[int, float]] = defaultdict(dict)
     rows = ReportValue.objects.filter(
         report__period_id__in={k[0] for k in keys},
         report__base__direction_id__in={k[1] for k in keys},
         number__isnull=False,
     ).values_list(
-        "report__period_id", "report__base__direction_id", "indicator__code", "report__base_id", "number"
+        "report__period_id",
+        "report__base__direction_id",
+        "report__base__kind",
+        "indicator__code",
+        "report__base_id",
+        "number",
     )
-    for period_id, direction_id, code, base_id, number in rows:
+    for period_id, direction_id, kind, code, base_id, number in rows:
         if (period_id, direction_id) in keys:
-            collected[(period_id, direction_id, code)][base_id] = float(number)
+            collected[(period_id, direction_id, PEER_GROUPS[kind], code)][base_id] = float(number)
     return {
         key: (np.fromiter(values.keys(), dtype=np.int64), np.fromiter(values.values(), dtype=float))
         for key, values in collected.items()

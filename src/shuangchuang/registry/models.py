@@ -114,6 +114,16 @@ class BaseKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("企业")
 
 
+# Bases are compared with their peers: a district is not ranked or judged against a university or a
+# central SOE. Universities and research institutes form one group, as in the first two batches.
+PEER_GROUPS = {
+    BaseKind.REGION: "区域",
+    BaseKind.UNIVERSITY: "高校和科研院所",
+    BaseKind.INSTITUTE: "高校和科研院所",
+    BaseKind.ENTERPRISE: "企业",
+}
+
+
 class BaseStatus(models.TextChoices):
     ACTIVE = "active", _("建设中")
     RECTIFYING = "rectifying", _("限期整改")

@@ -115,3 +115,29 @@ def test_peers_use_the_robust_modified_z_score(catalogue):
     modest = next(c for c in plan_changes([(report, {"JOBS": "200"})]).changes if c.code == "JOBS")
     # with 200: median 120, MAD 30 → z = 0.6745·80/30 = 1.8 → not flagged
     assert modest.flags == []
+
+
+def test_peers_are_bases_of_the_same_kind_a_university_is_not_judged_against_districts(catalogue):
+    period = make_period(2025, 3)
+    for code, jobs in zip(
+        ["B3-002", "B3-003", "B3-005", "B3-006", "B3-007", "B3-008", "B3-009"],
+        [100, 120, 90, 150, 80, 110, 130],
+        strict=True,
+    ):
+        make_report(code, period, JOBS=jobs)
+    university = make_report("B3-021", period)  # 西安交通大学: no university peers have reported yet
+    district = make_report("B3-001", period)
+    assert (
+        next(c for c in plan_changes([(university, {"JOBS": "5000"})]).changes if c.code == "JOBS").flags
+        == []
+    )
+    assert next(c for c in plan_changes([(district, {"JOBS": "5000"})]).changes if c.code == "JOBS").flags
+
+
+def test_growth_rates_are_not_compared_with_last_periods_growth_rate(catalogue):
+    make_report("B3-001", make_period(2024, 1), JOBS=100, JOBS_GROWTH=2)
+    make_report("B3-001", make_period(2024, 2), JOBS=100)
+    report = make_report("B3-001", make_period(2025, 2))
+    make_report("B3-001", make_period(2025, 1), JOBS=120, JOBS_GROWTH=20)
+    growth = next(c for c in plan_changes([(report, {"JOBS": "110"})]).changes if c.code == "JOBS_GROWTH")
+    assert growth.new == Decimal("10.0000") and growth.flags == []
