@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 
 def _columns(model: type[models.Model], field_names: Sequence[str]) -> list[models.Field]:
@@ -23,7 +23,7 @@ def _columns(model: type[models.Model], field_names: Sequence[str]) -> list[mode
 ADAPTED = (models.JSONField, models.DateTimeField, models.DateField, models.DecimalField, models.UUIDField)
 
 
-def _converter(field: models.Field) -> Any:
+def _converter(field: models.Field, connection: Any) -> Any:
     if not isinstance(field, ADAPTED):
         return None  # text, integers and foreign-key ids go to the driver unchanged
     cache: dict[Any, Any] = {}
@@ -43,15 +43,16 @@ def _converter(field: models.Field) -> Any:
     return convert
 
 
-def _prepared(fields: list[models.Field], rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
-    converters = [_converter(f) for f in fields]
+def _prepared(fields: list[models.Field], rows: Iterable[Sequence[Any]], connection: Any) -> list[list[Any]]:
+    converters = [_converter(f, connection) for f in fields]
     return [[c(v) if c else v for c, v in zip(converters, row, strict=True)] for row in rows]
 
 
 def insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """INSERT every row (values in `field_names` order, foreign keys as ids). Returns the row count."""
+    connection = connections[DEFAULT_DB_ALIAS]  # once: every `django.db.connection` access is a lookup
     fields = _columns(model, field_names)
-    prepared = _prepared(fields, rows)
+    prepared = _prepared(fields, rows, connection)
     if not prepared:
         return 0
     quote = connection.ops.quote_name
@@ -68,9 +69,10 @@ def insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Ite
 
 def update_rows(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """UPDATE rows by primary key: each row is (pk, *values in `field_names` order)."""
+    connection = connections[DEFAULT_DB_ALIAS]
     fields = _columns(model, field_names)
     pk = model._meta.pk
-    prepared = [[*values[1:], values[0]] for values in _prepared([pk, *fields], rows)]
+    prepared = [[*values[1:], values[0]] for values in _prepared([pk, *fields], rows, connection)]
     if not prepared:
         return 0
     quote = connection.ops.quote_name
