@@ -113,3 +113,27 @@ def test_password_change_page_is_in_chinese(make_user, client_for):
     assert response.status_code == 200
     assert "修改密码" in response.content.decode()
     assert "旧密码" in response.content.decode()
+
+
+def test_five_wrong_passwords_lock_the_account_on_this_machine_for_a_while(client, make_user):
+    make_user(Role.OPERATOR, base=XMU, username="xmu")
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "xmu", "password": "wrong-password"})
+
+    response = client.post("/accounts/login/", {"username": "xmu", "password": TEST_PASSWORD})
+
+    assert response.status_code == 429
+    assert "连续 5 次输入错误的密码" in response.content.decode()
+    assert "已暂停 15 分钟" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_lockout_does_not_lock_other_accounts(client, make_user):
+    make_user(Role.OPERATOR, base=XMU, username="xmu")
+    make_user(Role.OPERATOR, base="B3-012", username="hengzhou")
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "xmu", "password": "wrong-password"})
+
+    response = client.post("/accounts/login/", {"username": "hengzhou", "password": TEST_PASSWORD})
+
+    assert response.status_code == 302

@@ -14,3 +14,9 @@ def query_replace(context: dict[str, Any], **changes: Any) -> str:
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def minutes(duration: Any) -> int:
+    """A timedelta in whole minutes (for messages such as the login lockout)."""
+    return int(duration.total_seconds() // 60) if duration else 0
