@@ -29,6 +29,12 @@ class UserAdmin(AccountAdminAccess, DjangoUserAdmin):
     )
     readonly_fields = ("last_login", "date_joined")
 
+    def get_readonly_fields(self, request, obj=None):
+        # 三员分立: an administrator never widens or keeps alive its own account; a colleague does.
+        if obj is not None and obj.pk == request.user.pk:
+            return (*self.readonly_fields, "role", "authority", "base", "assigned_bases", "is_active")
+        return self.readonly_fields
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         changed = ", ".join(form.changed_data) if change else "新建账户"

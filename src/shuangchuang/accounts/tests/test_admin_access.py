@@ -185,3 +185,12 @@ def test_menu_links_to_the_admin_only_for_the_two_administrators(make_user, clie
     assert menu_has_admin(make_user(Role.NATIONAL_ADMIN))
     assert not menu_has_admin(make_user(Role.JOINT_MEMBER))
     assert not menu_has_admin(make_user(Role.AUDITOR))
+
+
+def test_the_security_admin_cannot_change_its_own_role(client, make_user):
+    secadmin = make_user("security_admin", username="sec")
+    client.force_login(secadmin)
+    page = client.get(f"/admin/accounts/user/{secadmin.pk}/change/").content.decode()
+    assert 'name="role"' not in page
+    other = make_user("joint_member", username="member")
+    assert 'name="role"' in client.get(f"/admin/accounts/user/{other.pk}/change/").content.decode()
