@@ -27,13 +27,22 @@ def _admin_site(user: Any) -> bool:
     return user.is_authenticated and (user.is_national_admin or user.is_security_admin)
 
 
+def _excel_upload(user: Any) -> bool:
+    """Only the roles that may upload: the page is a 403 for readers (members, evaluators, auditors)."""
+    try:
+        from shuangchuang.monitoring.excel import may_upload
+    except ImportError:
+        return False
+    return _program(user) and may_upload(user)
+
+
 MENU: list[MenuItem] = [
     MenuItem(_("首页"), "core:home", lambda u: u.is_authenticated),
     MenuItem(pgettext_lazy("menu", "示范基地"), "registry:base_list", _program),
     MenuItem(_("分省汇总"), "registry:province_summary", _program),
     MenuItem(_("运行监测"), "monitoring:report_list", _program),
     MenuItem(_("填报统计"), "monitoring:completeness", _program),
-    MenuItem(_("Excel 报送"), "monitoring:excel_upload", _program),
+    MenuItem(_("Excel 报送"), "monitoring:excel_upload", _excel_upload),
     MenuItem(_("绩效评估"), "evaluation:run_list", _program),
     MenuItem(
         _("审计日志"), "core:audit_log", lambda u: u.is_authenticated and (u.is_auditor or u.is_superuser)
@@ -51,6 +60,10 @@ def menu_for(user: Any, path: str) -> list[dict[str, Any]]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue  # the feature is not installed
-        active = path == url or (url != "/" and path.startswith(url))
-        items.append({"label": item.label, "url": url, "active": active})
+        items.append({"label": item.label, "url": url, "active": False})
+    # One active entry: the longest URL the path starts with (/monitoring/excel/ is 「Excel 报送」, not
+    # 「运行监测」 as well).
+    matches = [i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return items
