@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -111,7 +112,9 @@ def result_detail(request: HttpRequest, run_id: int, base_code: str) -> HttpResp
         "indicators": [{"name": d.name, "max": 100} for d in dimensions],
         "base": [round(result.scores.get(d.code) or 0, 2) for d in dimensions],
         "median": [round(medians[d.code], 2) for d in dimensions],
-        "base_label": result.base.short_name,
+        # The page's own words (the table below says 本基地 too): translated, and never an outdated short name.
+        "base_label": gettext("本基地"),
+        "median_label": gettext("方向中位数"),
     }
     contributions = sorted(
         (

@@ -154,3 +154,45 @@ def test_export_is_an_xlsx_of_the_visible_results(approved_year, make_user, clie
     sheet = load_workbook(io.BytesIO(response.content)).active
     names = {row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert names == {"西安交通大学", "重庆大学", "厦门大学", "同济大学国家大学科技园"}
+
+
+def test_bases_left_out_of_the_ranking_come_last(approved_year, make_user, client_for):
+    approved_year.uncertainty_replications = 0
+    approved_year.save()
+    Report.objects.filter(base__code="B3-001").update(state="submitted")
+    run = execute_run(EvaluationRun.objects.create(scheme=approved_year).pk)
+
+    results = client_for(make_user("national_admin")).get(f"/evaluation/runs/{run.pk}/").context["results"]
+
+    assert [r.rank for r in results] == [*range(1, 25), None]
+    assert results[-1].base.code == "B3-001"
+
+
+def test_a_base_sees_only_the_runs_it_is_in(approved_year, make_user, client_for):
+    approved_year.uncertainty_replications = 0
+    approved_year.save()
+    run = execute_run(EvaluationRun.objects.create(scheme=approved_year).pk)
+    own = client_for(make_user("operator", base="B3-012"))
+    assert own.get(f"/evaluation/runs/{run.pk}/").status_code == 200
+
+    other_direction = client_for(make_user("operator", base="B3-026"))  # 融通创新: not in this run
+
+    assert other_direction.get(f"/evaluation/runs/{run.pk}/").status_code == 404
+    assert list(other_direction.get("/evaluation/").context["runs"]) == []
+
+
+def test_methods_are_shown_in_words_not_codes(approved_year, make_user, client_for):
+    approved_year.uncertainty_replications = 50
+    approved_year.save()
+    run = execute_run(EvaluationRun.objects.create(scheme=approved_year).pk)
+    client = client_for(make_user("national_admin"))
+
+    pages = [
+        client.get(url).content.decode()
+        for url in ("/evaluation/", f"/evaluation/schemes/{approved_year.pk}/", f"/evaluation/runs/{run.pk}/")
+    ]
+
+    assert all("最小–最大值标准化" in page for page in pages[:2]) and "加权算术平均" in pages[0]
+    assert "同类中位数填补" in pages[1] and "合成方法" in pages[2] and "维度权重（第 1 层）" in pages[2]
+    for code in ("minmax", "given", "arithmetic", "group-median", "weights level", "normalisation"):
+        assert all(code not in page for page in pages), code

@@ -5,13 +5,13 @@
   var chart = echarts.init(element);
   chart.setOption({
     tooltip: {},
-    legend: { bottom: 0, data: [data.base_label, "方向中位数"] },
+    legend: { bottom: 0, data: [data.base_label, data.median_label] },
     radar: { indicator: data.indicators, radius: "62%" },
     series: [{
       type: "radar",
       data: [
         { value: data.base, name: data.base_label, areaStyle: { opacity: 0.2 } },
-        { value: data.median, name: "方向中位数", lineStyle: { type: "dashed" } }
+        { value: data.median, name: data.median_label, lineStyle: { type: "dashed" } }
       ]
     }]
   });
