@@ -65,6 +65,9 @@ def province_summary(request: HttpRequest) -> HttpResponse:
     _require_program_reader(request)
     rows = selectors.province_summary(request.user)
     directions = rows[0]["by_direction"] if rows else []
+    if selectors.base_scope_filter(request.user) != selectors.ALL_BASES:
+        # A province's or a base's own users would otherwise read 30 rows of zeros to find theirs.
+        rows = [r for r in rows if r["total"]]
     totals = [sum(r["by_direction"][i][1] for r in rows) for i in range(len(directions))]
     context = {
         "rows": rows,
