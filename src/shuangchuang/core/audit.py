@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
 
@@ -48,3 +49,39 @@ def record(actor: Any, action: str, obj: models.Model, **kwargs: Any) -> AuditEv
 
 def record_many(events: Iterable[AuditEvent]) -> None:
     AuditEvent.objects.bulk_create(list(events), batch_size=1000)
+
+
+# What each action code means, for the audit log page. Codes stay in the database and in the filter's URL;
+# an action without a label here is shown as its code.
+ACTION_LABELS = {
+    "accounts.create": _("新建账户"),
+    "accounts.change": _("修改账户"),
+    "admin.add": _("系统管理新增"),
+    "admin.create": _("系统管理新建"),
+    "admin.change": _("系统管理修改"),
+    "admin.delete": _("系统管理删除"),
+    "registry.create": _("新增示范基地"),
+    "registry.update": _("修改示范基地"),
+    "registry.import": _("导入示范基地名单"),
+    "registry.status": _("变更基地状态"),
+    "monitoring.catalogue": _("加载指标目录"),
+    "monitoring.create_period": _("新建报告期"),
+    "monitoring.open_period": _("开放报告期"),
+    "monitoring.close_period": _("关闭报告期"),
+    "monitoring.value": _("填报数值"),
+    "monitoring.comment": _("逐项审核意见"),
+    "monitoring.evidence": _("上传佐证材料"),
+    "monitoring.submit": _("报送"),
+    "monitoring.return": _("退回"),
+    "monitoring.pass": _("审核通过"),
+    "monitoring.approve": _("核准"),
+    "monitoring.lock": _("锁定"),
+    "monitoring.reopen": _("重新开放"),
+    "monitoring.reminder": _("发送填报提醒"),
+    "monitoring.demo_data": _("生成演示数据"),
+    "evaluation.start": _("发起评估"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))

@@ -20,3 +20,11 @@ def query_replace(context: dict[str, Any], **changes: Any) -> str:
 def minutes(duration: Any) -> int:
     """A timedelta in whole minutes (for messages such as the login lockout)."""
     return int(duration.total_seconds() // 60) if duration else 0
+
+
+@register.filter
+def audit_action(action: str) -> str:
+    """An audit action code (`monitoring.submit`) in words (报送)."""
+    from shuangchuang.core.audit import action_label
+
+    return action_label(action)
