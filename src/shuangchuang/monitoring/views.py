@@ -217,10 +217,24 @@ class HistoryEntry:
 def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntry]:
     """Every value change (audit log) and every state change (transitions) of the report, newest first."""
     states = dict(ReportState.choices)
+    events = AuditEvent.objects.filter(object_type=Report._meta.label, object_id=str(report.pk))
+    # A transition without an actor (a deleted account, imported or demo history) is still named by the
+    # audit row written with it, which keeps the actor's name.
+    state_events = [e for e in events if e.field == "state"]
+
+    def who(t: Any) -> str:
+        if t.actor is not None:
+            return t.actor.get_full_name() or t.actor.get_username()
+        same = [e for e in state_events if (e.old_value, e.new_value) == (t.from_state, t.to_state)]
+        nearest = min(same, key=lambda e: abs(e.at - t.at), default=None)
+        if nearest is not None and abs(nearest.at - t.at).total_seconds() < 60 and nearest.actor_name:
+            return nearest.actor_name
+        return "—"
+
     entries = [
         HistoryEntry(
             at=t.at,
-            who=(t.actor.get_full_name() or t.actor.get_username()) if t.actor else "—",
+            who=who(t),
             kind="state",
             what=f"状态：{t.get_action_display()}",
             old=str(states.get(t.from_state, t.from_state)),
@@ -229,10 +243,9 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
         )
         for t in report.transitions.select_related("actor")
     ]
-    events = AuditEvent.objects.filter(object_type=Report._meta.label, object_id=str(report.pk)).exclude(
-        field="state"
-    )
     for event in events:
+        if event.field == "state":
+            continue
         version = versions.get(event.field)
         if version is not None:
             what = f"{version.name}（{event.field}）"

@@ -279,6 +279,20 @@ def test_the_history_tab_lists_who_when_old_new_and_why(operator, authority, per
     assert "请补充台账" in html and "带动就业人数（JOBS）" in html
 
 
+def test_the_history_still_names_a_reviewer_whose_account_was_deleted(operator, make_user, period):
+    report = make_report(HENGZHOU, period)
+    save(login(operator), report, COMPLETE, action="submit")
+    reviewer = make_user(Role.AUTHORITY, authority=GUANGXI, last_name="蒙", first_name="临时")
+    act(login(reviewer), report, "return", reason="请补充台账")
+    reviewer.delete()
+
+    history = login(operator).get(page_url(report) + "?tab=history").context["history"]
+
+    returned = next(e for e in history if e.kind == "state" and e.new == "已退回")
+    submitted = next(e for e in history if e.kind == "state" and e.new == "已报送")
+    assert (returned.who, submitted.who) == ("蒙临时", "黄填报")
+
+
 def test_the_report_page_shows_where_it_is_and_who_holds_it(authority, period):
     report = make_report(HENGZHOU, period, state="submitted", **COMPLETE)
 
