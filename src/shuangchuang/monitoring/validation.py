@@ -148,6 +148,12 @@ def format_number(value: Decimal | None) -> str:
     return text
 
 
+def _amount(value: Decimal, unit: str) -> str:
+    """A number for a person to read in a message: grouped digits and its unit (103,591,696 千元)."""
+    text = f"{value.normalize():,f}"
+    return f"{text} {unit}" if unit else text
+
+
 def _stored(value: ReportValue) -> Value:
     return value.number if value.number is not None else (value.text or None)
 
@@ -266,7 +272,7 @@ def outlier_flags(
                 flags.append(
                     {
                         "kind": "history",
-                        "message": f"与{label}（{format_number(before)}）相比变化为 {ratio:.2f} 倍",
+                        "message": f"与{label}（{_amount(before, version.unit)}）相比变化为 {ratio:.2f} 倍",
                     }
                 )
                 break
@@ -282,7 +288,10 @@ def outlier_flags(
                 flags.append(
                     {
                         "kind": "peer",
-                        "message": f"明显偏离同方向基地（中位数 {median:,.2f}，修正 z 值 {score:.1f}）",
+                        "message": (
+                            f"明显偏离同方向基地（中位数 {_amount(Decimal(f'{median:.2f}'), version.unit)}，"
+                            f"修正 z 值 {score:.1f}）"
+                        ),
                     }
                 )
     return flags

@@ -226,7 +226,7 @@ def test_derived_values_and_flags_are_computed_as_you_type_without_saving(operat
     assert (
         '<span id="derived-RD_INTENSITY" hx-swap-oob="true" data-testid="value-RD_INTENSITY">5</span>' in html
     )
-    assert "与上期（100）相比变化为 9.00 倍" in html and 'name="explanation-JOBS"' in html
+    assert "与上期（100 人）相比变化为 9.00 倍" in html and 'name="explanation-JOBS"' in html
     assert "“abc”不是数字" in html
     assert stored(report) == {}
 

@@ -94,7 +94,14 @@ def test_the_previous_quarter_counts_as_history(catalogue):
     make_report("B3-001", make_period(2025, 1), JOBS=100)
     report = make_report("B3-001", make_period(2025, 2))
     jobs = next(c for c in plan_changes([(report, {"JOBS": "30"})]).changes if c.code == "JOBS")
-    assert "与上期（100）相比变化为 0.30 倍" in jobs.flags[0]["message"]
+    assert "与上期（100 人）相比变化为 0.30 倍" in jobs.flags[0]["message"]
+
+
+def test_a_flag_writes_the_earlier_value_with_grouped_digits_and_its_unit(catalogue):
+    make_report("B3-001", make_period(2025, 1), JOBS=12000)
+    report = make_report("B3-001", make_period(2025, 2))
+    jobs = next(c for c in plan_changes([(report, {"JOBS": "3000"})]).changes if c.code == "JOBS")
+    assert jobs.flags[0]["message"] == "与上期（12,000 人）相比变化为 0.25 倍"
 
 
 def test_peers_use_the_robust_modified_z_score(catalogue):
