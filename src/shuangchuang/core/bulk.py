@@ -59,7 +59,7 @@ def insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Ite
     # Identifiers come from the model's metadata, never from input; values are parameters.
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
+        ", ".join(quote(f.column or f.name) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
     with connection.cursor() as cursor:
@@ -78,8 +78,8 @@ def update_rows(model: type[models.Model], field_names: Sequence[str], rows: Ite
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
         quote(model._meta.db_table),
-        ", ".join(f"{quote(f.column)} = %s" for f in fields),
-        quote(pk.column),
+        ", ".join(f"{quote(f.column or f.name)} = %s" for f in fields),
+        quote(pk.column or pk.name),
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, prepared)

@@ -14,6 +14,38 @@ from shuangchuang.monitoring.models import Indicator
 from shuangchuang.registry.models import Base, Direction
 
 
+class ImputeChoice(models.TextChoices):
+    NONE = "none", _("不处理（缺失项不计）")
+    MEAN = "mean", _("方向均值")
+    MEDIAN = "median", _("方向中位数")
+    GROUP_MEAN = "group-mean", _("同类均值")
+    GROUP_MEDIAN = "group-median", _("同类中位数")
+
+
+class TreatChoice(models.TextChoices):
+    COINR = "coinr", _("缩尾或对数变换（COINr 默认规则）")
+    NONE = "none", _("不处理")
+
+
+class NormaliseChoice(models.TextChoices):
+    MINMAX = "minmax", _("极差标准化（0–100）")
+    ZSCORE = "zscore", _("Z 分数标准化")
+    RANK = "rank", _("排序标准化")
+    TARGET = "target", _("目标值距离")
+
+
+class WeightingChoice(models.TextChoices):
+    GIVEN = "given", _("专家赋权（方案中的权重）")
+    EQUAL = "equal", _("等权")
+    ENTROPY = "entropy", _("熵权法")
+
+
+class AggregateChoice(models.TextChoices):
+    ARITHMETIC = "arithmetic", _("加权算术平均")
+    GEOMETRIC = "geometric", _("加权几何平均")
+    TOPSIS = "topsis", _("TOPSIS 逼近理想解")
+
+
 class PeerGrouping(models.TextChoices):
     NONE = "none", _("不分组")
     KIND = "kind", _("按基地类型（区域 / 高校和科研院所 / 企业）")
@@ -27,11 +59,21 @@ class EvaluationScheme(models.Model):
         Direction, verbose_name=_("功能方向"), on_delete=models.PROTECT, related_name="+"
     )
     year = models.PositiveSmallIntegerField(_("评估年度"), help_text=_("使用该年度年报中已核准的数据"))
-    impute = models.CharField(_("缺失值处理"), max_length=16, default="group-median")
-    treat = models.CharField(_("异常值处理"), max_length=8, default="coinr")
-    normalise = models.CharField(_("标准化方法"), max_length=8, default="minmax")
-    weighting = models.CharField(_("权重方法"), max_length=8, default="given")
-    aggregate = models.CharField(_("合成方法"), max_length=12, default="arithmetic")
+    impute = models.CharField(
+        _("缺失值处理"), max_length=16, choices=ImputeChoice.choices, default=ImputeChoice.GROUP_MEDIAN
+    )
+    treat = models.CharField(
+        _("异常值处理"), max_length=8, choices=TreatChoice.choices, default=TreatChoice.COINR
+    )
+    normalise = models.CharField(
+        _("标准化方法"), max_length=8, choices=NormaliseChoice.choices, default=NormaliseChoice.MINMAX
+    )
+    weighting = models.CharField(
+        _("权重方法"), max_length=8, choices=WeightingChoice.choices, default=WeightingChoice.GIVEN
+    )
+    aggregate = models.CharField(
+        _("合成方法"), max_length=12, choices=AggregateChoice.choices, default=AggregateChoice.ARITHMETIC
+    )
     min_availability = models.FloatField(_("最低数据完整率"), default=0.5)
     peer_grouping = models.CharField(
         _("同类分组"), max_length=8, choices=PeerGrouping.choices, default=PeerGrouping.KIND

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from django.db import transaction
@@ -19,19 +19,19 @@ from django.utils import timezone
 
 from shuangchuang.core.audit import record
 from shuangchuang.monitoring.models import ReportState, ReportValue
-from shuangchuang.registry.models import PEER_GROUPS, Base, BaseStatus
+from shuangchuang.registry.models import PEER_GROUPS, Base, BaseKind, BaseStatus
 
-from .engine.aggregate import AggregateSettings
+from .engine.aggregate import AggregateMethod, AggregateSettings
 from .engine.data import Dataset, EngineError, Framework, Node
 from .engine.explain import explain
-from .engine.impute import ImputeSettings
-from .engine.normalise import NormaliseSettings
+from .engine.impute import ImputeMethod, ImputeSettings
+from .engine.normalise import NormaliseMethod, NormaliseSettings
 from .engine.pipeline import EvaluationResult, Settings, evaluate
 from .engine.rank import competition_ranks
 from .engine.screen import ScreenSettings
-from .engine.treat import TreatSettings
+from .engine.treat import TreatMethod, TreatSettings
 from .engine.uncertainty import UncertaintySpec, run_uncertainty
-from .engine.weights import WeightSettings
+from .engine.weights import WeightMethod, WeightSettings
 from .models import EvaluationRun, EvaluationScheme, RunResult, RunStatus, SchemeNode
 
 USABLE_STATES = (ReportState.APPROVED, ReportState.LOCKED)
@@ -55,13 +55,14 @@ def engine_settings(scheme: EvaluationScheme) -> Settings:
     impute = scheme.impute
     if scheme.peer_grouping == "none":
         impute = impute.removeprefix("group-")  # no peer groups: the direction is the group
+    # The model's choices are the engine's options; the engine checks them again (SettingsError).
     return Settings(
-        impute=ImputeSettings(method=impute),
+        impute=ImputeSettings(method=cast(ImputeMethod, impute)),
         screen=ScreenSettings(min_availability=scheme.min_availability),
-        treat=TreatSettings(method=scheme.treat),
-        normalise=NormaliseSettings(method=scheme.normalise),
-        weights=WeightSettings(method=scheme.weighting if scheme.weighting != "ahp" else "given"),
-        aggregate=AggregateSettings(method=scheme.aggregate, nonpositive="shift"),
+        treat=TreatSettings(method=cast(TreatMethod, scheme.treat)),
+        normalise=NormaliseSettings(method=cast(NormaliseMethod, scheme.normalise)),
+        weights=WeightSettings(method=cast(WeightMethod, scheme.weighting)),
+        aggregate=AggregateSettings(method=cast(AggregateMethod, scheme.aggregate), nonpositive="shift"),
     )
 
 
@@ -87,7 +88,7 @@ def load_inputs(scheme: EvaluationScheme) -> RunInputs:
     if len(bases) < 3:
         raise EvaluationFailed("参评基地少于 3 个，无法排名。")
     position = {b.pk: i for i, b in enumerate(bases)}
-    column = {n.indicator_id: j for j, n in enumerate(leaves)}
+    column = {int(n.indicator_id): j for j, n in enumerate(leaves) if n.indicator_id is not None}
     matrix = np.full((len(bases), len(leaves)), np.nan)
     rows = ReportValue.objects.filter(
         report__base__in=bases,
@@ -98,13 +99,15 @@ def load_inputs(scheme: EvaluationScheme) -> RunInputs:
         number__isnull=False,
     ).values_list("report__base_id", "indicator_id", "number")
     for base_id, indicator_id, number in rows:
-        matrix[position[base_id], column[indicator_id]] = float(number)
+        matrix[position[base_id], column[indicator_id]] = float(number or 0)  # number__isnull=False above
     by_code = {n.code: n for n in leaves}
     dataset = Dataset(
         units=tuple(b.code for b in bases),
         columns=tuple(by_code),
         values=matrix,
-        groups=tuple(PEER_GROUPS[b.kind] for b in bases) if scheme.peer_grouping == "kind" else None,
+        groups=tuple(PEER_GROUPS[BaseKind(b.kind)] for b in bases)
+        if scheme.peer_grouping == "kind"
+        else None,
     )
     fingerprint = _fingerprint(scheme, nodes, dataset)
     names = {n.code: n.name for n in nodes}

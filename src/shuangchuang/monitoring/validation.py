@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from shuangchuang.registry.models import PEER_GROUPS
+from shuangchuang.registry.models import PEER_GROUPS, BaseKind
 
 from .catalogue import Catalogue
 from .formulas import compute_derived
@@ -187,7 +187,7 @@ def plan_changes(
 
     for report, raw in entries:
         form = forms[(report.base.direction_id, report.period.kind, report.period.year)]
-        current = {code: _stored(v) for code, v in stored[report.pk].items()}
+        current: dict[str, Value] = {code: _stored(v) for code, v in stored[report.pk].items()}
         after: dict[str, Value] = {code: current.get(code) for code in form}
         for code, text in raw.items():
             version = form.get(code)
@@ -196,17 +196,18 @@ def plan_changes(
                 continue
             if version.is_derived:
                 continue  # computed, never typed
-            value, error = parse_raw(version, text)
+            parsed, error = parse_raw(version, text)
             if error is None:
-                error = range_error(version, value)
+                error = range_error(version, parsed)
             if error:
                 plan.errors.append(EntryError(report, code, f"{version.name}：{error}"))
                 continue
-            after[code] = value
+            after[code] = parsed
         formulas = {code: v.formula for code, v in form.items() if v.is_derived}
         numbers = {c: v for c, v in after.items() if isinstance(v, Decimal)}
         last_year = history.get((report.base_id, "last_year", report.pk), {})
-        after.update(compute_derived(formulas, numbers, last_year))
+        last_numbers = {c: v for c, v in last_year.items() if isinstance(v, Decimal)}
+        after.update(compute_derived(formulas, numbers, last_numbers))
         for check in checks:
             left, right = after.get(check.left.code), after.get(check.right.code)
             if check.left.code not in form or not isinstance(left, Decimal) or not isinstance(right, Decimal):
@@ -229,7 +230,12 @@ def plan_changes(
                 previous.get(code),
                 last_year.get(code),
                 peers.get(
-                    (report.period_id, report.base.direction_id, PEER_GROUPS[report.base.kind], code),
+                    (
+                        report.period_id,
+                        report.base.direction_id,
+                        PEER_GROUPS[BaseKind(report.base.kind)],
+                        code,
+                    ),
                     NO_PEERS,
                 ),
                 report.base_id,
@@ -308,6 +314,7 @@ def _history_values(
             wanted[("annual", period.year - 1, None)].append((report, "previous"))
             wanted[("annual", period.year - 1, None)].append((report, "last_year"))
         else:
+            assert period.quarter is not None  # a quarterly period has its quarter (database constraint)
             year, quarter = (period.year, period.quarter - 1) if period.quarter > 1 else (period.year - 1, 4)
             wanted[("quarterly", year, quarter)].append((report, "previous"))
             wanted[("quarterly", period.year - 1, period.quarter)].append((report, "last_year"))
@@ -326,10 +333,10 @@ def _history_values(
         values[(base_id, period_id)][code] = number if number is not None else (text or None)
     result: dict[tuple[int, str, int], dict[str, Value]] = {}
     for key, targets in wanted.items():
-        period_id = period_ids.get(key)
+        found = period_ids.get(key)
         for report, role in targets:
             result[(report.base_id, role, report.pk)] = (
-                values.get((report.base_id, period_id), {}) if period_id else {}
+                values.get((report.base_id, found), {}) if found else {}
             )
     return result
 
@@ -359,7 +366,9 @@ def _peer_values(reports: list[Report]) -> dict[tuple[int, int, str, str], PeerV
     )
     for period_id, direction_id, kind, code, base_id, number in rows:
         if (period_id, direction_id) in keys:
-            collected[(period_id, direction_id, PEER_GROUPS[kind], code)][base_id] = float(number)
+            collected[(period_id, direction_id, PEER_GROUPS[BaseKind(kind)], code)][base_id] = float(
+                number or 0
+            )
     return {
         key: (np.fromiter(values.keys(), dtype=np.int64), np.fromiter(values.values(), dtype=float))
         for key, values in collected.items()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from shuangchuang.core.audit import audit_event, record_many
@@ -52,11 +52,11 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
-def _upsert(model: type, lookup: dict[str, Any], values: dict[str, Any]) -> bool:
+def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]) -> bool:
     """Create or update one reference row; True when something changed."""
-    obj = model.objects.filter(**lookup).first()
+    obj = model._default_manager.filter(**lookup).first()
     if obj is None:
-        model.objects.create(**lookup, **values)
+        model._default_manager.create(**lookup, **values)
         return True
     changed = [k for k, v in values.items() if getattr(obj, k) != v]
     for k in changed:
