@@ -1,5 +1,5 @@
-"""Words for the engine's method codes. The engine, the database and the admin keep the codes
-(`minmax`, `given` …); pages show these labels instead."""
+"""Words for the engine's names that reach the pages: the uncertain inputs of a sensitivity analysis
+(`weights level 1` …) and the stored peer groups. The scheme's methods have their labels as model choices."""
 
 from __future__ import annotations
 
@@ -7,34 +7,6 @@ import re
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-
-METHODS = {
-    "impute": {
-        "none": _("不填补"),
-        "mean": _("均值填补"),
-        "median": _("中位数填补"),
-        "group-mean": _("同类均值填补"),
-        "group-median": _("同类中位数填补"),
-    },
-    "treat": {"none": _("不处理"), "coinr": _("偏度与峰度超限时缩尾")},
-    "normalise": {
-        "minmax": _("最小–最大值标准化"),
-        "zscore": _("Z 分数标准化"),
-        "rank": _("排序标准化"),
-        "target": _("距目标值标准化"),
-    },
-    "weighting": {
-        "given": _("方案给定权重"),
-        "equal": _("等权重"),
-        "entropy": _("熵权法"),
-        "ahp": _("层次分析法"),
-    },
-    "aggregate": {
-        "arithmetic": _("加权算术平均"),
-        "geometric": _("加权几何平均"),
-        "topsis": _("TOPSIS 法"),
-    },
-}
 
 # The uncertain inputs of the sensitivity analysis, as the engine names them.
 UNCERTAIN_INPUTS = {
@@ -47,10 +19,6 @@ _WEIGHTS_LEVEL = re.compile(r"^weights level (\d+)$")
 
 # Peer groups are stored as the Chinese words of registry.models.PEER_GROUPS.
 PEER_GROUPS = {"区域": _("区域"), "高校和科研院所": _("高校和科研院所"), "企业": _("企业")}
-
-
-def method_label(step: str, code: str) -> str:
-    return str(METHODS.get(step, {}).get(code, code))
 
 
 def uncertain_input_label(name: str) -> str:

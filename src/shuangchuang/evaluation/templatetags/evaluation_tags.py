@@ -8,12 +8,6 @@ register = template.Library()
 
 
 @register.filter
-def method_label(code: str, step: str) -> str:
-    """`{{ scheme.normalise|method_label:"normalise" }}` → 最小–最大值标准化."""
-    return labels.method_label(step, code)
-
-
-@register.filter
 def uncertain_input_label(name: str) -> str:
     return labels.uncertain_input_label(name)
 

@@ -192,7 +192,7 @@ def test_methods_are_shown_in_words_not_codes(approved_year, make_user, client_f
         for url in ("/evaluation/", f"/evaluation/schemes/{approved_year.pk}/", f"/evaluation/runs/{run.pk}/")
     ]
 
-    assert all("最小–最大值标准化" in page for page in pages[:2]) and "加权算术平均" in pages[0]
-    assert "同类中位数填补" in pages[1] and "合成方法" in pages[2] and "维度权重（第 1 层）" in pages[2]
+    assert all("极差标准化（0–100）" in page for page in pages[:2]) and "加权算术平均" in pages[0]
+    assert "同类中位数" in pages[1] and "合成方法" in pages[2] and "维度权重（第 1 层）" in pages[2]
     for code in ("minmax", "given", "arithmetic", "group-median", "weights level", "normalisation"):
         assert all(code not in page for page in pages), code
