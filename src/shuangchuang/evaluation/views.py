@@ -37,7 +37,10 @@ def create_default_schemes(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     year = int(request.POST.get("year") or timezone.localdate().year - 1)
     schemes = ensure_default_schemes(year)
-    messages.success(request, f"已准备 {year} 年度 {len(schemes)} 个方向的默认评估方案。")
+    messages.success(
+        request,
+        gettext("已准备 %(year)d 年度 %(n)d 个方向的默认评估方案。") % {"year": year, "n": len(schemes)},
+    )
     return redirect("evaluation:run_list")
 
 
@@ -48,7 +51,9 @@ def start_run(request: HttpRequest, scheme_id: int) -> HttpResponse:
         raise PermissionDenied
     scheme = get_object_or_404(EvaluationScheme, pk=scheme_id)
     run = services.start_run(scheme, actor=request.user)
-    messages.info(request, f"已发起评估：{scheme}。计算在后台进行，可在本页查看进度。")
+    messages.info(
+        request, gettext("已发起评估：%(scheme)s。计算在后台进行，可在本页查看进度。") % {"scheme": scheme}
+    )
     return redirect("evaluation:run_detail", run_id=run.pk)
 
 

@@ -18,6 +18,9 @@ from typing import IO, Any
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.accounts.models import Role
 from shuangchuang.core.audit import record
@@ -43,8 +46,14 @@ PNG = FileKind("image/png", "PNG 图片")
 JPEG = FileKind("image/jpeg", "JPEG 图片")
 XLSX = FileKind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel 工作簿")
 DOCX = FileKind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word 文档")
-ALLOWED_LABELS = "PDF、PNG、JPEG、Excel（.xlsx）、Word（.docx）"
-TOO_LARGE = f"文件超过 {MAX_BYTES // 1024 // 1024} MB 的上限，未保存。"
+ALLOWED_LABELS = _("PDF、PNG、JPEG、Excel（.xlsx）、Word（.docx）")
+TOO_LARGE = format_lazy(_("文件超过 {mb} MB 的上限，未保存。"), mb=MAX_BYTES // 1024 // 1024)
+# The two sections that are not a form section of the catalogue; stored in Chinese, shown translated.
+SECTION_LABELS = {CONFIRMATION_SECTION: _("盖章确认"), GENERAL_SECTION: _("综合")}
+
+
+def section_label(section: str) -> str:
+    return str(SECTION_LABELS.get(section, section))
 
 
 class EvidenceRejected(MonitoringError):
@@ -134,15 +143,21 @@ def add_evidence(report: Report, upload: UploadedFile, *, section: str, actor: A
     when the user may not upload here or the file is refused."""
     if not can_upload(actor, report, section):
         if section == CONFIRMATION_SECTION:
-            raise NotAllowed("盖章确认件须由基地在报告核准后上传。")
-        raise NotAllowed(f"{report} 当前为“{report.get_state_display()}”，不能上传佐证材料。")
+            raise NotAllowed(gettext("盖章确认件须由基地在报告核准后上传。"))
+        raise NotAllowed(
+            gettext("%(report)s 当前为“%(state)s”，不能上传佐证材料。")
+            % {"report": report, "state": report.get_state_display()}
+        )
     if upload.size is None or upload.size == 0:
-        raise EvidenceRejected("文件是空的。")
+        raise EvidenceRejected(gettext("文件是空的。"))
     if upload.size > MAX_BYTES:
-        raise EvidenceRejected(TOO_LARGE)
+        raise EvidenceRejected(str(TOO_LARGE))
     kind = sniff(upload)
     if kind is None:
-        raise EvidenceRejected(f"文件内容不是允许的类型（{ALLOWED_LABELS}），与文件名无关，未保存。")
+        raise EvidenceRejected(
+            gettext("文件内容不是允许的类型（%(allowed)s），与文件名无关，未保存。")
+            % {"allowed": ALLOWED_LABELS}
+        )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

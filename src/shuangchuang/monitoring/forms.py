@@ -12,8 +12,10 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-from .evidence import ALLOWED_LABELS, CONFIRMATION_SECTION, GENERAL_SECTION, MAX_BYTES
+from .evidence import ALLOWED_LABELS, CONFIRMATION_SECTION, GENERAL_SECTION, MAX_BYTES, section_label
 from .models import IndicatorVersion, Report, ReportValue, ValueType
 from .validation import Plan, Value, form_versions
 
@@ -195,15 +197,19 @@ def evidence_sections(report: Report) -> list[str]:
 
 
 class EvidenceForm(forms.Form):
-    section = forms.ChoiceField(label="分组")
+    section = forms.ChoiceField(label=_("分组"))
     file = forms.FileField(
-        label="文件",
-        help_text=f"{ALLOWED_LABELS}，单个文件不超过 {MAX_BYTES // 1024 // 1024} MB。类型按文件内容识别。",
+        label=_("文件"),
+        help_text=format_lazy(
+            _("{allowed}，单个文件不超过 {mb} MB。类型按文件内容识别。"),
+            allowed=ALLOWED_LABELS,
+            mb=MAX_BYTES // 1024 // 1024,
+        ),
     )
 
     def __init__(self, *args: Any, sections: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["section"].choices = [(s, s) for s in sections]
+        self.fields["section"].choices = [(s, section_label(s)) for s in sections]
 
 
 def upload_sections(report: Report, *, confirmation_only: bool) -> list[str]:

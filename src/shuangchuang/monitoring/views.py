@@ -22,6 +22,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -30,7 +32,7 @@ from shuangchuang.core.models import AuditEvent
 from shuangchuang.registry.models import Direction
 
 from . import services
-from .evidence import CONFIRMATION_SECTION, TOO_LARGE, SizeLimitedUpload, add_evidence
+from .evidence import CONFIRMATION_SECTION, TOO_LARGE, SizeLimitedUpload, add_evidence, section_label
 from .exceptions import MonitoringError, StaleReport, ValidationFailed
 from .forms import (
     EvidenceForm,
@@ -117,7 +119,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "directions": Direction.objects.filter(bases__isnull=False).distinct(),
         "can_bulk_pass": request.user.role == Role.AUTHORITY,
         "is_queue": bool(default_state) and "state" not in request.GET,
-        "queue_title": "待审核的报告" if request.user.role == Role.AUTHORITY else "待核准的报告",
+        "queue_title": gettext("待审核的报告")
+        if request.user.role == Role.AUTHORITY
+        else gettext("待核准的报告"),
     }
     template = (
         "monitoring/_report_rows.html" if request.headers.get("HX-Request") else "monitoring/report_list.html"
@@ -133,14 +137,16 @@ def bulk_pass(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("report") if i.isdigit()]
     back = _safe_next(request, reverse("monitoring:report_list"))
     if not ids:
-        messages.warning(request, "请先勾选要审核通过的报告。")
+        messages.warning(request, gettext("请先勾选要审核通过的报告。"))
         return redirect(back)
     reports = list(visible_reports(request.user).filter(pk__in=ids))
     passed, skipped = services.pass_clean_reports(reports, actor=request.user)
     if passed:
-        messages.success(request, f"已审核通过 {len(passed)} 份报告。")
+        messages.success(request, gettext("已审核通过 %(n)d 份报告。") % {"n": len(passed)})
     for report, reason in skipped:
-        messages.warning(request, f"未通过：{report}——{reason}")
+        messages.warning(
+            request, gettext("未通过：%(report)s——%(reason)s") % {"report": report, "reason": reason}
+        )
     return redirect(back)
 
 
@@ -155,11 +161,11 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 
 STEPS = [
-    (ReportState.DRAFT, "基地填报"),
-    (ReportState.SUBMITTED, "审核单位审核"),
-    (ReportState.REVIEWED, "国家核准"),
-    (ReportState.APPROVED, "已核准"),
-    (ReportState.LOCKED, "已锁定"),
+    (ReportState.DRAFT, _("基地填报")),
+    (ReportState.SUBMITTED, _("审核单位审核")),
+    (ReportState.REVIEWED, _("国家核准")),
+    (ReportState.APPROVED, _("已核准")),
+    (ReportState.LOCKED, _("已锁定")),
 ]
 STEP_OF_STATE = {
     ReportState.DRAFT: 0,
@@ -236,7 +242,7 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
             at=t.at,
             who=who(t),
             kind="state",
-            what=f"状态：{t.get_action_display()}",
+            what=gettext("状态：%(action)s") % {"action": t.get_action_display()},
             old=str(states.get(t.from_state, t.from_state)),
             new=str(states.get(t.to_state, t.to_state)),
             reason=t.reason,
@@ -270,7 +276,7 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
 
 def _history_value(value: Any, version: Any) -> str:
     if value is None or value == "":
-        return "（空）"
+        return gettext("（空）")
     if version is None or version.value_type == ValueType.TEXT:
         return str(value)
     try:
@@ -343,7 +349,9 @@ def _group_evidence(evidence: list[Any], sections: list[str]) -> list[tuple[str,
     grouped: dict[str, list[Any]] = {}
     for item in evidence:
         grouped.setdefault(item.section, []).append(item)
-    return [(section, grouped.get(section, [])) for section in dict.fromkeys([*sections, *grouped])]
+    return [
+        (section_label(section), grouped.get(section, [])) for section in dict.fromkeys([*sections, *grouped])
+    ]
 
 
 def _report_for(request: HttpRequest, pk: int) -> Report:
@@ -370,9 +378,13 @@ def report_save(request: HttpRequest, pk: int) -> HttpResponse:
     submit = request.POST.get("action") == "submit"
     if not enters_values(request.user, report):
         if report.state not in (ReportState.DRAFT, ReportState.RETURNED):
-            messages.error(request, f"{report} 当前为“{report.get_state_display()}”，数据不能修改。")
+            messages.error(
+                request,
+                gettext("%(report)s 当前为“%(state)s”，数据不能修改。")
+                % {"report": report, "state": report.get_state_display()},
+            )
         else:
-            messages.error(request, "只有基地填报员可以在此填报数据；审核意见请通过“退回”提出。")
+            messages.error(request, gettext("只有基地填报员可以在此填报数据；审核意见请通过“退回”提出。"))
         return redirect("monitoring:report_detail", pk=report.pk)
 
     raw = raw_values(build_sections(report), request.POST)
@@ -385,7 +397,9 @@ def report_save(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=version,
         )
     except ValidationFailed as exc:
-        messages.error(request, f"未保存：有 {len(exc.errors)} 处需要修改，见各项旁的提示。")
+        messages.error(
+            request, gettext("未保存：有 %(n)d 处需要修改，见各项旁的提示。") % {"n": len(exc.errors)}
+        )
         return _render_report(request, report, posted=request.POST, errors=exc.errors, version=version)
     except MonitoringError as exc:
         messages.error(request, str(exc))
@@ -394,9 +408,9 @@ def report_save(request: HttpRequest, pk: int) -> HttpResponse:
     saved = bool(plan.changes)
     if not submit:
         if saved:
-            messages.success(request, f"草稿已保存（{len(plan.changes)} 项有修改）。")
+            messages.success(request, gettext("草稿已保存（%(n)d 项有修改）。") % {"n": len(plan.changes)})
         else:
-            messages.info(request, "没有需要保存的修改。")
+            messages.info(request, gettext("没有需要保存的修改。"))
         return redirect("monitoring:report_detail", pk=report.pk)
 
     try:
@@ -405,15 +419,19 @@ def report_save(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationFailed as exc:
         report = _report_for(request, pk)
-        prefix = "草稿已保存，但" if saved else ""
-        messages.warning(
-            request, f"{prefix}还不能报送：有 {len(exc.errors)} 个问题需要处理，见各项旁的提示。"
+        text = (
+            gettext("草稿已保存，但还不能报送：有 %(n)d 个问题需要处理，见各项旁的提示。")
+            if saved
+            else gettext("还不能报送：有 %(n)d 个问题需要处理，见各项旁的提示。")
         )
+        messages.warning(request, text % {"n": len(exc.errors)})
         return _render_report(request, report, errors=exc.errors)
     except MonitoringError as exc:
         messages.error(request, str(exc))
         return redirect("monitoring:report_detail", pk=report.pk)
-    messages.success(request, f"已报送，等待{report.base.authority}审核。")
+    messages.success(
+        request, gettext("已报送，等待%(authority)s审核。") % {"authority": report.base.authority}
+    )
     return redirect("monitoring:report_detail", pk=report.pk)
 
 
@@ -433,12 +451,12 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 ACTION_DONE = {
-    Action.SUBMIT: "已报送，等待审核单位审核。",
-    Action.RETURN: "已退回基地修改，退回原因和逐项意见基地可见。",
-    Action.PASS: "已审核通过，报国家发展改革委核准。",
-    Action.APPROVE: "已核准。基地可打印数据汇总表签字盖章后上传。",
-    Action.LOCK: "已锁定，数据不再修改。",
-    Action.REOPEN: "已重新开放，报告退回基地修改。",
+    Action.SUBMIT: _("已报送，等待审核单位审核。"),
+    Action.RETURN: _("已退回基地修改，退回原因和逐项意见基地可见。"),
+    Action.PASS: _("已审核通过，报国家发展改革委核准。"),
+    Action.APPROVE: _("已核准。基地可打印数据汇总表签字盖章后上传。"),
+    Action.LOCK: _("已锁定，数据不再修改。"),
+    Action.REOPEN: _("已重新开放，报告退回基地修改。"),
 }
 
 
@@ -450,7 +468,7 @@ def report_transition(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     version = _posted_version(request)
     if action not in Action.values:
-        messages.error(request, "未知的操作。")
+        messages.error(request, gettext("未知的操作。"))
         return redirect("monitoring:report_detail", pk=report.pk)
     try:
         services.transition(
@@ -462,7 +480,9 @@ def report_transition(request: HttpRequest, pk: int) -> HttpResponse:
             comments=posted_comments(request.POST) if action == Action.RETURN else None,
         )
     except ValidationFailed as exc:
-        messages.warning(request, f"还不能报送：有 {len(exc.errors)} 个问题需要处理，见各项旁的提示。")
+        messages.warning(
+            request, gettext("还不能报送：有 %(n)d 个问题需要处理，见各项旁的提示。") % {"n": len(exc.errors)}
+        )
         return _render_report(request, report, errors=exc.errors)
     except StaleReport as exc:
         messages.error(request, str(exc))
@@ -491,7 +511,7 @@ def _evidence_upload(request: HttpRequest, pk: int, limit: SizeLimitedUpload) ->
     report = _report_for(request, pk)
     files = request.FILES  # reads the body (unless the CSRF check already did)
     if limit.exceeded:
-        messages.error(request, TOO_LARGE)
+        messages.error(request, str(TOO_LARGE))
         return redirect(reverse("monitoring:report_detail", args=[report.pk]) + "?tab=evidence")
     confirmation_only = report.state not in (ReportState.DRAFT, ReportState.RETURNED)
     form = EvidenceForm(
@@ -505,7 +525,7 @@ def _evidence_upload(request: HttpRequest, pk: int, limit: SizeLimitedUpload) ->
         except MonitoringError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"已上传“{evidence.original_name}”。")
+            messages.success(request, gettext("已上传“%(name)s”。") % {"name": evidence.original_name})
     else:
         for field_errors in form.errors.values():
             for error in field_errors:
@@ -533,7 +553,7 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
 def report_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report_for(request, pk)
     if report.state not in PRINTABLE_STATES:
-        messages.error(request, "报告经国家核准后才能打印数据汇总表。")
+        messages.error(request, gettext("报告经国家核准后才能打印数据汇总表。"))
         return redirect("monitoring:report_detail", pk=report.pk)
     try:
         content = render_summary(report, printed_by=request.user)

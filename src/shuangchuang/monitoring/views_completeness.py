@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .completeness import Tally, base_history, default_period, period_completeness, recent_periods, trend
 from .models import ReportingPeriod
@@ -23,7 +24,7 @@ def completeness(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("period")
     period = next((p for p in periods if p.code == code), None) if code else default_period(periods, today)
     if code and period is None:
-        raise Http404("没有这个报告期。")
+        raise Http404(gettext("没有这个报告期。"))
     context: dict = {"periods": periods, "period": period, "today": today}
     if period is not None:
         result = period_completeness(request.user, period, today=today)

@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from shuangchuang.accounts.models import Role
@@ -65,17 +67,18 @@ def download_bases(request: HttpRequest, period: str) -> HttpResponse:
         scope = authority.name
     reports = list(reports.order_by("base__batch__number", "base__direction__order", "base__seq"))
     if not reports:
-        raise Http404("本报告期没有您可以下载的填报。")
+        raise Http404(gettext("本报告期没有您可以下载的填报。"))
     data = excel.bases_workbook(period_obj, reports, scope)
     return _xlsx_response(data, f"{period_obj.code}-{scope}-运行监测汇总填报表.xlsx")
 
 
 class UploadForm(forms.Form):
     period = forms.ModelChoiceField(
-        label="报告期", queryset=ReportingPeriod.objects.none(), to_field_name="code", empty_label=None
+        label=_("报告期"), queryset=ReportingPeriod.objects.none(), to_field_name="code", empty_label=None
     )
     file = forms.FileField(
-        label="文件", help_text="从本系统下载的 Excel 模板（.xlsx），或同样格式的 CSV（UTF-8 或 GBK 编码）"
+        label=_("文件"),
+        help_text=_("从本系统下载的 Excel 模板（.xlsx），或同样格式的 CSV（UTF-8 或 GBK 编码）"),
     )
 
     def __init__(self, *args, user, **kwargs) -> None:
@@ -86,7 +89,9 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         limit = settings.UPLOAD_MAX_BYTES
         if upload.size > limit:
-            raise forms.ValidationError(f"文件过大（上限 {limit // (1024 * 1024)} MB）。")
+            raise forms.ValidationError(
+                gettext("文件过大（上限 %(mb)d MB）。") % {"mb": limit // (1024 * 1024)}
+            )
         return upload
 
 
@@ -136,7 +141,9 @@ def upload(request: HttpRequest) -> HttpResponse:
         context.update({"errors": check.errors, "source": source})
         return render(request, "monitoring/excel_upload.html", context, status=200)
     if not check.changes:
-        messages.info(request, f"“{source}”中的数据与已保存的一致，没有需要保存的修改。")
+        messages.info(
+            request, gettext("“%(file)s”中的数据与已保存的一致，没有需要保存的修改。") % {"file": source}
+        )
         return redirect(f"{reverse('monitoring:excel_upload')}?period={period.code}")
 
     token = secrets.token_urlsafe(16)
@@ -165,7 +172,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     payload = pending.pop(request.POST.get("token", ""), None)
     request.session[PENDING_KEY] = pending
     if payload is None:
-        messages.error(request, "这份导入预览已失效（可能已经保存过，或已过期），请重新上传文件。")
+        messages.error(request, gettext("这份导入预览已失效（可能已经保存过，或已过期），请重新上传文件。"))
         return redirect("monitoring:excel_upload")
     check = excel.recheck(request.user, payload)
     upload_url = f"{reverse('monitoring:excel_upload')}?period={check.period.code}"
@@ -177,8 +184,12 @@ def confirm(request: HttpRequest) -> HttpResponse:
     try:
         saved = excel.save_import(check, actor=request.user, note=request.POST.get("note", "").strip()[:200])
     except MonitoringError as exc:
-        messages.error(request, f"未保存任何数据：{exc.message}")
+        messages.error(request, gettext("未保存任何数据：%(reason)s") % {"reason": exc.message})
         return redirect(upload_url)
     reports = len({c.report.pk for c in check.changes})
-    messages.success(request, f"已保存“{check.source}”：{reports} 个基地，{saved} 项数据。")
+    messages.success(
+        request,
+        gettext("已保存“%(file)s”：%(bases)d 个基地，%(values)d 项数据。")
+        % {"file": check.source, "bases": reports, "values": saved},
+    )
     return redirect(upload_url)

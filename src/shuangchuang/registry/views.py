@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from . import selectors
 from .exports import bases_csv
@@ -88,15 +89,16 @@ def base_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            messages.error(request, "请选择要导入的文件。")
+            messages.error(request, gettext("请选择要导入的文件。"))
         elif upload.size > settings.UPLOAD_MAX_BYTES:
             messages.error(
                 request,
-                f"文件过大（{upload.size // 1024 // 1024} MB），上限为 {settings.UPLOAD_MAX_BYTES // 1024 // 1024} MB。",
+                gettext("文件过大（%(size)d MB），上限为 %(limit)d MB。")
+                % {"size": upload.size // 1024 // 1024, "limit": settings.UPLOAD_MAX_BYTES // 1024 // 1024},
             )
         else:
             result = import_bases(upload.read(), upload.name, actor=request.user)
             if result.ok:
-                messages.success(request, f"已导入 {len(result.created)} 个示范基地。")
+                messages.success(request, gettext("已导入 %(n)d 个示范基地。") % {"n": len(result.created)})
                 return redirect("registry:base_list")
     return render(request, "registry/base_import.html", {"result": result})
