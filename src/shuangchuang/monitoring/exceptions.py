@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
+
 
 class MonitoringError(Exception):
-    """Base class: `str(error)` is a complete sentence for the user, in Chinese."""
+    """Base class: `str(error)` is a complete sentence for the user, in the user's language."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -15,7 +17,10 @@ class MonitoringError(Exception):
 
 class ReportLocked(MonitoringError):
     def __init__(self, report: Any) -> None:
-        super().__init__(f"{report} 当前状态为“{report.get_state_display()}”，数据不能修改。")
+        super().__init__(
+            gettext("%(report)s 当前状态为“%(state)s”，数据不能修改。")
+            % {"report": report, "state": report.get_state_display()}
+        )
         self.report = report
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shuangchuang.accounts.models import Role
 from shuangchuang.core.audit import audit_event, record_many
@@ -77,7 +78,7 @@ def apply_plan(
         if report.state not in EDITABLE_STATES:
             raise ReportLocked(report)
         if report.base_id not in allowed:
-            raise NotAllowed(f"您无权修改 {report} 的数据。")
+            raise NotAllowed(gettext("您无权修改 %(report)s 的数据。") % {"report": report})
     if not plan.ok:
         raise ValidationFailed({e.code: e.message for e in plan.errors})
     reports = plan.reports
@@ -140,8 +141,10 @@ def _bump_versions(reports: list[Report], expected_versions: dict[int, int]) -> 
             if fresh.state not in EDITABLE_STATES:
                 raise ReportLocked(fresh)
             if fresh.version != expected[fresh.pk]:
-                raise StaleReport(f"{fresh} 在您打开之后已被修改，请刷新后重新填写。")
-        raise StaleReport("数据在您打开之后已被修改，请刷新后重新填写。")
+                raise StaleReport(
+                    gettext("%(report)s 在您打开之后已被修改，请刷新后重新填写。") % {"report": fresh}
+                )
+        raise StaleReport(gettext("数据在您打开之后已被修改，请刷新后重新填写。"))
     for report in reports:
         report.version = expected[report.pk] + 1
 
@@ -164,7 +167,7 @@ def save_values(
     if not can_edit_values(actor, report):
         if report.state not in EDITABLE_STATES:
             raise ReportLocked(report)
-        raise NotAllowed(f"您无权修改 {report} 的数据。")
+        raise NotAllowed(gettext("您无权修改 %(report)s 的数据。") % {"report": report})
     plan = plan_changes(
         [(report, raw)], explanations={(report.pk, c): t.strip() for c, t in (explanations or {}).items()}
     )
@@ -187,7 +190,7 @@ def submission_problems(report: Report) -> list[SubmissionProblem]:
     values = plan.values.get(report.pk, {})
     problems = [SubmissionProblem(e.code, e.message) for e in plan.errors]
     problems += [
-        SubmissionProblem(v.indicator.code, f"{v.name}：必填，尚未填写")
+        SubmissionProblem(v.indicator.code, gettext("%(name)s：必填，尚未填写") % {"name": v.name})
         for v in missing_required(report, values)
     ]
     # Derived values too: a ratio can jump while each of its inputs stays within bounds.
@@ -195,7 +198,8 @@ def submission_problems(report: Report) -> list[SubmissionProblem]:
         if value.flags and not value.explanation.strip():
             problems.append(
                 SubmissionProblem(
-                    value.indicator.code, f"{value.indicator_version.name}：数值异常，须填写情况说明"
+                    value.indicator.code,
+                    gettext("%(name)s：数值异常，须填写情况说明") % {"name": value.indicator_version.name},
                 )
             )
     return problems
@@ -205,7 +209,8 @@ def _required_role(report: Report, action: str) -> str:
     key = (report.state, action)
     if key not in TRANSITIONS:
         raise InvalidTransition(
-            f"{report} 当前为“{report.get_state_display()}”，不能执行“{Action(action).label}”。"
+            gettext("%(report)s 当前为“%(state)s”，不能执行“%(action)s”。")
+            % {"report": report, "state": report.get_state_display(), "action": Action(action).label}
         )
     return TRANSITIONS[key][1]
 
@@ -234,7 +239,7 @@ def _actor_may(actor: Any, report: Report, role: str) -> bool:
 
 def _check_actor(actor: Any, report: Report, role: str) -> None:
     if not _actor_may(actor, report, role):
-        raise NotAllowed(f"您的角色不能对 {report} 执行此操作。")
+        raise NotAllowed(gettext("您的角色不能对 %(report)s 执行此操作。") % {"report": report})
 
 
 @transaction.atomic
@@ -251,13 +256,14 @@ def transition(
     if expected_version is not None and expected_version != report.version:
         # The page the user acted on is out of date: someone acted in between. Say that, not "not allowed".
         raise StaleReport(
-            f"{report} 已被其他人处理（当前状态：{report.get_state_display()}），您的操作未生效，请刷新后查看。"
+            gettext("%(report)s 已被其他人处理（当前状态：%(state)s），您的操作未生效，请刷新后查看。")
+            % {"report": report, "state": report.get_state_display()}
         )
     role = _required_role(report, action)
     _check_actor(actor, report, role)
     reason = reason.strip()
     if action in (Action.RETURN, Action.REOPEN) and not reason:
-        raise InvalidTransition("退回或重新开放必须填写原因。")
+        raise InvalidTransition(gettext("退回或重新开放必须填写原因。"))
     if action == Action.SUBMIT and (problems := submission_problems(report)):
         raise ValidationFailed({p.code: p.message for p in problems})
 
@@ -289,7 +295,8 @@ def transition(
     if not updated:
         fresh = Report.objects.get(pk=report.pk)
         raise StaleReport(
-            f"{report} 已被其他人处理（当前状态：{fresh.get_state_display()}），您的操作未生效，请刷新后查看。"
+            gettext("%(report)s 已被其他人处理（当前状态：%(state)s），您的操作未生效，请刷新后查看。")
+            % {"report": report, "state": fresh.get_state_display()}
         )
     # Review comments are the reviewer's words beside the base's values (never the values themselves):
     # written with update() because the values are not editable in this state, and audited here.
@@ -327,9 +334,9 @@ def pass_clean_reports(
     passed, skipped = [], []
     for report in reports:
         if report.state != ReportState.SUBMITTED:
-            skipped.append((report, f"当前为“{report.get_state_display()}”"))
+            skipped.append((report, gettext("当前为“%(state)s”") % {"state": report.get_state_display()}))
         elif report.values.exclude(flags=[]).exists():
-            skipped.append((report, "有异常提示，需逐份审核"))
+            skipped.append((report, gettext("有异常提示，需逐份审核")))
         else:
             try:
                 passed.append(transition(report, Action.PASS, actor=actor))

@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext
 
 from shuangchuang.registry.models import PEER_GROUPS, BaseKind
 
@@ -105,29 +106,32 @@ def parse_raw(version: IndicatorVersion, raw: Any) -> tuple[Value, str | None]:
     if text in {"", "-", "—", "/"}:
         return None, None
     if version.value_type == ValueType.TEXT:
-        return (text, None) if len(text) <= 2000 else (None, "文本超过 2000 字")
+        return (text, None) if len(text) <= 2000 else (None, gettext("文本超过 2000 字"))
     if version.value_type == ValueType.BOOLEAN:
         word = text.lower()
         if word in TRUE_WORDS:
             return Decimal(1), None
         if word in FALSE_WORDS:
             return Decimal(0), None
-        return None, f"“{text}”应填“是”或“否”"
+        return None, gettext("“%(text)s”应填“是”或“否”") % {"text": text}
     cleaned = text.replace(",", "").replace(" ", "").replace("，", "")
     percent = cleaned.endswith("%")
     cleaned = cleaned.removesuffix("%")
     if not _NUMBER.match(cleaned):
-        return None, f"“{text}”不是数字"
+        return None, gettext("“%(text)s”不是数字") % {"text": text}
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        return None, f"“{text}”不是数字"
+        return None, gettext("“%(text)s”不是数字") % {"text": text}
     if not number.is_finite() or abs(number) >= Decimal("1e15"):
-        return None, f"“{text}”超出可填报的范围"
+        return None, gettext("“%(text)s”超出可填报的范围") % {"text": text}
     if percent and version.value_type != ValueType.PERCENT:
-        return None, f"“{text}”带有百分号，但本指标单位是“{version.unit}”"
+        return None, gettext("“%(text)s”带有百分号，但本指标单位是“%(unit)s”") % {
+            "text": text,
+            "unit": version.unit,
+        }
     if version.value_type == ValueType.COUNT and number != number.to_integral_value():
-        return None, f"“{text}”应为整数"
+        return None, gettext("“%(text)s”应为整数") % {"text": text}
     return number.quantize(Decimal("0.0001")), None
 
 
@@ -135,9 +139,15 @@ def range_error(version: IndicatorVersion, value: Value) -> str | None:
     if not isinstance(value, Decimal):
         return None
     if version.min_value is not None and value < version.min_value:
-        return f"{format_number(value)} 小于允许的最小值 {format_number(version.min_value)}"
+        return gettext("%(value)s 小于允许的最小值 %(limit)s") % {
+            "value": format_number(value),
+            "limit": format_number(version.min_value),
+        }
     if version.max_value is not None and value > version.max_value:
-        return f"{format_number(value)} 大于允许的最大值 {format_number(version.max_value)}"
+        return gettext("%(value)s 大于允许的最大值 %(limit)s") % {
+            "value": format_number(value),
+            "limit": format_number(version.max_value),
+        }
     return None
 
 
@@ -192,7 +202,7 @@ def plan_changes(
         for code, text in raw.items():
             version = form.get(code)
             if version is None:
-                plan.errors.append(EntryError(report, code, "不是本报表的指标"))
+                plan.errors.append(EntryError(report, code, gettext("不是本报表的指标")))
                 continue
             if version.is_derived:
                 continue  # computed, never typed
@@ -200,7 +210,11 @@ def plan_changes(
             if error is None:
                 error = range_error(version, parsed)
             if error:
-                plan.errors.append(EntryError(report, code, f"{version.name}：{error}"))
+                plan.errors.append(
+                    EntryError(
+                        report, code, gettext("%(name)s：%(error)s") % {"name": version.name, "error": error}
+                    )
+                )
                 continue
             after[code] = parsed
         formulas = {code: v.formula for code, v in form.items() if v.is_derived}
@@ -214,12 +228,17 @@ def plan_changes(
                 continue
             broken = left > right if check.operator == "<=" else left < right
             if broken:
-                relation = "不应大于" if check.operator == "<=" else "不应小于"
-                message = check.message or (
-                    f"{form[check.left.code].name}（{format_number(left)}）{relation}"
-                    f"{form[check.right.code].name if check.right.code in form else check.right.code}"
-                    f"（{format_number(right)}）"
+                relation = (
+                    gettext("%(left)s（%(left_value)s）不应大于%(right)s（%(right_value)s）")
+                    if check.operator == "<="
+                    else gettext("%(left)s（%(left_value)s）不应小于%(right)s（%(right_value)s）")
                 )
+                message = check.message or relation % {
+                    "left": form[check.left.code].name,
+                    "left_value": format_number(left),
+                    "right": form[check.right.code].name if check.right.code in form else check.right.code,
+                    "right_value": format_number(right),
+                }
                 plan.errors.append(EntryError(report, check.left.code, message))
         previous = history.get((report.base_id, "previous", report.pk), {})
         report_flags: dict[str, list[dict[str, str]]] = {}
