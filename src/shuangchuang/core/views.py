@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 
 from shuangchuang.registry.selectors import visible_bases
 
@@ -19,11 +20,21 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.sees_program_data:
         bases = visible_bases(user)
         context["base_count"] = bases.count()
-        context["by_direction"] = (
-            bases.values("direction__name", "direction__code")
+        by_direction = (
+            bases.values("direction__code", "direction__name", "direction__name_en")
             .annotate(n=Count("pk"))
             .order_by("direction__order")
         )
+        english = get_language() == "en"
+        context["by_direction"] = [
+            {
+                **row,
+                "label": row["direction__name_en"]
+                if english and row["direction__name_en"]
+                else row["direction__name"],
+            }
+            for row in by_direction
+        ]
         context["by_status"] = bases.values("status").annotate(n=Count("pk")).order_by("status")
         if user.base_id:
             context["own_base"] = bases.filter(pk=user.base_id).first()

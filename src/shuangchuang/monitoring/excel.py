@@ -29,6 +29,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
@@ -399,10 +400,16 @@ class CellError:
     def cell(self) -> str:
         if not self.row:
             return ""
-        return f"{get_column_letter(self.column)}{self.row}" if self.column else f"第 {self.row} 行"
+        return (
+            f"{get_column_letter(self.column)}{self.row}"
+            if self.column
+            else gettext("第 %(row)d 行") % {"row": self.row}
+        )
 
     def __str__(self) -> str:
-        where = "，".join(p for p in (self.sheet and f"工作表“{self.sheet}”", self.cell) if p)
+        where = "，".join(
+            p for p in (self.sheet and gettext("工作表“%(sheet)s”") % {"sheet": self.sheet}, self.cell) if p
+        )
         field = f"“{self.field}”" if self.field else ""
         return f"{where}{' ' if where and field else ''}{field}：{self.message}"
 
@@ -436,7 +443,7 @@ def read_upload(data: bytes) -> Upload:
     """The file's layout, period and raw values, without looking at the database. Raises TableError."""
     _, sheets = read_sheets(data, wanted=(DATA_SHEET, NOTES_SHEET), csv_name=CSV_SHEET)
     if not sheets:
-        raise TableError("工作簿中没有工作表。")
+        raise TableError(gettext("工作簿中没有工作表。"))
     sheet = next((s for s in sheets if s.name == DATA_SHEET), sheets[0])
     notes = next((s for s in sheets if s.name == NOTES_SHEET), None)
     period_code = _note(notes, PERIOD_KEY) if notes else ""
@@ -446,8 +453,10 @@ def read_upload(data: bytes) -> Upload:
     if any(cells[0].lower() == BASE_CODE or cells[0] == META_COLUMNS[BASE_CODE] for _, cells in head):
         return _read_bases_layout(sheet, period_code)
     raise TableError(
-        "找不到表头：请使用从本系统下载的模板（单个基地表的“指标代码”“本期数值”列，"
-        "或多个基地表的“基地编号”列和指标代码行）。"
+        gettext(
+            "找不到表头：请使用从本系统下载的模板（单个基地表的“指标代码”“本期数值”列，"
+            "或多个基地表的“基地编号”列和指标代码行）。"
+        )
     )
 
 
@@ -480,7 +489,11 @@ def _read_report_layout(sheet: Sheet, period_code: str) -> Upload:
     else:
         upload.errors.append(
             CellError(
-                sheet.name, base_row, 0, "基地编号", "找不到基地编号（模板第 2 行“基地编号”右侧的单元格）"
+                sheet.name,
+                base_row,
+                0,
+                "基地编号",
+                gettext("找不到基地编号（模板第 2 行“基地编号”右侧的单元格）"),
             )
         )
 
@@ -494,7 +507,13 @@ def _read_report_layout(sheet: Sheet, period_code: str) -> Upload:
             continue
         if code in seen:
             upload.errors.append(
-                CellError(sheet.name, number, code_at + 1, "指标代码", f"“{code}”与第 {seen[code]} 行重复")
+                CellError(
+                    sheet.name,
+                    number,
+                    code_at + 1,
+                    "指标代码",
+                    gettext("“%(value)s”与第 %(row)d 行重复") % {"value": code, "row": seen[code]},
+                )
             )
             continue
         seen[code] = number
@@ -525,7 +544,9 @@ def _read_bases_layout(sheet: Sheet, period_code: str) -> Upload:
         if code in META_COLUMNS or name in META_COLUMNS.values() or not (code or name):
             continue
         if code and code in columns.values():
-            upload.errors.append(CellError(sheet.name, code_row[0], index + 1, code, "指标代码在表头中重复"))
+            upload.errors.append(
+                CellError(sheet.name, code_row[0], index + 1, code, gettext("指标代码在表头中重复"))
+            )
             continue
         columns[index] = code
         if not code:
@@ -539,11 +560,17 @@ def _read_bases_layout(sheet: Sheet, period_code: str) -> Upload:
         base_code = cells[0].upper()
         row = UploadedRow(sheet.name, number, base_code, 1)
         if not base_code:
-            upload.errors.append(CellError(sheet.name, number, 1, "基地编号", "不能为空"))
+            upload.errors.append(CellError(sheet.name, number, 1, "基地编号", gettext("不能为空")))
             continue
         if base_code in seen:
             upload.errors.append(
-                CellError(sheet.name, number, 1, "基地编号", f"“{base_code}”与第 {seen[base_code]} 行重复")
+                CellError(
+                    sheet.name,
+                    number,
+                    1,
+                    "基地编号",
+                    gettext("“%(value)s”与第 %(row)d 行重复") % {"value": base_code, "row": seen[base_code]},
+                )
             )
             continue
         seen[base_code] = number
@@ -661,7 +688,8 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
                 0,
                 0,
                 "报告期",
-                f"文件是报告期“{upload.period_code}”的模板，与所选报告期“{period}（{period.code}）”不一致",
+                gettext("文件是报告期“%(file_period)s”的模板，与所选报告期“%(period)s（%(code)s）”不一致")
+                % {"file_period": upload.period_code, "period": period.label, "code": period.code},
             )
         )
         return check
@@ -686,7 +714,10 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
                     row.row,
                     row.base_column,
                     "基地编号",
-                    f"“{row.base_code}”不是本报告期您可以填报的基地（编号不存在、不在您的范围内或本期没有该基地的填报）",
+                    gettext(
+                        "“%(code)s”不是本报告期您可以填报的基地（编号不存在、不在您的范围内或本期没有该基地的填报）"
+                    )
+                    % {"code": row.base_code},
                 )
             )
             continue
@@ -697,9 +728,10 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
             if version is None:
                 if text and not code.startswith("#"):
                     message = (
-                        f"{report.base.direction}方向的基地本期不填报此指标"
+                        gettext("%(direction)s方向的基地本期不填报此指标")
+                        % {"direction": report.base.direction}
                         if code in known
-                        else f"“{code}”不是本报告期的指标代码"
+                        else gettext("“%(code)s”不是本报告期的指标代码") % {"code": code}
                     )
                     name = known[code].name if code in known else row.labels.get(code, code)
                     check.errors.append(_at(row, code, name, message))
@@ -738,10 +770,13 @@ def _same_value(value: Decimal | str | None, stored: Decimal | str | None) -> bo
 
 
 def _closed_message(report: Report) -> str:
-    message = f"{report.base.short_name}的本期填报{report.get_state_display()}，不能通过导入修改"
+    values = {"base": report.base.short_name, "state": report.get_state_display()}
     if report.state == ReportState.SUBMITTED:
-        message += "（如需更正，请审核单位退回后由基地修改）"
-    return message
+        return (
+            gettext("%(base)s的本期填报%(state)s，不能通过导入修改（如需更正，请审核单位退回后由基地修改）")
+            % values
+        )
+    return gettext("%(base)s的本期填报%(state)s，不能通过导入修改") % values
 
 
 def _resolve_columns(upload: Upload, by_name: dict[str, str], errors: list[CellError]) -> None:
@@ -755,11 +790,15 @@ def _resolve_columns(upload: Upload, by_name: dict[str, str], errors: list[CellE
             code = by_name.get(name)
         if code is None:
             errors.append(
-                CellError(upload.sheet, upload.header_row, index + 1, label, "表头不是本报告期的指标名称")
+                CellError(
+                    upload.sheet, upload.header_row, index + 1, label, gettext("表头不是本报告期的指标名称")
+                )
             )
             continue
         if code in taken:
-            errors.append(CellError(upload.sheet, upload.header_row, index + 1, label, "指标在表头中重复"))
+            errors.append(
+                CellError(upload.sheet, upload.header_row, index + 1, label, gettext("指标在表头中重复"))
+            )
             continue
         taken.add(code)
         key = f"#{index}"
@@ -808,7 +847,9 @@ def recheck(user: Any, pending: dict[str, Any]) -> ImportCheck:
     for pk, raw in pending["entries"]:
         report = reports.get(pk)
         if report is None:
-            check.errors.append(CellError("", 0, 0, "", "文件中有基地已不在您的填报范围内，请重新上传。"))
+            check.errors.append(
+                CellError("", 0, 0, "", gettext("文件中有基地已不在您的填报范围内，请重新上传。"))
+            )
             return check
         check.entries.append((report, raw))
     check.explanations = {(pk, code): text for pk, code, text in pending["explanations"]}
@@ -822,7 +863,8 @@ def recheck(user: Any, pending: dict[str, Any]) -> ImportCheck:
                     0,
                     0,
                     report.base.short_name,
-                    f"{report} 在您预览之后已被修改，请重新下载模板核对后再上传。",
+                    gettext("%(report)s 在您预览之后已被修改，请重新下载模板核对后再上传。")
+                    % {"report": report},
                 )
             )
     if not check.errors:

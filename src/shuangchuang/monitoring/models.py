@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.registry.models import Base, Direction
@@ -174,6 +175,14 @@ class ReportingPeriod(models.Model):
         if self.kind == PeriodKind.ANNUAL:
             return f"{self.year}年年报"
         return f"{self.year}年第{self.quarter}季度"
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language, for pages. `str()` stays Chinese: it goes into audit rows,
+        file names and templates that officials file."""
+        if self.kind == PeriodKind.ANNUAL:
+            return gettext("%(year)d年年报") % {"year": self.year}
+        return gettext("%(year)d年第%(quarter)d季度") % {"year": self.year, "quarter": self.quarter}
 
     def previous(self) -> ReportingPeriod | None:
         """The period a value is compared with: the quarter before, or the year before."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
 
@@ -61,6 +62,11 @@ class Direction(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language, for pages (`str()` stays the Chinese name used in files)."""
+        return self.name_en if self.name_en and get_language() == "en" else self.name
 
 
 class Province(models.Model):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -28,3 +29,9 @@ def audit_action(action: str) -> str:
     from shuangchuang.core.audit import action_label
 
     return action_label(action)
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label: full-width in Chinese (单位：人), ": " in English (Unit: 人)."""
+    return pgettext("label separator", "：")

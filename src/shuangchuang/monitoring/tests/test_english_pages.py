@@ -1,0 +1,53 @@
+"""The monitoring pages after the switch to English: generated words follow the language, data does not."""
+
+import pytest
+
+from shuangchuang.accounts.models import Role
+
+from .factories import make_period, make_report, make_small_catalogue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def english(make_user, client_for):
+    make_small_catalogue()
+    client = client_for(make_user(Role.AUTHORITY, authority="drc-450000"))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    return client
+
+
+def test_the_report_page_names_period_direction_and_steps_in_english(english):
+    report = make_report("B3-012", make_period(2025, 3), state="submitted", JOBS=120)
+
+    html = english.get(f"/monitoring/reports/{report.pk}/").content.decode()
+
+    assert "广西壮族自治区南宁市横州市 · 2025 Q3" in html  # the base's name is data and stays Chinese
+    assert "Entrepreneurship and employment" in html and "创业就业" not in html
+    assert "Authority review" in html and "审核单位审核" not in html
+    assert "2025-07-01 to 2025-09-30" in html and "Unit: 人" in html
+    assert "2025年第3季度" not in html
+
+
+def test_the_history_and_a_refused_value_speak_english(english, make_user, client_for):
+    report = make_report("B3-012", make_period(2025, 3))
+    operator = make_user(Role.OPERATOR, base="B3-012")
+    operator_client = client_for(operator)
+    operator_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    response = operator_client.post(
+        f"/monitoring/reports/{report.pk}/save/",
+        {"value-JOBS": "abc", "action": "save", "version": report.version},
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert "“abc” is not a number" in html and "Not saved: entries to correct: 1" in html
+
+
+def test_the_completeness_page_writes_dates_the_english_way(english):
+    make_period(2025, 3)
+
+    html = english.get("/monitoring/completeness/?period=2025Q3").content.decode()
+
+    assert "Oct. 15, 2025" in html and "2025年10月15日" not in html
