@@ -198,10 +198,10 @@ def _progress(report: Report) -> list[dict[str, Any]]:
 def holder_name(report: Report) -> str:
     """Who holds the report now, naming the base or the authority where that helps."""
     if report.state in (ReportState.DRAFT, ReportState.RETURNED):
-        return f"{report.holder}（{report.base.current_name}）"
+        return gettext("%(holder)s（%(name)s）") % {"holder": report.holder, "name": report.base.current_name}
     if report.state == ReportState.SUBMITTED:
-        return f"{report.holder}（{report.base.authority}）"
-    return report.holder
+        return gettext("%(holder)s（%(name)s）") % {"holder": report.holder, "name": report.base.authority}
+    return str(report.holder)
 
 
 def enters_values(user: Any, report: Report) -> bool:
