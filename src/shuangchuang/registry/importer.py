@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shuangchuang.core.audit import audit_event, record_many
 from shuangchuang.core.tabular import Table, TableError, read_table
@@ -43,9 +44,13 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        where = f"第 {self.row} 行" if self.row else "表头"
-        column = f"“{self.column}”列" if self.column else ""
-        return f"{where}{column}：{self.message}"
+        where = gettext("第 %(row)d 行") % {"row": self.row} if self.row else gettext("表头")
+        column = gettext("“%(column)s”列") % {"column": self.column} if self.column else ""
+        return gettext("%(where)s%(column)s：%(message)s") % {
+            "where": where,
+            "column": column,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -91,7 +96,7 @@ def _header_map(table: Table, result: ImportResult) -> dict[str, int]:
             positions[key] = index
     for key in REQUIRED:
         if key not in positions:
-            result.errors.append(RowError(0, COLUMNS[key][0], "缺少必填列"))
+            result.errors.append(RowError(0, COLUMNS[key][0], gettext("缺少必填列")))
     return positions
 
 
@@ -124,62 +129,70 @@ def validate_rows(table: Table) -> tuple[list[dict[str, Any]], ImportResult]:
         row: dict[str, Any] = {"row": number}
         for key in REQUIRED:
             if not cell(key):
-                error(key, "不能为空")
+                error(key, gettext("不能为空"))
         if name := cell("name"):
             row["name"] = name
             row["short_name"] = cell("short_name") or name
             if len(name) > 100:
-                error("name", "名称超过 100 个字符")
+                error("name", gettext("名称超过 100 个字符"))
         if text := cell("batch"):
             batch_number = _batch_number(text)
             if batch_number not in refs.batches:
-                error("batch", f"“{text}”不是已知批次（应为 1、2 或 3）")
+                error("batch", gettext("“%(text)s”不是已知批次（应为 1、2 或 3）") % {"text": text})
             else:
                 row["batch"] = refs.batches[batch_number]
         if text := cell("direction"):
             if text not in refs.directions:
-                error("direction", f"“{text}”不是已知的功能方向或类别")
+                error("direction", gettext("“%(text)s”不是已知的功能方向或类别") % {"text": text})
             else:
                 row["direction"] = refs.directions[text]
         if text := cell("kind"):
             if text not in refs.kinds:
-                error("kind", f"“{text}”不是已知类型（区域、高校、科研院所、企业）")
+                error(
+                    "kind", gettext("“%(text)s”不是已知类型（区域、高校、科研院所、企业）") % {"text": text}
+                )
             else:
                 row["kind"] = refs.kinds[text]
         if text := cell("province"):
             if text not in refs.provinces:
-                error("province", f"“{text}”不是有效的省级行政区划代码或名称（GB/T 2260）")
+                error(
+                    "province",
+                    gettext("“%(text)s”不是有效的省级行政区划代码或名称（GB/T 2260）") % {"text": text},
+                )
             else:
                 row["province"] = refs.provinces[text]
         row["city"] = cell("city")
         if text := cell("authority"):
             if text not in refs.authorities:
-                error("authority", f"“{text}”不是已登记的审核单位")
+                error("authority", gettext("“%(text)s”不是已登记的审核单位") % {"text": text})
             else:
                 row["authority"] = refs.authorities[text]
         row["status"] = BaseStatus.ACTIVE
         if text := cell("status"):
             if text not in refs.statuses:
-                error("status", f"“{text}”不是已知状态")
+                error("status", gettext("“%(text)s”不是已知状态") % {"text": text})
             else:
                 row["status"] = refs.statuses[text]
         if text := cell("seq"):
             if not text.isdigit() or int(text) == 0:
-                error("seq", f"“{text}”不是正整数")
+                error("seq", gettext("“%(text)s”不是正整数") % {"text": text})
             else:
                 row["seq"] = int(text)
         if "batch" in row and "name" in row:
             key = (row["batch"].number, row["name"])
             if key in existing:
-                error("name", f"{row['batch'].name}中已有同名示范基地")
+                error("name", gettext("%(batch)s中已有同名示范基地") % {"batch": row["batch"].name})
             elif key in seen:
-                error("name", f"与第 {seen[key]} 行重复")
+                error("name", gettext("与第 %(row)d 行重复") % {"row": seen[key]})
             seen[key] = number
             if row["batch"].number == 3 and "direction" in row and row["direction"].kind != "direction":
-                error("direction", "第三批示范基地应填写功能方向（创业就业、融通创新、精益创业、全球化创业）")
+                error(
+                    "direction",
+                    gettext("第三批示范基地应填写功能方向（创业就业、融通创新、精益创业、全球化创业）"),
+                )
         clean_rows.append(row)
     if not table.rows:
-        result.errors.append(RowError(0, "", "文件中没有数据行"))
+        result.errors.append(RowError(0, "", gettext("文件中没有数据行")))
     return clean_rows, result
 
 

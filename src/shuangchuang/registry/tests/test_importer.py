@@ -44,6 +44,16 @@ def test_several_bad_rows_are_all_reported_and_nothing_is_written(registry):
     assert (Base.objects.count(), AuditEvent.objects.count()) == before
 
 
+def test_errors_are_reported_in_english_after_the_switch(registry):
+    from django.utils import translation
+
+    data = (HEADER + "1,某某高新区,某某,9,区域示范基地,区域,110000,某市,drc-110000\n").encode()
+    with translation.override("en"):
+        messages = [str(e) for e in import_bases(data, "bad.csv").errors]
+
+    assert messages == ["Row 2, column “批次”: “9” is not a known batch (1, 2 or 3)"]
+
+
 def test_a_clean_gbk_csv_with_full_width_digits_is_imported(registry):
     data = (HEADER + GOOD_ROWS.replace("1,北京市海淀区", "１,北京市海淀区 ")).encode("gbk")
     result = import_bases(data, "二批.csv")
