@@ -52,6 +52,7 @@ from .models import (
 from .periods import ACTIVE_STATUSES, create_period, open_period, window
 from .validation import NO_PEERS, PEER_MIN, PEER_Z, format_number, outlier_flags
 
+SHOWCASE_STATES = {"B3-012": "draft", "B3-023": "returned"}  # the demo operators' bases (accounts/demo.py)
 DEMO_SEED = 20201209  # the day the notice was published
 FIRST_YEAR = 2023
 MARKER = "monitoring.demo_data"
@@ -434,6 +435,11 @@ class _Generator:
         latest_annual = max(
             (p for p in self.periods if p.kind == PeriodKind.ANNUAL), key=lambda p: p.year, default=None
         )
+        latest_quarter = max(
+            (p for p in self.periods if p.kind == PeriodKind.QUARTERLY and p.opens_on < self.today),
+            key=lambda p: (p.year, p.quarter or 0),
+            default=None,
+        )
         plans: dict[Key, dict[str, Any]] = {}
         for period in self.periods:
             age = (self.today - period.due_on).days
@@ -446,6 +452,14 @@ class _Generator:
                 p_late = 0.45 if base.pk in weak else 0.10
                 target = _draw_state(rng, age)
                 submitted = rng.random() >= p_missing and target != "missing" and period.opens_on < self.today
+                # The demo operators' own reports of the latest quarter show data entry: 横州市 has a draft
+                # to finish, 厦门大学 a report its reviewer returned.
+                if latest_quarter is not None and period.pk == latest_quarter.pk:
+                    showcase = SHOWCASE_STATES.get(base.code)
+                    if showcase == "draft":
+                        submitted = False
+                    elif showcase == "returned":
+                        target, submitted = "returned", True
                 plan: dict[str, Any] = {"state": ReportState.DRAFT, "events": [], "late": False}
                 plans[(base.pk, period.pk)] = plan
                 start = _local(period.opens_on, 9 * 60)

@@ -36,7 +36,7 @@ def test_operators_of_a_base_with_a_report_due_this_week_get_one_mail_naming_wha
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert sorted(mail.to) == ["hengzhou-2@example.cn", "hengzhou@example.cn"]
-    assert "横县" in mail.subject and "2025年第3季度" in mail.subject and "即将截止" in mail.subject
+    assert "横州市" in mail.subject and "2025年第3季度" in mail.subject and "即将截止" in mail.subject
     assert "2025年10月15日" in mail.body and "距截止还有 5 天" in mail.body
     assert "其中：吸纳应届高校毕业生" in mail.body  # the missing required value
     assert "带动就业人数" not in mail.body  # filled in already
