@@ -7,10 +7,30 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
+from shuangchuang.monitoring.models import ReportState
+from shuangchuang.monitoring.selectors import visible_reports
 from shuangchuang.registry.selectors import visible_bases
 
 from .models import AuditEvent
+
+# What waits for each role, as (report state, label): the home page links each to the filtered list.
+TASKS_BY_ROLE = {
+    "operator": [(ReportState.DRAFT, _("待填报")), (ReportState.RETURNED, _("被退回，待修改"))],
+    "authority": [(ReportState.SUBMITTED, _("待审核"))],
+    "national_admin": [(ReportState.REVIEWED, _("待核准")), (ReportState.APPROVED, _("待锁定"))],
+}
+
+
+def my_tasks(user) -> list[dict]:
+    tasks = []
+    reports = visible_reports(user)
+    for state, label in TASKS_BY_ROLE.get(user.role, []):
+        count = reports.filter(state=state).count()
+        if count:
+            tasks.append({"state": state, "label": label, "count": count})
+    return tasks
 
 
 @login_required
@@ -36,6 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
             for row in by_direction
         ]
         context["by_status"] = bases.values("status").annotate(n=Count("pk")).order_by("status")
+        context["tasks"] = my_tasks(user)
         if user.base_id:
             context["own_base"] = bases.filter(pk=user.base_id).first()
         elif context["base_count"] <= 12:

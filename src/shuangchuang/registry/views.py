@@ -10,6 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from shuangchuang.evaluation.models import RunResult, RunStatus
+from shuangchuang.monitoring.selectors import visible_reports
+
 from . import selectors
 from .exports import bases_csv
 from .importer import import_bases
@@ -53,10 +56,17 @@ def base_export(request: HttpRequest) -> HttpResponse:
 def base_detail(request: HttpRequest, code: str) -> HttpResponse:
     _require_program_reader(request)
     base = selectors.get_visible_base(request.user, code)
+    # The base's own monitoring and evaluation, read through those apps' scoped selectors.
     context = {
         "base": base,
         "name_history": base.name_history.all(),
         "status_history": base.status_history.select_related("changed_by"),
+        "reports": visible_reports(request.user)
+        .filter(base=base)
+        .order_by("-period__year", "-period__opens_on")[:8],
+        "results": RunResult.objects.filter(base=base, run__status=RunStatus.DONE, included=True)
+        .select_related("run__scheme")
+        .order_by("-run__finished_at")[:4],
     }
     return render(request, "registry/base_detail.html", context)
 

@@ -53,3 +53,16 @@ def test_one_menu_entry_is_active(path, active, make_user):
     menu = menu_for(make_user(Role.NATIONAL_ADMIN), path)
 
     assert [item["url"] for item in menu if item["active"]] == [active]
+
+
+@pytest.mark.django_db
+def test_home_shows_what_waits_for_the_authority(registry, make_user, client_for):
+    from shuangchuang.monitoring.tests.factories import make_period, make_report
+
+    make_report("B3-012", make_period(2025, 3), state="submitted")
+    page = client_for(make_user("authority", authority="drc-450000")).get("/").content.decode()
+    assert "待审核" in page and "?state=submitted" in page
+    assert (
+        "?state=submitted"
+        not in client_for(make_user("authority", authority="moe")).get("/").content.decode()
+    )
