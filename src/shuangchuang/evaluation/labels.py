@@ -23,9 +23,13 @@ PEER_GROUPS = {"区域": _("区域"), "高校和科研院所": _("高校和科�
 
 def uncertain_input_label(name: str) -> str:
     if match := _WEIGHTS_LEVEL.match(name):
+        # COINr's numbering, as the engine uses it: level 1 = the indicators' weights within their
+        # dimension, level 2 = the dimensions' weights within the index, and so on up.
         level = int(match.group(1))
         if level == 1:
-            return gettext("维度权重（第 1 层）")
+            return gettext("指标权重")
+        if level == 2:
+            return gettext("维度权重")
         return gettext("第 %(level)d 层权重") % {"level": level}
     return str(UNCERTAIN_INPUTS.get(name, name))
 
