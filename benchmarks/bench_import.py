@@ -20,7 +20,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,16 +37,9 @@ REPEAT = 5
 
 
 def run() -> list[dict[str, Any]]:
-    from measure import row
+    from measure import row, run_child
 
-    output = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child"],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent / "src"), str(HERE)])},
-    )
-    result = json.loads(output.stdout.strip().splitlines()[-1])
+    result = run_child(Path(__file__))
     size = f"{result['rows']} rows × {result['indicators']} indicators, {result['values']:,} values"
     return [
         row(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,16 +32,9 @@ REPEAT = 15
 
 
 def run() -> list[dict[str, Any]]:
-    from measure import row
+    from measure import row, run_child
 
-    output = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child"],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent / "src"), str(HERE)])},
-    )
-    result = json.loads(output.stdout.strip().splitlines()[-1])
+    result = run_child(Path(__file__))
     size = f"{result['bases']} bases × {result['periods']} periods, {result['values']:,} values"
     rows = []
     for key, label in (

@@ -6,6 +6,7 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -62,3 +63,22 @@ def row(
         "peak_memory_mb": memory,
         "note": note,
     }
+
+
+def run_child(script: Path) -> dict[str, Any]:
+    """Run `script --child` in a fresh interpreter (its own Django set-up and database) and return the
+    JSON object it prints last."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    here = Path(__file__).resolve().parent
+    output = subprocess.run(
+        [sys.executable, str(script.resolve()), "--child"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(here.parent / "src"), str(here)])},
+    )
+    return json.loads(output.stdout.strip().splitlines()[-1])
