@@ -193,6 +193,11 @@ def test_methods_are_shown_in_words_not_codes(approved_year, make_user, client_f
     ]
 
     assert all("极差标准化（0–100）" in page for page in pages[:2]) and "加权算术平均" in pages[0]
-    assert "同类中位数" in pages[1] and "合成方法" in pages[2] and "指标权重" in pages[2] and "维度权重" in pages[2]
+    assert (
+        "同类中位数" in pages[1]
+        and "合成方法" in pages[2]
+        and "指标权重" in pages[2]
+        and "维度权重" in pages[2]
+    )
     for code in ("minmax", "given", "arithmetic", "group-median", "weights level", "normalisation"):
         assert all(code not in page for page in pages), code
