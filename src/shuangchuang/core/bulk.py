@@ -27,17 +27,29 @@ def _converter(field: models.Field, connection: Any) -> Any:
     if not isinstance(field, ADAPTED):
         return None  # text, integers and foreign-key ids go to the driver unchanged
     cache: dict[Any, Any] = {}
+    if isinstance(field, models.JSONField):
+        # What JSONField.get_db_prep_save does for plain Python values (None is SQL NULL), without its
+        # layers of checks for expressions, which cost more than the conversion itself.
+        adapt_json = connection.ops.adapt_json_value
+        encoder = field.encoder
+
+        def prep(value: Any) -> Any:
+            return None if value is None else adapt_json(value, encoder)
+    else:
+
+        def prep(value: Any) -> Any:
+            return field.get_db_prep_save(value, connection)
 
     def convert(value: Any) -> Any:
         try:
             return cache[value]
         except KeyError:
-            cache[value] = result = field.get_db_prep_save(value, connection)
+            cache[value] = result = prep(value)
             return result
         except TypeError:  # unhashable (a JSON list or dict): cache by its text, most are alike ([])
             key = json.dumps(value, sort_keys=True, default=str)
             if key not in cache:
-                cache[key] = field.get_db_prep_save(value, connection)
+                cache[key] = prep(value)
             return cache[key]
 
     return convert

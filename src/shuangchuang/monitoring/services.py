@@ -96,6 +96,7 @@ def apply_plan(
     )
     actor_name = audit_event(actor, "", reports[0]).actor_name if reports else ""
     to_create, to_update, events = [], [], []
+    names = {r.pk: str(r)[:200] for r in reports}
     for change in plan.changes:
         number = change.new if isinstance(change.new, Decimal) else None
         text = change.new if isinstance(change.new, str) else ""
@@ -110,7 +111,7 @@ def apply_plan(
         if not _same_value(change):
             events.append([
                 now, actor.pk, actor_name, "monitoring.value", "monitoring.Report", str(change.report.pk),
-                str(change.report)[:200], change.code, _as_json(change.old), _as_json(change.new), why,
+                names[change.report.pk], change.code, _as_json(change.old), _as_json(change.new), why,
             ])  # fmt: skip
     value_fields = ["indicator_version", "number", "text", "flags", "explanation", "updated_by", "updated_at"]
     insert_rows(ReportValue, ["report", "indicator", "review_comment", *value_fields], to_create)
