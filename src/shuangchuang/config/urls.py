@@ -1,6 +1,3 @@
-import contextlib
-
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -14,10 +11,7 @@ urlpatterns = [
     path("accounts/", include("shuangchuang.accounts.urls")),
     path("bases/", include("shuangchuang.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("monitoring/", include("shuangchuang.monitoring.urls")),
     path("evaluation/", include("shuangchuang.evaluation.urls")),
     path("admin/", admin.site.urls),
 ]
-
-if "shuangchuang.monitoring" in settings.INSTALLED_APPS:
-    with contextlib.suppress(ModuleNotFoundError):
-        urlpatterns.append(path("monitoring/", include("shuangchuang.monitoring.urls")))

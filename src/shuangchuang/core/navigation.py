@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -56,11 +56,7 @@ def menu_for(user: Any, path: str) -> list[dict[str, Any]]:
     for item in MENU:
         if not item.visible(user):
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
-            continue  # the feature is not installed
-        items.append({"label": item.label, "url": url, "active": False})
+        items.append({"label": item.label, "url": reverse(item.url_name), "active": False})
     # One active entry: the longest URL the path starts with (/monitoring/excel/ is 「Excel 报送」, not
     # 「运行监测」 as well).
     matches = [i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]

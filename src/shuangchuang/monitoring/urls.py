@@ -1,5 +1,3 @@
-from importlib.util import find_spec
-
 from django.urls import include, path
 
 from . import views
@@ -16,9 +14,7 @@ urlpatterns = [
     path("reports/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("reports/<int:pk>/evidence/<int:evidence_pk>/", views.evidence_download, name="evidence_download"),
     path("reports/<int:pk>/summary.pdf", views.report_summary_pdf, name="report_summary_pdf"),
+    # The Excel round trip and the completeness pages live in their own url modules (same namespace).
+    path("", include("shuangchuang.monitoring.urls_excel")),
+    path("", include("shuangchuang.monitoring.urls_completeness")),
 ]
-
-# The Excel round trip and the completeness pages live in their own url modules (same namespace).
-for module in ("shuangchuang.monitoring.urls_excel", "shuangchuang.monitoring.urls_completeness"):
-    if find_spec(module) is not None:
-        urlpatterns.append(path("", include(module)))

@@ -19,7 +19,6 @@ from shuangchuang.core.audit import audit_event, record_many
 from .models import (
     Authority,
     Base,
-    BaseKind,
     BaseNameHistory,
     BaseStatus,
     BaseStatusHistory,
@@ -187,6 +186,3 @@ def change_status(base: Base, status: str, *, actor: Any, reason: str) -> None:
     record_many(
         [audit_event(actor, "registry.status", base, field="status", old=old, new=status, reason=reason)]
     )
-
-
-__all__ = ["BaseKind", "LoadReport", "change_status", "load_reference_data", "load_registry"]
