@@ -51,6 +51,12 @@ def record_many(events: Iterable[AuditEvent]) -> None:
     AuditEvent.objects.bulk_create(list(events), batch_size=1000)
 
 
+def field_history(events: Iterable[AuditEvent], field: str) -> list[tuple[AuditEvent, Any, Any]]:
+    """(event, old, new) for each of these events that changed `field`, whether the event changed that
+    field alone or was a save of many fields."""
+    return [(event, old, new) for event in events for name, old, new in event.changes if name == field]
+
+
 # What each action code means, for the audit log page. Codes stay in the database and in the filter's URL;
 # an action without a label here is shown as its code.
 ACTION_LABELS = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,11 @@ class AuditEvent(models.Model):
 
     Written by the service function that makes the change, inside the same transaction (never by
     signals alone), so that commands and imports are logged exactly like page actions.
+
+    A change of one field has `field`, `old_value` and `new_value`. A save of many fields at once (a
+    report's values from a form or a workbook) is one row, as django-auditlog keeps one entry per save:
+    `field` is empty and `old_value`/`new_value` map each changed field to its old and new value.
+    `changes` reads both shapes the same way.
     """
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
@@ -41,3 +48,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+    @property
+    def changes(self) -> list[tuple[str, Any, Any]]:
+        """(field, old, new) for every field this event changed, in the order they were written."""
+        if not self.field and isinstance(self.new_value, dict):
+            old = self.old_value if isinstance(self.old_value, dict) else {}
+            return [(name, old.get(name), new) for name, new in self.new_value.items()]
+        return [(self.field, self.old_value, self.new_value)]

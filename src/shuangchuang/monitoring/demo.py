@@ -50,7 +50,7 @@ from .models import (
     ValueType,
 )
 from .periods import ACTIVE_STATUSES, create_period, open_period, window
-from .validation import NO_PEERS, PEER_MIN, PEER_Z, format_number, outlier_flags
+from .validation import PeerSpread, format_number, outlier_flags
 
 SHOWCASE_STATES = {"B3-012": "draft", "B3-023": "returned"}  # the demo operators' bases (accounts/demo.py)
 DEMO_SEED = 20201209  # the day the notice was published
@@ -632,13 +632,12 @@ class _Generator:
                     group = PEER_GROUPS[report.base.kind]
                     peers[(period_id, report.base.direction_id, group, code)][base_id] = Decimal(value)
 
-        # The peer rule looks at the whole group (a base's own value with its peers'); knowing each group's
-        # median and MAD once, outlier_flags gets the group only for values that may be peer outliers.
-        spread: dict[tuple[int, int, str, str], tuple[float, float]] = {}
+        # The peer rule looks at the whole group (a base's own value with its peers'), as plan_changes does.
+        spread: dict[tuple[int, int, str, str], PeerSpread] = {}
         for key, group in peers.items():
             sample = np.array([float(v) for v in group.values()])
             middle = float(np.median(sample))
-            spread[key] = (middle, float(np.median(np.abs(sample - middle))))
+            spread[key] = PeerSpread(middle, float(np.median(np.abs(sample - middle))), len(sample))
         by_key = {(p.kind, p.year, p.quarter): p for p in self.periods}
 
         def neighbour(period: ReportingPeriod, which: str) -> ReportingPeriod | None:
@@ -667,34 +666,20 @@ class _Generator:
                 last_row = final.get((base.pk, same_last_year.pk), {}) if same_last_year else {}
                 ever_submitted = bool(plan["events"])
                 report_values: list[ReportValue] = []
+                saved: dict[str, str] = {}
                 for code, value in row.items():
                     version = form[code]
                     number = None if isinstance(value, str) else Decimal(value)
-                    key = (period.pk, base.direction_id, PEER_GROUPS[base.kind], code)
-                    group = peers.get(key, {})
-                    middle, mad = spread.get(key, (0.0, 0.0))
-                    may_stand_out = (
-                        number is not None
-                        and len(group) > PEER_MIN
-                        and mad > 0
-                        and 0.6745 * abs(float(number) - middle) / mad > PEER_Z * 0.99
-                    )
-                    flags = (
-                        outlier_flags(
-                            version,
-                            number,
-                            _number(prev_row.get(code)),
-                            _number(last_row.get(code)),
-                            _peer_arrays(group) if may_stand_out else NO_PEERS,
-                            base.pk,
-                        )
-                        if number is not None
-                        else []
+                    peer = spread.get((period.pk, base.direction_id, PEER_GROUPS[base.kind], code))
+                    flags = outlier_flags(
+                        version, number, _number(prev_row.get(code)), _number(last_row.get(code)), peer
                     )
                     explanation = ""
                     if flags and (ever_submitted or rng.random() < 0.4):
                         before_value = _number(prev_row.get(code)) or _number(last_row.get(code))
-                        explanation = self._explain(rng, base, flags, number, before_value, middle)
+                        explanation = self._explain(
+                            rng, base, flags, number, before_value, peer.median if peer else 0.0
+                        )
                     report_values.append(
                         ReportValue(
                             report=report,
@@ -708,17 +693,18 @@ class _Generator:
                             updated_at=plan["saved_at"],
                         )
                     )
+                    saved[code] = value if isinstance(value, str) else format_number(number)
+                    self.summary.flagged += bool(flags)
+                if saved:  # one audit row for the save, as services.apply_plan writes it
                     self._audit(
                         "operator",
                         "monitoring.value",
                         report,
                         plan["saved_at"],
-                        field=code,
-                        old=None,
-                        new=value if isinstance(value, str) else format_number(number),
+                        old=dict.fromkeys(saved),
+                        new=saved,
                         reason="在线填报",
                     )
-                    self.summary.flagged += bool(flags)
                 value_rows.extend(report_values)
                 self._apply_plan(rng, report, plan, report_values, transitions)
                 changed_reports.append(report)
@@ -828,9 +814,8 @@ class _Generator:
                         "monitoring.value",
                         report,
                         at,
-                        field=value.indicator.code,
-                        old=format_number(old),
-                        new=format_number(value.number),
+                        old={value.indicator.code: format_number(old)},
+                        new={value.indicator.code: format_number(value.number)},
                         reason="重新开放后按统计口径更正",
                     )
                     report.version += 1
@@ -953,10 +938,3 @@ def _progress_text(base: Base, year: int, values: dict[str, Any]) -> str:
     if "OVERSEAS_TALENT" in values:
         parts.append(f"引进海外高层次人才{values['OVERSEAS_TALENT']}人")
     return "，".join(parts) + "。下一步将继续完善运行监测体系，推动政策落地见效。"
-
-
-def _peer_arrays(group: dict[int, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """The peers of one value in the shape `validation.outlier_flags` takes: (base ids, numbers)."""
-    return np.fromiter(group.keys(), dtype=np.int64), np.fromiter(
-        (float(v) for v in group.values()), dtype=float
-    )

@@ -37,6 +37,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from shuangchuang.accounts.models import Role
+from shuangchuang.core.bulk import gc_paused
 from shuangchuang.core.tabular import Sheet, TableError, normalise_cell, read_sheets, write_text_cell
 
 from .catalogue import group_by_section
@@ -627,7 +628,7 @@ class ImportCheck:
         grouped: dict[int, tuple[Report, list[ChangeRow], list[int]]] = {}
         shown = 0
         for change in self.changes:
-            _, lines, hidden = grouped.setdefault(change.report.pk, (change.report, [], [0]))
+            _, lines, hidden = grouped.setdefault(change.report.id, (change.report, [], [0]))
             if shown >= limit and not change.flags:
                 hidden[0] += 1
                 continue
@@ -649,7 +650,7 @@ class ImportCheck:
 
     def pending(self) -> dict[str, Any]:
         """What the confirmation needs, as JSON: the entries of the reports that change, and their versions."""
-        changed = {c.report.pk for c in self.changes}
+        changed = {c.report.id for c in self.changes}
         return {
             "period": self.period.pk,
             "source": self.source,
@@ -672,6 +673,7 @@ def may_upload(user: Any) -> bool:
     )
 
 
+@gc_paused()
 def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -> ImportCheck:
     """Read, match and validate an uploaded file; write nothing. `check.ok` says whether it may be saved."""
     check = ImportCheck(period=period, source=source)
@@ -739,10 +741,10 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
             if version.is_derived:
                 continue  # computed by the system; a typed value is ignored, as on the page
             raw[code] = text
-            locations[(report.pk, code)] = (row, version.name)
+            locations[(report.id, code)] = (row, version.name)
             explanation = row.explanations.get(code)
             if explanation is not None:
-                check.explanations[(report.pk, code)] = explanation
+                check.explanations[(report.id, code)] = explanation
         if report.is_editable:
             check.entries.append((report, raw))
             check.versions[report.pk] = report.version
@@ -838,6 +840,7 @@ def _indicator_name(report: Report, code: str) -> str:
     return form[code].name if code in form else code
 
 
+@gc_paused()
 def recheck(user: Any, pending: dict[str, Any]) -> ImportCheck:
     """Plan a previewed upload again at confirmation, against the data as it is now."""
     period = ReportingPeriod.objects.get(pk=pending["period"])
@@ -872,6 +875,7 @@ def recheck(user: Any, pending: dict[str, Any]) -> ImportCheck:
     return check
 
 
+@gc_paused()
 def save_import(check: ImportCheck, *, actor: Any, note: str = "") -> int:
     """Apply a checked upload in one transaction, or raise a MonitoringError and save nothing."""
     assert check.plan is not None and check.ok

@@ -293,7 +293,8 @@ class Report(models.Model):
 class ReportValue(models.Model):
     """One indicator's value in one report, with the definition version it was entered under."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="values")
+    # No index of its own: the unique (report, indicator) constraint starts with it and serves lookups.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="values", db_index=False)
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
     indicator_version = models.ForeignKey(IndicatorVersion, on_delete=models.PROTECT, related_name="values")
     number = models.DecimalField(_("数值"), max_digits=20, decimal_places=4, null=True, blank=True)

@@ -17,6 +17,7 @@ Three kinds of check:
 from __future__ import annotations
 
 import re
+import statistics
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -24,7 +25,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import numpy as np
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import FloatField, QuerySet
+from django.db.models.functions import Cast
 from django.utils.translation import gettext
 
 from shuangchuang.registry.models import PEER_GROUPS, BaseKind
@@ -53,7 +57,7 @@ class EntryError:
         return f"{self.report.base.short_name} {self.code}：{self.message}"
 
 
-@dataclass
+@dataclass(slots=True)
 class ValueChange:
     report: Report
     indicator: Indicator
@@ -81,7 +85,8 @@ class Plan:
 
     @property
     def reports(self) -> list[Report]:
-        return list({c.report.pk: c.report for c in self.changes}.values())
+        """The reports this plan changes, each once, in the order of their first change."""
+        return list({c.report.id: c.report for c in self.changes}.values())
 
 
 def form_versions(direction_id: int, period: ReportingPeriod) -> dict[str, IndicatorVersion]:
@@ -95,6 +100,10 @@ def forms_for(keys: set[tuple[int, str, int]]) -> dict[tuple[int, str, int], dic
     return {key: {v.indicator.code: v for v in catalogue.form(*key)} for key in keys}
 
 
+_LIMIT = Decimal("1e15")
+_PLACES = Decimal("0.0001")
+
+
 def parse_raw(version: IndicatorVersion, raw: Any) -> tuple[Value, str | None]:
     """Text as officials type it → a value, or an error message. Empty means 'no value'."""
     if raw is None:
@@ -102,37 +111,44 @@ def parse_raw(version: IndicatorVersion, raw: Any) -> tuple[Value, str | None]:
     if isinstance(raw, Decimal | int | float) and not isinstance(raw, bool):
         text = str(raw)
     else:
-        text = unicodedata.normalize("NFKC", str(raw)).strip()
+        text = str(raw)
+        if not text.isascii():  # full-width digits, ideographic spaces: NFKC makes them plain
+            text = unicodedata.normalize("NFKC", text)
+        text = text.strip()
     if text in {"", "-", "—", "/"}:
         return None, None
-    if version.value_type == ValueType.TEXT:
+    value_type = version.value_type
+    if value_type == ValueType.TEXT:
         return (text, None) if len(text) <= 2000 else (None, gettext("文本超过 2000 字"))
-    if version.value_type == ValueType.BOOLEAN:
+    if value_type == ValueType.BOOLEAN:
         word = text.lower()
         if word in TRUE_WORDS:
             return Decimal(1), None
         if word in FALSE_WORDS:
             return Decimal(0), None
         return None, gettext("“%(text)s”应填“是”或“否”") % {"text": text}
-    cleaned = text.replace(",", "").replace(" ", "").replace("，", "")
+    cleaned = text
+    if "," in cleaned or " " in cleaned or "，" in cleaned:  # thousands separators as people type them
+        cleaned = cleaned.replace(",", "").replace(" ", "").replace("，", "")
     percent = cleaned.endswith("%")
-    cleaned = cleaned.removesuffix("%")
+    if percent:
+        cleaned = cleaned[:-1]
     if not _NUMBER.match(cleaned):
         return None, gettext("“%(text)s”不是数字") % {"text": text}
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
         return None, gettext("“%(text)s”不是数字") % {"text": text}
-    if not number.is_finite() or abs(number) >= Decimal("1e15"):
+    if not number.is_finite() or abs(number) >= _LIMIT:
         return None, gettext("“%(text)s”超出可填报的范围") % {"text": text}
-    if percent and version.value_type != ValueType.PERCENT:
+    if percent and value_type != ValueType.PERCENT:
         return None, gettext("“%(text)s”带有百分号，但本指标单位是“%(unit)s”") % {
             "text": text,
             "unit": version.unit,
         }
-    if version.value_type == ValueType.COUNT and number != number.to_integral_value():
+    if value_type == ValueType.COUNT and number != number.to_integral_value():
         return None, gettext("“%(text)s”应为整数") % {"text": text}
-    return number.quantize(Decimal("0.0001")), None
+    return number.quantize(_PLACES), None
 
 
 def range_error(version: IndicatorVersion, value: Value) -> str | None:
@@ -164,8 +180,30 @@ def _amount(value: Decimal, unit: str) -> str:
     return f"{text} {unit}" if unit else text
 
 
-def _stored(value: ReportValue) -> Value:
-    return value.number if value.number is not None else (value.text or None)
+def indicator_codes() -> dict[int, str]:
+    """Indicator pk → code, for reading values without a join per value."""
+    return dict(Indicator.objects.values_list("pk", "code"))
+
+
+def _raw_rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a values_list() query as the database driver returns them. Django's converters cost a
+    few microseconds a row, which adds up over the 10,000 values of an authority workbook; callers turn
+    numbers into Decimals with `_decimal`."""
+    try:
+        sql, params = query.query.sql_with_params()
+    except EmptyResultSet:  # a filter such as `__in=[]` that no row can match
+        return []
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _decimal(raw: Decimal | int | float | str) -> Decimal:
+    """A stored number as the driver returns it (PostgreSQL: Decimal; SQLite: int, float or text) → Decimal.
+    A float goes through its shortest repr, which gives back the 4-decimal value that was stored."""
+    if isinstance(raw, Decimal):
+        return raw
+    return Decimal(raw) if isinstance(raw, int | str) else Decimal(repr(raw))
 
 
 def _same(a: Value, b: Value) -> bool:
@@ -180,7 +218,12 @@ def plan_changes(
     *,
     explanations: dict[tuple[int, str], str] | None = None,
 ) -> Plan:
-    """What saving `entries` (raw text per indicator code, per report) would change, and what is wrong."""
+    """What saving `entries` (raw text per indicator code, per report) would change, and what is wrong.
+
+    Two passes: first every report's values are parsed, derived and checked for logic; then outliers are
+    looked for, against each base's history and against its peers as they will be once the plan is saved
+    (an authority's workbook of all its bases is judged as a whole, not each base against the old data).
+    """
     explanations = explanations or {}
     plan = Plan()
     if not entries:
@@ -188,16 +231,26 @@ def plan_changes(
     reports = [r for r, _ in entries]
     periods = {r.period_id: r.period for r in reports}
     forms = forms_for({(r.base.direction_id, r.period.kind, r.period.year) for r in reports})
-    stored: dict[int, dict[str, ReportValue]] = defaultdict(dict)
-    for value in ReportValue.objects.filter(report__in=reports).select_related("indicator"):
-        stored[value.report_id][value.indicator.code] = value
+    codes = indicator_codes()
+    stored: dict[int, dict[str, tuple[Value, str]]] = defaultdict(
+        dict
+    )  # report → code → (value, explanation)
+    for report_id, indicator_id, number, text, explanation in _raw_rows(
+        ReportValue.objects.filter(report__in=reports).values_list(
+            "report_id", "indicator_id", "number", "text", "explanation"
+        )
+    ):
+        stored[report_id][codes[indicator_id]] = (
+            _decimal(number) if number is not None else text or None,
+            explanation,
+        )
     history = _history_values(reports, periods.values())
     checks = list(CrossCheck.objects.select_related("left", "right"))
-    peers = _peer_values(reports)
 
+    planned: list[tuple[Report, dict[str, IndicatorVersion], dict[str, Value], dict[str, Value]]] = []
     for report, raw in entries:
         form = forms[(report.base.direction_id, report.period.kind, report.period.year)]
-        current: dict[str, Value] = {code: _stored(v) for code, v in stored[report.pk].items()}
+        current: dict[str, Value] = {code: value for code, (value, _) in stored[report.id].items()}
         after: dict[str, Value] = {code: current.get(code) for code in form}
         for code, text in raw.items():
             version = form.get(code)
@@ -219,61 +272,75 @@ def plan_changes(
             after[code] = parsed
         formulas = {code: v.formula for code, v in form.items() if v.is_derived}
         numbers = {c: v for c, v in after.items() if isinstance(v, Decimal)}
-        last_year = history.get((report.base_id, "last_year", report.pk), {})
+        last_year = history.get((report.base_id, "last_year", report.id), {})
         last_numbers = {c: v for c, v in last_year.items() if isinstance(v, Decimal)}
         after.update(compute_derived(formulas, numbers, last_numbers))
-        for check in checks:
-            left, right = after.get(check.left.code), after.get(check.right.code)
-            if check.left.code not in form or not isinstance(left, Decimal) or not isinstance(right, Decimal):
-                continue
-            broken = left > right if check.operator == "<=" else left < right
-            if broken:
-                relation = (
-                    gettext("%(left)s（%(left_value)s）不应大于%(right)s（%(right_value)s）")
-                    if check.operator == "<="
-                    else gettext("%(left)s（%(left_value)s）不应小于%(right)s（%(right_value)s）")
-                )
-                message = check.message or relation % {
-                    "left": form[check.left.code].name,
-                    "left_value": format_number(left),
-                    "right": form[check.right.code].name if check.right.code in form else check.right.code,
-                    "right_value": format_number(right),
-                }
-                plan.errors.append(EntryError(report, check.left.code, message))
-        previous = history.get((report.base_id, "previous", report.pk), {})
+        plan.errors.extend(_logic_errors(report, form, after, checks))
+        planned.append((report, form, current, after))
+
+    spreads = _peer_spreads([(report, after) for report, _, _, after in planned])
+    for report, form, current, after in planned:
+        report_id, base = report.id, report.base
+        previous = history.get((base.id, "previous", report_id), {})
+        last_year = history.get((base.id, "last_year", report_id), {})
+        peer_key = (report.period_id, base.direction_id, PEER_GROUPS[BaseKind(base.kind)])
+        saved = stored[report_id]
         report_flags: dict[str, list[dict[str, str]]] = {}
         for code, version in form.items():
+            value = after.get(code)
             flags = outlier_flags(
-                version,
-                after.get(code),
-                previous.get(code),
-                last_year.get(code),
-                peers.get(
-                    (
-                        report.period_id,
-                        report.base.direction_id,
-                        PEER_GROUPS[BaseKind(report.base.kind)],
-                        code,
-                    ),
-                    NO_PEERS,
-                ),
-                report.base_id,
+                version, value, previous.get(code), last_year.get(code), spreads.get((*peer_key, code))
             )
             if flags:
                 report_flags[code] = flags
             old = current.get(code)
-            explanation = explanations.get((report.pk, code))
-            stored_value = stored[report.pk].get(code)
+            explanation = explanations.get((report_id, code)) if explanations else None
             explanation_changed = explanation is not None and (
-                stored_value is None or explanation != stored_value.explanation
+                code not in saved or explanation != saved[code][1]
             )
-            if not _same(old, after.get(code)) or explanation_changed:
+            if explanation_changed or not _same(old, value):
                 plan.changes.append(
-                    ValueChange(report, version.indicator, version, old, after.get(code), flags, explanation)
+                    ValueChange(report, version.indicator, version, old, value, flags, explanation)
                 )
-        plan.values[report.pk] = after
-        plan.flags[report.pk] = report_flags
+        plan.values[report_id] = after
+        plan.flags[report_id] = report_flags
     return plan
+
+
+def _logic_errors(
+    report: Report, form: dict[str, IndicatorVersion], after: dict[str, Value], checks: list[CrossCheck]
+) -> list[EntryError]:
+    """The cross-field checks (其中 ≤ 总数) that the report's values after the plan break."""
+    errors = []
+    for check in checks:
+        left, right = after.get(check.left.code), after.get(check.right.code)
+        if check.left.code not in form or not isinstance(left, Decimal) or not isinstance(right, Decimal):
+            continue
+        broken = left > right if check.operator == "<=" else left < right
+        if broken:
+            relation = (
+                gettext("%(left)s（%(left_value)s）不应大于%(right)s（%(right_value)s）")
+                if check.operator == "<="
+                else gettext("%(left)s（%(left_value)s）不应小于%(right)s（%(right_value)s）")
+            )
+            message = check.message or relation % {
+                "left": form[check.left.code].name,
+                "left_value": format_number(left),
+                "right": form[check.right.code].name if check.right.code in form else check.right.code,
+                "right_value": format_number(right),
+            }
+            errors.append(EntryError(report, check.left.code, message))
+    return errors
+
+
+@dataclass(frozen=True, slots=True)
+class PeerSpread:
+    """One indicator's values in a peer group (same period, direction and kind of base), the base's own
+    value among them: their median, their median absolute deviation and how many there are."""
+
+    median: float
+    mad: float
+    size: int
 
 
 def outlier_flags(
@@ -281,44 +348,41 @@ def outlier_flags(
     value: Value,
     previous: Value,
     last_year: Value,
-    peers: PeerValues,
-    base_id: int,
+    peers: PeerSpread | None,
 ) -> list[dict[str, str]]:
     """Flags for a value that looks unusual. They ask for an explanation; they never refuse the value."""
     if not isinstance(value, Decimal) or version.value_type in (ValueType.BOOLEAN, ValueType.TEXT):
         return []
     flags = []
     # A growth rate is already a comparison with last year; comparing it again by ratio means nothing.
-    history = (("上期", previous), ("上年同期", last_year)) if "growth(" not in version.formula else ()
-    for label, before in history:
-        if isinstance(before, Decimal) and before > 0 and value > 0:
-            ratio = value / before
-            if ratio > HISTORY_RATIO or ratio < 1 / HISTORY_RATIO:
+    if value > 0 and "growth(" not in version.formula:
+        for label, before in (("上期", previous), ("上年同期", last_year)):
+            if (
+                isinstance(before, Decimal)
+                and before > 0
+                and (value > before * HISTORY_RATIO or value * HISTORY_RATIO < before)
+            ):
                 flags.append(
                     {
                         "kind": "history",
-                        "message": f"与{label}（{_amount(before, version.unit)}）相比变化为 {ratio:.2f} 倍",
+                        "message": f"与{label}（{_amount(before, version.unit)}）相比变化为 "
+                        f"{value / before:.2f} 倍",
                     }
                 )
                 break
-    base_ids, numbers = peers
-    others = numbers[base_ids != base_id]
-    if others.size >= PEER_MIN:
-        sample = np.append(others, float(value))
-        median = float(np.median(sample))
-        mad = float(np.median(np.abs(sample - median)))
-        if mad > 0:
-            score = 0.6745 * abs(float(value) - median) / mad
-            if score > PEER_Z:
-                flags.append(
-                    {
-                        "kind": "peer",
-                        "message": (
-                            f"明显偏离同方向基地（中位数 {_amount(Decimal(f'{median:.2f}'), version.unit)}，"
-                            f"修正 z 值 {score:.1f}）"
-                        ),
-                    }
-                )
+    # Iglewicz & Hoaglin's modified z-score, with at least PEER_MIN other bases to compare with.
+    if peers is not None and peers.size > PEER_MIN and peers.mad > 0:
+        score = 0.6745 * abs(float(value) - peers.median) / peers.mad
+        if score > PEER_Z:
+            flags.append(
+                {
+                    "kind": "peer",
+                    "message": (
+                        f"明显偏离同方向基地（中位数 {_amount(Decimal(f'{peers.median:.2f}'), version.unit)}，"
+                        f"修正 z 值 {score:.1f}）"
+                    ),
+                }
+            )
     return flags
 
 
@@ -345,11 +409,14 @@ def _history_values(
     }
     base_ids = {r.base_id for r in reports}
     values: dict[tuple[int, int], dict[str, Value]] = defaultdict(dict)
+    codes = indicator_codes()
     rows = ReportValue.objects.filter(
         report__period_id__in=[period_ids[k] for k in wanted if k in period_ids], report__base_id__in=base_ids
-    ).values_list("report__base_id", "report__period_id", "indicator__code", "number", "text")
-    for base_id, period_id, code, number, text in rows:
-        values[(base_id, period_id)][code] = number if number is not None else (text or None)
+    ).values_list("report__base_id", "report__period_id", "indicator_id", "number", "text")
+    for base_id, period_id, indicator_id, number, text in _raw_rows(rows):
+        values[(base_id, period_id)][codes[indicator_id]] = (
+            _decimal(number) if number is not None else (text or None)
+        )
     result: dict[tuple[int, str, int], dict[str, Value]] = {}
     for key, targets in wanted.items():
         found = period_ids.get(key)
@@ -360,38 +427,50 @@ def _history_values(
     return result
 
 
-PeerValues = tuple[np.ndarray, np.ndarray]  # (base ids, numbers) of one indicator, period and direction
-NO_PEERS: PeerValues = (np.empty(0, dtype=np.int64), np.empty(0))
+PeerKey = tuple[int, int, str, str]  # period id, direction id, peer group, indicator code
 
 
-def _peer_values(reports: list[Report]) -> dict[tuple[int, int, str, str], PeerValues]:
-    """Numbers already entered by the base's peers — same direction, same peer group (区域, 高校和科研院所,
-    企业), same period — as arrays built once per indicator rather than once per value checked."""
-    keys = {(r.period_id, r.base.direction_id) for r in reports}
+def _peer_spreads(planned: list[tuple[Report, dict[str, Value]]]) -> dict[PeerKey, PeerSpread]:
+    """Each peer group's spread of every indicator, counting the planned reports with their new values and
+    every other base of the group with what it has saved: one median and MAD per group and indicator,
+    however many values are checked against it."""
+    keys = {(r.period_id, r.base.direction_id) for r, _ in planned}
     if not keys:
         return {}
-    collected: dict[tuple[int, int, str, str], dict[int, float]] = defaultdict(dict)
-    rows = ReportValue.objects.filter(
-        report__period_id__in={k[0] for k in keys},
-        report__base__direction_id__in={k[1] for k in keys},
-        number__isnull=False,
-    ).values_list(
-        "report__period_id",
-        "report__base__direction_id",
-        "report__base__kind",
-        "indicator__code",
-        "report__base_id",
-        "number",
+    planned_pairs = {(r.period_id, r.base_id) for r, _ in planned}
+    groups: dict[PeerKey, dict[int, float]] = defaultdict(dict)
+    rows = (
+        ReportValue.objects.filter(
+            report__period_id__in={k[0] for k in keys},
+            report__base__direction_id__in={k[1] for k in keys},
+            number__isnull=False,
+        )
+        .annotate(as_float=Cast("number", FloatField()))
+        .values_list(
+            "report__period_id",
+            "report__base__direction_id",
+            "report__base__kind",
+            "indicator__code",
+            "report__base_id",
+            "as_float",
+        )
     )
     for period_id, direction_id, kind, code, base_id, number in rows:
-        if (period_id, direction_id) in keys:
-            collected[(period_id, direction_id, PEER_GROUPS[BaseKind(kind)], code)][base_id] = float(
-                number or 0
-            )
-    return {
-        key: (np.fromiter(values.keys(), dtype=np.int64), np.fromiter(values.values(), dtype=float))
-        for key, values in collected.items()
-    }
+        if (period_id, direction_id) in keys and (period_id, base_id) not in planned_pairs:
+            groups[(period_id, direction_id, PEER_GROUPS[BaseKind(kind)], code)][base_id] = number
+    for report, after in planned:
+        prefix = (report.period_id, report.base.direction_id, PEER_GROUPS[BaseKind(report.base.kind)])
+        for code, value in after.items():
+            if isinstance(value, Decimal):
+                groups[(*prefix, code)][report.base_id] = float(value)
+    spreads = {}
+    for key, group in groups.items():
+        if len(group) > PEER_MIN:
+            # Groups hold tens of bases: sorting in Python beats NumPy's call overhead several times over.
+            median = statistics.median(group.values())
+            mad = statistics.median([abs(x - median) for x in group.values()])
+            spreads[key] = PeerSpread(median, mad, len(group))
+    return spreads
 
 
 def missing_required(report: Report, values: dict[str, Value]) -> list[IndicatorVersion]:

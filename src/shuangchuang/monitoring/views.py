@@ -252,24 +252,25 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
     for event in events:
         if event.field == "state":
             continue
-        version = versions.get(event.field)
-        if version is not None:
-            what = f"{version.name}（{event.field}）"
-            kind = "value"
-        else:
-            what = event.field or event.action
-            kind = "evidence" if event.action == "monitoring.evidence" else "value"
-        entries.append(
-            HistoryEntry(
-                at=event.at,
-                who=event.actor_name or "—",
-                kind=kind,
-                what=what,
-                old=_history_value(event.old_value, version),
-                new=_history_value(event.new_value, version),
-                reason=event.reason,
+        for field, old, new in event.changes:
+            version = versions.get(field)
+            if version is not None:
+                what = f"{version.name}（{field}）"
+                kind = "value"
+            else:
+                what = field or event.action
+                kind = "evidence" if event.action == "monitoring.evidence" else "value"
+            entries.append(
+                HistoryEntry(
+                    at=event.at,
+                    who=event.actor_name or "—",
+                    kind=kind,
+                    what=what,
+                    old=_history_value(old, version),
+                    new=_history_value(new, version),
+                    reason=event.reason,
+                )
             )
-        )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
 

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from shuangchuang.accounts.models import Role
+from shuangchuang.core.audit import field_history
 from shuangchuang.core.models import AuditEvent
 from shuangchuang.monitoring.models import Evidence, ReportValue
 
@@ -114,10 +115,9 @@ def test_operator_saves_a_draft_and_every_change_is_audited(operator, report):
     assert stored(report)["RD_INTENSITY"] == "5"  # RD / REVENUE * 100, computed on save
     report.refresh_from_db()
     assert report.state == "draft" and report.version == 1
-    events = AuditEvent.objects.filter(
-        object_type="monitoring.Report", object_id=str(report.pk), field="JOBS"
-    )
-    assert [(e.actor_name, e.old_value, e.new_value) for e in events] == [("黄填报", None, "1200")]
+    events = AuditEvent.objects.filter(object_type="monitoring.Report", object_id=str(report.pk))
+    jobs = field_history(events, "JOBS")
+    assert [(e.actor_name, old, new) for e, old, new in jobs] == [("黄填报", None, "1200")]
 
 
 def test_the_previous_periods_value_is_shown_beside_the_field(operator, period):
