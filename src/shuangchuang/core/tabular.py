@@ -99,7 +99,9 @@ def check_xlsx_archive(data: bytes) -> bool:
             if not info.filename.endswith(".xml"):
                 continue
             xml = archive.read(info.filename)  # within XLSX_MAX_UNPACKED_BYTES, checked above
-            if b"<!DOCTYPE" in xml[:4096] or b"<!ENTITY" in xml[:4096]:
+            # Anywhere in the part, not only its head: a long comment can push a DOCTYPE down. (Inside text
+            # a "<" is always escaped, so this is markup.)
+            if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
                 raise TableError("Excel 文件包含 XML 实体声明（DOCTYPE/ENTITY），已拒绝处理。")
             plain = plain and _cells_fit(xml)
         return plain
@@ -151,6 +153,8 @@ def _table(source: str, sheet: str, raw_rows: Iterable[Sequence[Any]], header_ro
     rows: list[tuple[int, list[str]]] = []
     for number, cells in enumerate(raw_rows, start=1):
         texts = [normalise_cell(c) for c in cells]
+        while texts and not texts[-1]:  # calamine pads rows to the sheet's width, openpyxl does not
+            texts.pop()
         if number < header_row:
             continue
         if number == header_row:
@@ -186,11 +190,15 @@ def _xlsx_sheets(
 
         try:
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            if not workbook.sheet_names:
+                raise TableError("无法读取 Excel 文件：工作簿中没有工作表。")
             sheets = [
                 (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
                 for index, name in enumerate(workbook.sheet_names)
                 if wanted(index, name)
             ]
+        except TableError:
+            raise
         except Exception as exc:  # CalamineError and its kin for malformed packages
             raise TableError(f"无法读取 Excel 文件：{exc}") from exc
         return [consume(name, rows) for name, rows in sheets]

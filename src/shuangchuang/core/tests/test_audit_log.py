@@ -22,3 +22,25 @@ def test_an_action_without_a_label_is_shown_as_its_code():
     from shuangchuang.core.audit import action_label
 
     assert action_label("plugin.something") == "plugin.something"
+
+
+def test_a_save_of_many_values_shows_each_value_old_and_new(make_user, client_for):
+    from shuangchuang.core.models import AuditEvent
+
+    AuditEvent.objects.create(
+        actor_name="黄填报",
+        action="monitoring.value",
+        object_type="monitoring.Report",
+        object_id="7",
+        object_repr="横州市 2025年第1季度",
+        old_value={"JOBS": "120", "REVENUE": None},
+        new_value={"JOBS": "150", "REVENUE": "50000"},
+        reason="Excel 导入（填报.xlsx）",
+    )
+    client = client_for(make_user(Role.AUDITOR))
+
+    page = client.get("/audit/?action=monitoring.value").content.decode()
+
+    assert "2 项变更" in page
+    assert "<td>JOBS</td><td>120</td><td>→ 150</td>" in page
+    assert "<td>REVENUE</td><td></td><td>→ 50000</td>" in page

@@ -124,6 +124,36 @@ def test_peers_use_the_robust_modified_z_score(catalogue):
     assert modest.flags == []
 
 
+def test_an_authority_workbook_is_judged_as_a_whole_its_bases_are_each_others_peers(catalogue):
+    period = make_period(2025, 3)
+    # nine districts (区域 bases) of the 创业就业 direction; nothing is saved yet
+    codes = ["B3-001", "B3-002", "B3-003", "B3-005", "B3-006", "B3-007", "B3-008", "B3-009", "B3-010"]
+    jobs = ["100", "120", "90", "5000", "150", "80", "110", "130", "140"]
+    entries = [(make_report(code, period), {"JOBS": value}) for code, value in zip(codes, jobs, strict=True)]
+
+    plan = plan_changes(entries)
+
+    flagged = [c for c in plan.changes if c.code == "JOBS" and c.flags]
+    # the peers are the other rows of the same upload: median 120, MAD 20, z(5000) = 0.6745·4880/20 = 165
+    assert [c.report.base.code for c in flagged] == ["B3-005"]
+    assert flagged[0].flags[0]["message"] == "明显偏离同方向基地（中位数 120 人，修正 z 值 164.6）"
+
+
+def test_a_base_changing_its_value_is_not_compared_with_its_own_old_value(catalogue):
+    period = make_period(2025, 3)
+    peers = zip(["B3-002", "B3-003", "B3-005", "B3-006", "B3-007"], [100, 120, 90, 150, 80], strict=True)
+    for code, jobs in peers:
+        make_report(code, period, JOBS=jobs)
+    report = make_report("B3-001", period, JOBS=100_000)  # saved earlier
+
+    [jobs] = [c for c in plan_changes([(report, {"JOBS": "5000"})]).changes if c.code == "JOBS"]
+
+    # the group is the five peers and the new 5000 (median 110); with the old 100,000 as well it would be 120
+    assert [f["message"] for f in jobs.flags if f["kind"] == "peer"] == [
+        "明显偏离同方向基地（中位数 110 人，修正 z 值 131.9）"  # MAD 25
+    ]
+
+
 def test_peers_are_bases_of_the_same_kind_a_university_is_not_judged_against_districts(catalogue):
     period = make_period(2025, 3)
     for code, jobs in zip(
