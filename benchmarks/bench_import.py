@@ -1,5 +1,7 @@
 """Benchmark of the Excel import (issue 3): an authority workbook of 212 bases × 50 indicators, read,
 validated and saved with its audit rows. Target < 0.3 s; openpyxl alone reads such a file in about 60 ms.
+The target is checked twice: in milliseconds on this machine, and as a multiple of the openpyxl read
+measured in the same runs (< 5×), which does not depend on how fast a shared machine happens to be.
 
 The measurement runs in a child process with a throwaway SQLite database (migrated from scratch), so
 that it never touches the demo database and Django is set up once with the right settings:
@@ -33,7 +35,8 @@ HERE = Path(__file__).resolve().parent
 N_SYNTHETIC = 120
 N_INDICATORS = 50
 TARGET_SECONDS = 0.3
-REPEAT = 5
+OPENPYXL_REFERENCE = 0.06  # "openpyxl alone reads such a file in about 60 ms" (the issue)
+REPEAT = 9
 
 
 def run() -> list[dict[str, Any]]:
@@ -73,8 +76,19 @@ def run() -> list[dict[str, Any]]:
             "ms",
             f"< {TARGET_SECONDS * 1000:.0f} ms",
             result["import"] < TARGET_SECONDS,
-            note=f"{size}; {result['import'] / result['openpyxl']:.1f}× the openpyxl read on this machine "
-            f"(target ≈ {TARGET_SECONDS / 0.06:.0f}×); upload check + save, without the confirmation's second plan",
+            note=f"{size}, {result['audit_rows']} audit rows (one per report saved); upload check + save, "
+            "without the confirmation's second plan",
+        ),
+        row(
+            "same, as a multiple of the openpyxl read measured alongside it",
+            result["ratio"],
+            "x",
+            f"< {TARGET_SECONDS / OPENPYXL_REFERENCE:.0f}x",
+            result["ratio"] < TARGET_SECONDS / OPENPYXL_REFERENCE,
+            note=f"the issue's target, {TARGET_SECONDS * 1000:.0f} ms where openpyxl reads the file in "
+            f"{OPENPYXL_REFERENCE * 1000:.0f} ms, independent of how fast this shared machine runs at the moment: "
+            f"here openpyxl took {result['openpyxl'] * 1000:.0f} ms, so the same work there would take about "
+            f"{result['ratio'] * OPENPYXL_REFERENCE * 1000:.0f} ms (median of {REPEAT} paired runs)",
         ),
     ]
 
@@ -290,7 +304,9 @@ def child(profile: bool) -> None:
 
         return timed(confirm)[0]
 
-    times: dict[str, list[float]] = {key: [] for key in ("openpyxl", "read", "check", "confirm", "import")}
+    times: dict[str, list[float]] = {
+        key: [] for key in ("openpyxl", "read", "check", "confirm", "import", "ratio")
+    }
     for attempt in range(REPEAT + 1):  # the first round warms up and is not counted
         openpyxl_seconds = timed(openpyxl_only)[0]
         read_seconds = timed(lambda: read_upload(workbook))[0]
@@ -306,6 +322,7 @@ def child(profile: bool) -> None:
                 ("check", check_seconds),
                 ("confirm", confirm_seconds),
                 ("import", check_seconds + save_seconds),
+                ("ratio", (check_seconds + save_seconds) / openpyxl_seconds),
             ):
                 times[key].append(value)
     tracemalloc.start()
@@ -326,6 +343,7 @@ def child(profile: bool) -> None:
                 "check_memory_mb": memory,
                 "confirm": statistics.median(times["confirm"]),
                 "import": statistics.median(times["import"]),
+                "ratio": statistics.median(times["ratio"]),
                 "audit_rows": audit_rows,
             }
         )

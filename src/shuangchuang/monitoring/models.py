@@ -293,10 +293,15 @@ class Report(models.Model):
 class ReportValue(models.Model):
     """One indicator's value in one report, with the definition version it was entered under."""
 
-    # No index of its own: the unique (report, indicator) constraint starts with it and serves lookups.
+    # Indexes cost every one of the 10,000 rows an authority workbook writes, so only those that reads use:
+    # the unique (report, indicator) serves lookups by report; `indicator` has its own. The definition
+    # version and the last editor are only ever read with their value (deleting a definition or an account,
+    # rare acts of an administrator, then scans the table).
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="values", db_index=False)
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
-    indicator_version = models.ForeignKey(IndicatorVersion, on_delete=models.PROTECT, related_name="values")
+    indicator_version = models.ForeignKey(
+        IndicatorVersion, on_delete=models.PROTECT, related_name="values", db_index=False
+    )
     number = models.DecimalField(_("数值"), max_digits=20, decimal_places=4, null=True, blank=True)
     text = models.TextField(_("文本"), blank=True)
     flags = models.JSONField(
@@ -306,7 +311,12 @@ class ReportValue(models.Model):
     review_comment = models.TextField(_("审核意见"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:

@@ -97,6 +97,7 @@ def apply_plan(
     )
     actor_name = audit_event(actor, "", reports[0]).actor_name if reports else ""
     to_create, to_update = [], []
+    actor_id = actor.pk
     # One audit row per report and save, holding every changed value (code → old, code → new), as
     # django-auditlog keeps one entry per save: an authority workbook writes 212 rows, not 10,000.
     olds: dict[int, dict[str, Any]] = defaultdict(dict)
@@ -109,7 +110,7 @@ def apply_plan(
         pk, explanation = existing.get((report_id, indicator_id), (None, ""))
         if change.explanation is not None:
             explanation = change.explanation
-        row = [change.version.id, number, text, change.flags, explanation, actor.pk, now]
+        row = [change.version.id, number, text, change.flags, explanation, actor_id, now]
         if pk is None:
             to_create.append([report_id, indicator_id, "", *row])
         else:

@@ -108,10 +108,10 @@ def parse_raw(version: IndicatorVersion, raw: Any) -> tuple[Value, str | None]:
     """Text as officials type it → a value, or an error message. Empty means 'no value'."""
     if raw is None:
         return None, None
-    if isinstance(raw, Decimal | int | float) and not isinstance(raw, bool):
+    if type(raw) is not str and isinstance(raw, Decimal | int | float) and not isinstance(raw, bool):
         text = str(raw)
-    else:
-        text = str(raw)
+    else:  # text as read from a form or a file
+        text = raw if type(raw) is str else str(raw)
         if not text.isascii():  # full-width digits, ideographic spaces: NFKC makes them plain
             text = unicodedata.normalize("NFKC", text)
         text = text.strip()
@@ -127,6 +127,11 @@ def parse_raw(version: IndicatorVersion, raw: Any) -> tuple[Value, str | None]:
         if word in FALSE_WORDS:
             return Decimal(0), None
         return None, gettext("“%(text)s”应填“是”或“否”") % {"text": text}
+    if text.isdecimal():  # the common case, a whole number typed plainly, needs none of the checks below
+        number = Decimal(text)
+        if number < _LIMIT:
+            return number.quantize(_PLACES), None
+        return None, gettext("“%(text)s”超出可填报的范围") % {"text": text}
     cleaned = text
     if "," in cleaned or " " in cleaned or "，" in cleaned:  # thousands separators as people type them
         cleaned = cleaned.replace(",", "").replace(" ", "").replace("，", "")
@@ -201,9 +206,10 @@ def _raw_rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
 def _decimal(raw: Decimal | int | float | str) -> Decimal:
     """A stored number as the driver returns it (PostgreSQL: Decimal; SQLite: int, float or text) → Decimal.
     A float goes through its shortest repr, which gives back the 4-decimal value that was stored."""
-    if isinstance(raw, Decimal):
-        return raw
-    return Decimal(raw) if isinstance(raw, int | str) else Decimal(repr(raw))
+    kind = type(raw)
+    if kind is Decimal:
+        return raw  # type: ignore[return-value]
+    return Decimal(repr(raw)) if kind is float else Decimal(raw)
 
 
 def _same(a: Value, b: Value) -> bool:
@@ -231,10 +237,12 @@ def plan_changes(
     reports = [r for r, _ in entries]
     periods = {r.period_id: r.period for r in reports}
     forms = forms_for({(r.base.direction_id, r.period.kind, r.period.year) for r in reports})
+    # Per form, what every report of it needs: the formulas and (code, definition, indicator) in order.
+    formulas = {key: {c: v.formula for c, v in form.items() if v.is_derived} for key, form in forms.items()}
+    fields = {key: [(c, v, v.indicator) for c, v in form.items()] for key, form in forms.items()}
     codes = indicator_codes()
-    stored: dict[int, dict[str, tuple[Value, str]]] = defaultdict(
-        dict
-    )  # report → code → (value, explanation)
+    # report → code → (value, explanation)
+    stored: dict[int, dict[str, tuple[Value, str]]] = defaultdict(dict)
     for report_id, indicator_id, number, text, explanation in _raw_rows(
         ReportValue.objects.filter(report__in=reports).values_list(
             "report_id", "indicator_id", "number", "text", "explanation"
@@ -247,9 +255,11 @@ def plan_changes(
     history = _history_values(reports, periods.values())
     checks = list(CrossCheck.objects.select_related("left", "right"))
 
-    planned: list[tuple[Report, dict[str, IndicatorVersion], dict[str, Value], dict[str, Value]]] = []
+    planned: list[tuple[Report, tuple[int, str, int], dict[str, Value], dict[str, Value]]] = []
     for report, raw in entries:
-        form = forms[(report.base.direction_id, report.period.kind, report.period.year)]
+        key = (report.base.direction_id, report.period.kind, report.period.year)
+        form = forms[key]
+        derived = formulas[key]
         current: dict[str, Value] = {code: value for code, (value, _) in stored[report.id].items()}
         after: dict[str, Value] = {code: current.get(code) for code in form}
         for code, text in raw.items():
@@ -257,7 +267,7 @@ def plan_changes(
             if version is None:
                 plan.errors.append(EntryError(report, code, gettext("不是本报表的指标")))
                 continue
-            if version.is_derived:
+            if code in derived:
                 continue  # computed, never typed
             parsed, error = parse_raw(version, text)
             if error is None:
@@ -270,23 +280,23 @@ def plan_changes(
                 )
                 continue
             after[code] = parsed
-        formulas = {code: v.formula for code, v in form.items() if v.is_derived}
-        numbers = {c: v for c, v in after.items() if isinstance(v, Decimal)}
-        last_year = history.get((report.base_id, "last_year", report.id), {})
-        last_numbers = {c: v for c, v in last_year.items() if isinstance(v, Decimal)}
-        after.update(compute_derived(formulas, numbers, last_numbers))
+        if derived:
+            numbers = {c: v for c, v in after.items() if isinstance(v, Decimal)}
+            last_year = history.get((report.base_id, "last_year", report.id), {})
+            last_numbers = {c: v for c, v in last_year.items() if isinstance(v, Decimal)}
+            after.update(compute_derived(derived, numbers, last_numbers))
         plan.errors.extend(_logic_errors(report, form, after, checks))
-        planned.append((report, form, current, after))
+        planned.append((report, key, current, after))
 
     spreads = _peer_spreads([(report, after) for report, _, _, after in planned])
-    for report, form, current, after in planned:
+    for report, key, current, after in planned:
         report_id, base = report.id, report.base
         previous = history.get((base.id, "previous", report_id), {})
         last_year = history.get((base.id, "last_year", report_id), {})
         peer_key = (report.period_id, base.direction_id, PEER_GROUPS[BaseKind(base.kind)])
         saved = stored[report_id]
         report_flags: dict[str, list[dict[str, str]]] = {}
-        for code, version in form.items():
+        for code, version, indicator in fields[key]:
             value = after.get(code)
             flags = outlier_flags(
                 version, value, previous.get(code), last_year.get(code), spreads.get((*peer_key, code))
@@ -299,9 +309,7 @@ def plan_changes(
                 code not in saved or explanation != saved[code][1]
             )
             if explanation_changed or not _same(old, value):
-                plan.changes.append(
-                    ValueChange(report, version.indicator, version, old, value, flags, explanation)
-                )
+                plan.changes.append(ValueChange(report, indicator, version, old, value, flags, explanation))
         plan.values[report_id] = after
         plan.flags[report_id] = report_flags
     return plan
