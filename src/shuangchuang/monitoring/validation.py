@@ -252,7 +252,7 @@ def plan_changes(
             _decimal(number) if number is not None else text or None,
             explanation,
         )
-    history = _history_values(reports, periods.values())
+    history = _history_values(reports, periods.values(), codes)
     checks = list(CrossCheck.objects.select_related("left", "right"))
 
     planned: list[tuple[Report, tuple[int, str, int], dict[str, Value], dict[str, Value]]] = []
@@ -288,7 +288,7 @@ def plan_changes(
         plan.errors.extend(_logic_errors(report, form, after, checks))
         planned.append((report, key, current, after))
 
-    spreads = _peer_spreads([(report, after) for report, _, _, after in planned])
+    spreads = _peer_spreads([(report, after) for report, _, _, after in planned], codes)
     for report, key, current, after in planned:
         report_id, base = report.id, report.base
         previous = history.get((base.id, "previous", report_id), {})
@@ -395,7 +395,7 @@ def outlier_flags(
 
 
 def _history_values(
-    reports: list[Report], periods: Iterable[ReportingPeriod]
+    reports: list[Report], periods: Iterable[ReportingPeriod], codes: dict[int, str]
 ) -> dict[tuple[int, str, int], dict[str, Value]]:
     """For each report, the same base's values in the previous period and the same period last year."""
     wanted: dict[tuple[str, int, int | None], list[tuple[Report, str]]] = defaultdict(list)
@@ -417,7 +417,6 @@ def _history_values(
     }
     base_ids = {r.base_id for r in reports}
     values: dict[tuple[int, int], dict[str, Value]] = defaultdict(dict)
-    codes = indicator_codes()
     rows = ReportValue.objects.filter(
         report__period_id__in=[period_ids[k] for k in wanted if k in period_ids], report__base_id__in=base_ids
     ).values_list("report__base_id", "report__period_id", "indicator_id", "number", "text")
@@ -438,14 +437,16 @@ def _history_values(
 PeerKey = tuple[int, int, str, str]  # period id, direction id, peer group, indicator code
 
 
-def _peer_spreads(planned: list[tuple[Report, dict[str, Value]]]) -> dict[PeerKey, PeerSpread]:
+def _peer_spreads(
+    planned: list[tuple[Report, dict[str, Value]]], codes: dict[int, str]
+) -> dict[PeerKey, PeerSpread]:
     """Each peer group's spread of every indicator, counting the planned reports with their new values and
     every other base of the group with what it has saved: one median and MAD per group and indicator,
     however many values are checked against it."""
     keys = {(r.period_id, r.base.direction_id) for r, _ in planned}
     if not keys:
         return {}
-    planned_pairs = {(r.period_id, r.base_id) for r, _ in planned}
+    group_of = {kind: PEER_GROUPS[BaseKind(kind)] for kind in BaseKind.values}
     groups: dict[PeerKey, dict[int, float]] = defaultdict(dict)
     rows = (
         ReportValue.objects.filter(
@@ -453,19 +454,20 @@ def _peer_spreads(planned: list[tuple[Report, dict[str, Value]]]) -> dict[PeerKe
             report__base__direction_id__in={k[1] for k in keys},
             number__isnull=False,
         )
+        .exclude(report__in=[r.id for r, _ in planned])  # those count with their values after the plan
         .annotate(as_float=Cast("number", FloatField()))
         .values_list(
             "report__period_id",
             "report__base__direction_id",
             "report__base__kind",
-            "indicator__code",
+            "indicator_id",
             "report__base_id",
             "as_float",
         )
     )
-    for period_id, direction_id, kind, code, base_id, number in rows:
-        if (period_id, direction_id) in keys and (period_id, base_id) not in planned_pairs:
-            groups[(period_id, direction_id, PEER_GROUPS[BaseKind(kind)], code)][base_id] = number
+    for period_id, direction_id, kind, indicator_id, base_id, number in _raw_rows(rows):
+        if (period_id, direction_id) in keys:
+            groups[(period_id, direction_id, group_of[kind], codes[indicator_id])][base_id] = number
     for report, after in planned:
         prefix = (report.period_id, report.base.direction_id, PEER_GROUPS[BaseKind(report.base.kind)])
         for code, value in after.items():
