@@ -80,3 +80,28 @@ def test_header_and_filters_fit_at_every_width(page_as, make_user, screenshot_di
         assert not page_overflows_horizontally(page), f"the page scrolls sideways at {width}px"
         cut_off = page.eval_on_selector_all(".filters select", CUT_OFF_SELECTS)
         assert cut_off == [], f"filter labels cut off at {width}px"
+
+
+@pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_the_auditor_opens_a_save_of_many_values_in_the_audit_log(
+    page_as, make_user, screenshot_dir, width, height
+):
+    from shuangchuang.monitoring import services
+    from shuangchuang.monitoring.tests.factories import make_period, make_report, make_small_catalogue
+
+    make_small_catalogue()
+    report = make_report("B3-012", make_period(2025), JOBS=120)
+    operator = make_user(Role.OPERATOR, base="B3-012", first_name="黄填报")
+    services.save_values(report, {"JOBS": "150", "JOBS_GRAD": "30", "REVENUE": "50000"}, actor=operator)
+    page = page_as(make_user(Role.AUDITOR), width, height)
+
+    page.goto("/audit/?action=monitoring.value")
+    changes = page.locator("details.audit-changes").first
+    expect(changes.locator("summary")).to_have_text("3 项变更")
+    changes.locator("summary").click()
+    expect(changes.get_by_role("listitem")).to_have_text(
+        ["JOBS 120 → 150", "JOBS_GRAD — → 30", "REVENUE — → 50000"]
+    )
+    page.screenshot(path=screenshot_dir / f"audit-log-values-{width}.png", full_page=True)
+
+    assert not page_overflows_horizontally(page)

@@ -42,5 +42,5 @@ def test_a_save_of_many_values_shows_each_value_old_and_new(make_user, client_fo
     page = client.get("/audit/?action=monitoring.value").content.decode()
 
     assert "2 项变更" in page
-    assert "<td>JOBS</td><td>120</td><td>→ 150</td>" in page
-    assert "<td>REVENUE</td><td></td><td>→ 50000</td>" in page
+    assert '<li><span class="text-secondary">JOBS</span> 120 → 150</li>' in page
+    assert '<li><span class="text-secondary">REVENUE</span> — → 50000</li>' in page
