@@ -51,8 +51,9 @@ class AuditEvent(models.Model):
 
     @property
     def changes(self) -> list[tuple[str, Any, Any]]:
-        """(field, old, new) for every field this event changed, in the order they were written."""
+        """(field, old, new) for every field this event changed, by field name (PostgreSQL's jsonb does not
+        keep the order in which keys were written)."""
         if not self.field and isinstance(self.new_value, dict):
             old = self.old_value if isinstance(self.old_value, dict) else {}
-            return [(name, old.get(name), new) for name, new in self.new_value.items()]
+            return [(name, old.get(name), self.new_value[name]) for name in sorted(self.new_value)]
         return [(self.field, self.old_value, self.new_value)]

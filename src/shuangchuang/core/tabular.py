@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.utils.translation import gettext
+
 T = TypeVar("T")
 
 XLSX_MAX_UNPACKED_BYTES = 50 * 1024 * 1024
@@ -62,9 +64,9 @@ def sniff_kind(data: bytes) -> str:
     if data.startswith(b"PK\x03\x04"):
         return "xlsx"
     if data.startswith((b"\xd0\xcf\x11\xe0", b"%PDF", b"\x89PNG", b"\x7fELF", b"MZ", b"\x1f\x8b")):
-        raise TableError("文件不是 CSV 或 Excel (.xlsx) 表格，请另存为 .xlsx 或 CSV 后上传。")
+        raise TableError(gettext("文件不是 CSV 或 Excel (.xlsx) 表格，请另存为 .xlsx 或 CSV 后上传。"))
     if b"\x00" in data[:4096]:
-        raise TableError("文件包含二进制内容，不是 CSV 或 Excel (.xlsx) 表格。")
+        raise TableError(gettext("文件包含二进制内容，不是 CSV 或 Excel (.xlsx) 表格。"))
     return "csv"
 
 
@@ -75,7 +77,7 @@ def decode_text(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise TableError("无法识别文件编码：请使用 UTF-8 或 GBK 编码保存 CSV 文件。")
+    raise TableError(gettext("无法识别文件编码：请使用 UTF-8 或 GBK 编码保存 CSV 文件。"))
 
 
 def check_xlsx_archive(data: bytes) -> bool:
@@ -84,15 +86,16 @@ def check_xlsx_archive(data: bytes) -> bool:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise TableError("文件已损坏或不是有效的 Excel (.xlsx) 文件。") from exc
+        raise TableError(gettext("文件已损坏或不是有效的 Excel (.xlsx) 文件。")) from exc
     with archive:
         names = archive.namelist()
         if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-            raise TableError("压缩包不是 Excel (.xlsx) 工作簿。")
+            raise TableError(gettext("压缩包不是 Excel (.xlsx) 工作簿。"))
         unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > XLSX_MAX_UNPACKED_BYTES or unpacked > XLSX_MAX_RATIO * max(len(data), 1):
             raise TableError(
-                f"Excel 文件解压后过大（{unpacked // (1024 * 1024)} MB），疑似压缩炸弹，已拒绝处理。"
+                gettext("Excel 文件解压后过大（%(size)d MB），疑似压缩炸弹，已拒绝处理。")
+                % {"size": unpacked // (1024 * 1024)}
             )
         plain = True
         for info in archive.infolist():
@@ -102,7 +105,7 @@ def check_xlsx_archive(data: bytes) -> bool:
             # Anywhere in the part, not only its head: a long comment can push a DOCTYPE down. (Inside text
             # a "<" is always escaped, so this is markup.)
             if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
-                raise TableError("Excel 文件包含 XML 实体声明（DOCTYPE/ENTITY），已拒绝处理。")
+                raise TableError(gettext("Excel 文件包含 XML 实体声明（DOCTYPE/ENTITY），已拒绝处理。"))
             plain = plain and _cells_fit(xml)
         return plain
 
@@ -143,7 +146,7 @@ def read_table(data: bytes, source: str, sheet: str | None = None, header_row: i
             plain=check_xlsx_archive(data),
         )
         if not picked:
-            raise TableError(f"工作簿中没有名为“{sheet}”的工作表。")
+            raise TableError(gettext("工作簿中没有名为“%(sheet)s”的工作表。") % {"sheet": sheet})
         return picked[0]
     return _table(source, "", _csv_rows(decode_text(data)), header_row)
 
@@ -163,7 +166,7 @@ def _table(source: str, sheet: str, raw_rows: Iterable[Sequence[Any]], header_ro
         if any(texts):
             rows.append((number, texts))
     if not header or not any(header):
-        raise TableError("文件没有表头行。")
+        raise TableError(gettext("文件没有表头行。"))
     return Table(source=source, sheet=sheet, header=header, rows=rows)
 
 
@@ -191,7 +194,7 @@ def _xlsx_sheets(
         try:
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
             if not workbook.sheet_names:
-                raise TableError("无法读取 Excel 文件：工作簿中没有工作表。")
+                raise TableError(gettext("无法读取 Excel 文件：工作簿中没有工作表。"))
             sheets = [
                 (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
                 for index, name in enumerate(workbook.sheet_names)
@@ -200,14 +203,14 @@ def _xlsx_sheets(
         except TableError:
             raise
         except Exception as exc:  # CalamineError and its kin for malformed packages
-            raise TableError(f"无法读取 Excel 文件：{exc}") from exc
+            raise TableError(gettext("无法读取 Excel 文件：%(error)s") % {"error": exc}) from exc
         return [consume(name, rows) for name, rows in sheets]
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for malformed packages
-        raise TableError(f"无法读取 Excel 文件：{exc}") from exc
+        raise TableError(gettext("无法读取 Excel 文件：%(error)s") % {"error": exc}) from exc
     try:
         consumed = []
         for index, worksheet in enumerate(workbook.worksheets):
@@ -219,7 +222,7 @@ def _xlsx_sheets(
     except TableError:
         raise
     except Exception as exc:  # a malformed or hostile sheet (defusedxml refuses entities while parsing)
-        raise TableError(f"无法读取 Excel 文件：{exc}") from exc
+        raise TableError(gettext("无法读取 Excel 文件：%(error)s") % {"error": exc}) from exc
     finally:
         workbook.close()
 
@@ -265,7 +268,7 @@ def read_sheets(data: bytes, *, wanted: Sequence[str] = (), csv_name: str = "CSV
         try:
             rows = _numbered(_csv_rows(decode_text(data)), csv_name)
         except csv.Error as exc:  # e.g. a field longer than the csv module's limit
-            raise TableError(f"无法读取 CSV 文件：{exc}") from exc
+            raise TableError(gettext("无法读取 CSV 文件：%(error)s") % {"error": exc}) from exc
         return kind, [Sheet(csv_name, rows)]
     sheets = _xlsx_sheets(
         data,
@@ -287,7 +290,10 @@ def _numbered(raw_rows: Iterable[Sequence[Any]], sheet: str) -> list[tuple[int, 
         if not cells:
             continue
         if number > MAX_ROWS or len(cells) > MAX_COLUMNS:
-            raise TableError(f"工作表“{sheet}”超过 {MAX_ROWS} 行或 {MAX_COLUMNS} 列，请检查是否选错了文件。")
+            raise TableError(
+                gettext("工作表“%(sheet)s”超过 %(rows)d 行或 %(columns)d 列，请检查是否选错了文件。")
+                % {"sheet": sheet, "rows": MAX_ROWS, "columns": MAX_COLUMNS}
+            )
         texts = [normalise_cell(c) for c in cells]
         if any(texts):
             rows.append((number, texts))

@@ -249,10 +249,11 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
         )
         for t in report.transitions.select_related("actor")
     ]
+    position = {code: index for index, code in enumerate(versions)}  # values in the order of the form
     for event in events:
         if event.field == "state":
             continue
-        for field, old, new in event.changes:
+        for field, old, new in sorted(event.changes, key=lambda c: position.get(c[0], len(position))):
             version = versions.get(field)
             if version is not None:
                 what = f"{version.name}（{field}）"

@@ -51,3 +51,16 @@ def test_the_completeness_page_writes_dates_the_english_way(english):
     html = english.get("/monitoring/completeness/?period=2025Q3").content.decode()
 
     assert "Oct. 15, 2025" in html and "2025年10月15日" not in html
+
+
+def test_a_refused_upload_says_why_in_english(english):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    make_report("B3-012", make_period(2025))
+    png = SimpleUploadedFile("报表.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+
+    response = english.post("/monitoring/excel/", {"period": "2025A", "file": png})
+
+    assert [e.message for e in response.context["errors"]] == [
+        "The file is not a CSV or Excel (.xlsx) table. Please save it as .xlsx or CSV and upload it again."
+    ]
