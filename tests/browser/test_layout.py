@@ -105,3 +105,23 @@ def test_the_auditor_opens_a_save_of_many_values_in_the_audit_log(
     page.screenshot(path=screenshot_dir / f"audit-log-values-{width}.png", full_page=True)
 
     assert not page_overflows_horizontally(page)
+
+
+@pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_the_national_office_approves_its_queue_in_one_go(page_as, make_user, screenshot_dir, width, height):
+    from shuangchuang.monitoring.tests.factories import make_period, make_report, make_small_catalogue
+
+    make_small_catalogue()
+    period = make_period(2025)
+    for code in ("B3-012", "B3-013", "B3-014"):
+        make_report(code, period, state="reviewed", JOBS=120)
+    page = page_as(make_user(Role.NATIONAL_ADMIN), width, height)
+
+    page.goto("/monitoring/")
+    page.get_by_role("checkbox", name="全选").check()
+    page.screenshot(path=screenshot_dir / f"national-queue-{width}.png", full_page=True)
+    assert not page_overflows_horizontally(page)
+    page.get_by_role("button", name="批量核准").click()
+
+    expect(page.get_by_text("已核准 3 份报告。")).to_be_visible()
+    expect(page.get_by_text("没有等待您处理的报告。")).to_be_visible()

@@ -31,7 +31,6 @@ from .models import (
     TRANSITIONS,
     Action,
     Report,
-    ReportState,
     ReportTransition,
     ReportValue,
 )
@@ -339,22 +338,30 @@ def transition(
     return report
 
 
-def pass_clean_reports(
-    reports: Iterable[Report], *, actor: Any
+# The moves a reviewer may make on many reports at once; returning always needs a reason per report.
+BULK_ACTIONS = (Action.PASS, Action.APPROVE, Action.LOCK)
+
+
+def act_on_reports(
+    reports: Iterable[Report], action: str, *, actor: Any
 ) -> tuple[list[Report], list[tuple[Report, str]]]:
-    """Pass every submitted report without flags in one go; the others are listed with the reason."""
-    passed, skipped = [], []
+    """Make one move of the state machine on each report, each in its own transaction, and list those
+    it was not made on with the reason. An authority passes only clean reports (no outlier flags: a
+    flagged value needs its explanation read); the national office approves or locks any it holds."""
+    if action not in BULK_ACTIONS:
+        raise InvalidTransition(gettext("不能批量执行“%(action)s”。") % {"action": Action(action).label})
+    done, skipped = [], []
     for report in reports:
-        if report.state != ReportState.SUBMITTED:
+        if (report.state, action) not in TRANSITIONS:
             skipped.append((report, gettext("当前为“%(state)s”") % {"state": report.get_state_display()}))
-        elif report.values.exclude(flags=[]).exists():
+        elif action == Action.PASS and report.values.exclude(flags=[]).exists():
             skipped.append((report, gettext("有异常提示，需逐份审核")))
         else:
             try:
-                passed.append(transition(report, Action.PASS, actor=actor))
+                done.append(transition(report, action, actor=actor))
             except (StaleReport, NotAllowed, InvalidTransition) as exc:
                 skipped.append((report, str(exc)))
-    return passed, skipped
+    return done, skipped
 
 
 def changes_since_approval(report: Report) -> list[tuple[str, str, str, str]]:

@@ -6,7 +6,7 @@ app_name = "monitoring"
 
 urlpatterns = [
     path("", views.report_list, name="report_list"),
-    path("bulk-pass/", views.bulk_pass, name="bulk_pass"),
+    path("bulk/", views.bulk_action, name="bulk_action"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/save/", views.report_save, name="report_save"),
     path("reports/<int:pk>/preview/", views.report_preview, name="report_preview"),

@@ -44,7 +44,7 @@ from .forms import (
     shown_value,
     upload_sections,
 )
-from .models import Action, Report, ReportingPeriod, ReportState, ValueType
+from .models import TRANSITIONS, Action, Report, ReportingPeriod, ReportState, ValueType
 from .selectors import get_visible_report, visible_reports
 from .summary_pdf import PRINTABLE_STATES, FontMissing, render_summary, report_checksum, short_code
 from .validation import form_versions, plan_changes
@@ -110,6 +110,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     default_state = _default_state(request.user)
     reports = filter_reports(visible_reports(request.user), request.GET, default_state=default_state)
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    actions = bulk_actions(request.user)
     context = {
         "page": page,
         "total": page.paginator.count,
@@ -117,7 +118,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "periods": ReportingPeriod.objects.all(),
         "states": ReportState.choices,
         "directions": Direction.objects.filter(bases__isnull=False).distinct(),
-        "can_bulk_pass": request.user.role == Role.AUTHORITY,
+        "bulk_actions": actions,
+        # a row gets a check box when one of the bulk actions starts from its state
+        "selectable": {state for (state, move) in TRANSITIONS for action, _, _ in actions if move == action},
         "is_queue": bool(default_state) and "state" not in request.GET,
         "queue_title": gettext("待审核的报告")
         if request.user.role == Role.AUTHORITY
@@ -129,24 +132,50 @@ def report_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+BULK_DONE = {
+    Action.PASS: _("已审核通过 %(n)d 份报告。"),
+    Action.APPROVE: _("已核准 %(n)d 份报告。"),
+    Action.LOCK: _("已锁定 %(n)d 份报告。"),
+}
+BULK_SKIPPED = {
+    Action.PASS: _("未通过：%(report)s——%(reason)s"),
+    Action.APPROVE: _("未核准：%(report)s——%(reason)s"),
+    Action.LOCK: _("未锁定：%(report)s——%(reason)s"),
+}
+
+
+def bulk_actions(user: Any) -> list[tuple[str, str, str]]:
+    """(action, button label, which reports it takes) for the reviewer's list: the authority passes, the
+    national office approves and locks."""
+    if user.role == Role.AUTHORITY:
+        return [(Action.PASS, gettext("批量审核通过"), gettext("只通过勾选中已报送且无异常提示的报告"))]
+    if user.is_national_admin:
+        return [
+            (Action.APPROVE, gettext("批量核准"), gettext("核准勾选中已审核通过的报告")),
+            (Action.LOCK, gettext("批量锁定"), gettext("锁定勾选中已核准的报告")),
+        ]
+    return []
+
+
 @login_required
 @require_POST
-def bulk_pass(request: HttpRequest) -> HttpResponse:
-    """Pass every selected report that is clean; list the others with the reason they were skipped."""
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """Make one move on every selected report the user may make it on; list the others with the reason."""
     _require_program_reader(request)
-    ids = [int(i) for i in request.POST.getlist("report") if i.isdigit()]
+    action = request.POST.get("action", Action.PASS)
     back = _safe_next(request, reverse("monitoring:report_list"))
+    if action not in {a for a, _, _ in bulk_actions(request.user)}:
+        raise PermissionDenied
+    ids = [int(i) for i in request.POST.getlist("report") if i.isdigit()]
     if not ids:
-        messages.warning(request, gettext("请先勾选要审核通过的报告。"))
+        messages.warning(request, gettext("请先勾选要办理的报告。"))
         return redirect(back)
-    reports = list(visible_reports(request.user).filter(pk__in=ids))
-    passed, skipped = services.pass_clean_reports(reports, actor=request.user)
-    if passed:
-        messages.success(request, gettext("已审核通过 %(n)d 份报告。") % {"n": len(passed)})
+    reports = list(visible_reports(request.user).filter(pk__in=ids).order_by("base__code"))
+    done, skipped = services.act_on_reports(reports, action, actor=request.user)
+    if done:
+        messages.success(request, BULK_DONE[action] % {"n": len(done)})
     for report, reason in skipped:
-        messages.warning(
-            request, gettext("未通过：%(report)s——%(reason)s") % {"report": report, "reason": reason}
-        )
+        messages.warning(request, BULK_SKIPPED[action] % {"report": report, "reason": reason})
     return redirect(back)
 
 

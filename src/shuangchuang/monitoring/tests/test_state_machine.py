@@ -222,7 +222,7 @@ def test_bulk_pass_takes_only_clean_submitted_reports(people):
     flagged = make_report("B3-014", period, state="submitted", JOBS=5)
     ReportValue.objects.filter(report=flagged).update(flags=[{"kind": "history", "message": "x"}])
     draft = make_report("B3-076", period)
-    passed, skipped = services.pass_clean_reports([clean, flagged, draft], actor=people["authority"])
+    passed, skipped = services.act_on_reports([clean, flagged, draft], Action.PASS, actor=people["authority"])
     assert [r.pk for r in passed] == [clean.pk]
     assert [(r.pk, why) for r, why in skipped] == [
         (flagged.pk, "有异常提示，需逐份审核"),

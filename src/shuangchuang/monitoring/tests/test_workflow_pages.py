@@ -199,7 +199,9 @@ def test_bulk_pass_passes_only_clean_submitted_reports(authority, period):
     elsewhere = make_report(XMU, period, state="submitted", **COMPLETE)
 
     response = login(authority).post(
-        "/monitoring/bulk-pass/", {"report": [clean.pk, flagged.pk, draft.pk, elsewhere.pk]}, follow=True
+        "/monitoring/bulk/",
+        {"action": "pass", "report": [clean.pk, flagged.pk, draft.pk, elsewhere.pk]},
+        follow=True,
     )
 
     text = messages_of(response)
@@ -211,6 +213,42 @@ def test_bulk_pass_passes_only_clean_submitted_reports(authority, period):
         "draft",
         "submitted",
     ]
+
+
+def test_the_national_office_approves_then_locks_many_reports_at_once(national, period):
+    waiting = [make_report(code, period, state="reviewed", **COMPLETE) for code in (HENGZHOU, LIUZHOU)]
+    still_with_authority = make_report(XMU, period, state="submitted", **COMPLETE)
+    client = login(national)
+
+    queue = client.get("/monitoring/").content.decode()
+    approved = client.post(
+        "/monitoring/bulk/",
+        {"action": "approve", "report": [r.pk for r in waiting] + [still_with_authority.pk]},
+        follow=True,
+    )
+
+    assert queue.count('name="report"') == 2  # a check box on each report that waits for approval
+    assert "已核准 2 份报告" in messages_of(approved)
+    assert "未核准：" in messages_of(approved) and "当前为“已报送”" in messages_of(approved)
+    assert [state_of(r) for r in waiting] == ["approved", "approved"]
+    assert state_of(still_with_authority) == "submitted"
+    assert set(ReportTransition.objects.values_list("action", "actor")) == {("approve", national.pk)}
+
+    locked = client.post(
+        "/monitoring/bulk/", {"action": "lock", "report": [r.pk for r in waiting]}, follow=True
+    )
+
+    assert "已锁定 2 份报告" in messages_of(locked)
+    assert [state_of(r) for r in waiting] == ["locked", "locked"]
+
+
+def test_an_authority_cannot_approve_in_bulk(authority, period):
+    report = make_report(HENGZHOU, period, state="reviewed", **COMPLETE)
+
+    response = login(authority).post("/monitoring/bulk/", {"action": "approve", "report": [report.pk]})
+
+    assert response.status_code == 403
+    assert state_of(report) == "reviewed"
 
 
 def test_the_queue_opens_on_what_waits_for_each_reviewer(authority, national, period):
