@@ -125,3 +125,34 @@ def test_the_national_office_approves_its_queue_in_one_go(page_as, make_user, sc
 
     expect(page.get_by_text("已核准 3 份报告。")).to_be_visible()
     expect(page.get_by_text("没有等待您处理的报告。")).to_be_visible()
+
+
+@pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_the_base_withdraws_a_file_it_uploaded_by_mistake(
+    page_as, make_user, screenshot_dir, settings, tmp_path, width, height
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shuangchuang.monitoring.evidence import add_evidence
+    from shuangchuang.monitoring.tests.factories import make_period, make_report, make_small_catalogue
+
+    settings.MEDIA_ROOT = tmp_path
+    make_small_catalogue()
+    report = make_report("B3-012", make_period(2025))
+    operator = make_user(Role.OPERATOR, base="B3-012", first_name="黄填报")
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    for name in ("就业台账.pdf", "错传的文件.pdf"):
+        add_evidence(report, SimpleUploadedFile(name, pdf), section="就业", actor=operator)
+    page = page_as(operator, width, height)
+
+    page.goto(f"/monitoring/reports/{report.pk}/?tab=evidence")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("evidence-item").filter(has_text="错传的文件.pdf").get_by_role(
+        "button", name="撤回"
+    ).click()
+
+    expect(page.get_by_text("已撤回“错传的文件.pdf”。")).to_be_visible()
+    expect(page.get_by_test_id("evidence-withdrawn")).to_contain_text("黄填报")
+    expect(page.get_by_test_id("evidence-item")).to_have_count(1)
+    page.screenshot(path=screenshot_dir / f"evidence-withdrawn-{width}.png", full_page=True)
+    assert not page_overflows_horizontally(page)

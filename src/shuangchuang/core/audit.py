@@ -77,6 +77,7 @@ ACTION_LABELS = {
     "monitoring.value": _("填报数值"),
     "monitoring.comment": _("逐项审核意见"),
     "monitoring.evidence": _("上传佐证材料"),
+    "monitoring.evidence_withdraw": _("撤回佐证材料"),
     "monitoring.submit": _("报送"),
     "monitoring.return": _("退回"),
     "monitoring.pass": _("审核通过"),

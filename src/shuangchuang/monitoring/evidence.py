@@ -18,6 +18,7 @@ from typing import IO, Any
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -182,4 +183,33 @@ def add_evidence(report: Report, upload: UploadedFile, *, section: str, actor: A
             new=original_name,
             reason=f"上传{kind.label}（{upload.size:,} 字节，SHA-256 {digest.hexdigest()[:12]}）",
         )
+    return evidence
+
+
+def withdraw_evidence(evidence: Evidence, *, actor: Any) -> Evidence:
+    """Take a file off the report (uploaded by mistake, or the wrong scan) while whoever may upload it
+    still may: it stays stored and on record, with who withdrew it and when, and is no longer offered."""
+    report = evidence.report
+    if evidence.withdrawn_at is not None:
+        raise NotAllowed(gettext("“%(name)s”已撤回。") % {"name": evidence.original_name})
+    if not can_upload(actor, report, evidence.section):
+        raise NotAllowed(
+            gettext("%(report)s 当前为“%(state)s”，不能撤回佐证材料。")
+            % {"report": report, "state": report.get_state_display()}
+        )
+    with transaction.atomic():
+        updated = Evidence.objects.filter(pk=evidence.pk, withdrawn_at__isnull=True).update(
+            withdrawn_at=timezone.now(), withdrawn_by=actor
+        )
+        if not updated:  # withdrawn by someone else in between
+            raise NotAllowed(gettext("“%(name)s”已撤回。") % {"name": evidence.original_name})
+        record(
+            actor,
+            "monitoring.evidence_withdraw",
+            report,
+            field=f"佐证材料·{evidence.section}",
+            old=evidence.original_name,
+            reason="撤回（文件留存备查）",
+        )
+    evidence.refresh_from_db()
     return evidence

@@ -13,6 +13,11 @@ urlpatterns = [
     path("reports/<int:pk>/action/", views.report_transition, name="report_transition"),
     path("reports/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("reports/<int:pk>/evidence/<int:evidence_pk>/", views.evidence_download, name="evidence_download"),
+    path(
+        "reports/<int:pk>/evidence/<int:evidence_pk>/withdraw/",
+        views.evidence_withdraw,
+        name="evidence_withdraw",
+    ),
     path("reports/<int:pk>/summary.pdf", views.report_summary_pdf, name="report_summary_pdf"),
     # The Excel round trip and the completeness pages live in their own url modules (same namespace).
     path("", include("shuangchuang.monitoring.urls_excel")),

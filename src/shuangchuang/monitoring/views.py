@@ -32,7 +32,15 @@ from shuangchuang.core.models import AuditEvent
 from shuangchuang.registry.models import Direction
 
 from . import services
-from .evidence import CONFIRMATION_SECTION, TOO_LARGE, SizeLimitedUpload, add_evidence, section_label
+from .evidence import (
+    CONFIRMATION_SECTION,
+    TOO_LARGE,
+    SizeLimitedUpload,
+    add_evidence,
+    section_label,
+    withdraw_evidence,
+)
+from .evidence import can_upload as evidence_can_upload
 from .exceptions import MonitoringError, StaleReport, ValidationFailed
 from .forms import (
     EvidenceForm,
@@ -289,7 +297,7 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
                 kind = "value"
             else:
                 what = field or event.action
-                kind = "evidence" if event.action == "monitoring.evidence" else "value"
+                kind = "evidence" if event.action.startswith("monitoring.evidence") else "value"
             entries.append(
                 HistoryEntry(
                     at=event.at,
@@ -332,7 +340,7 @@ def _render_report(
     printable = report.state in PRINTABLE_STATES
     checksum = report_checksum(report) if printable else ""
     confirmation_only = report.state not in (ReportState.DRAFT, ReportState.RETURNED)
-    evidence = list(report.evidence.select_related("uploaded_by"))
+    evidence = list(report.evidence.select_related("uploaded_by", "withdrawn_by"))
     evidence_sections = upload_sections(report, confirmation_only=confirmation_only)
     can_upload = (
         user.role == Role.OPERATOR
@@ -358,9 +366,14 @@ def _render_report(
         "checksum": checksum,
         "short_code": short_code(checksum) if checksum else "",
         "evidence": _group_evidence(evidence, evidence_sections),
+        "withdrawable": {
+            e.pk for e in evidence if e.withdrawn_at is None and evidence_can_upload(user, report, e.section)
+        },
         "upload_form": EvidenceForm(sections=evidence_sections) if can_upload else None,
         "confirmation_section": CONFIRMATION_SECTION,
-        "confirmation_uploaded": any(e.section == CONFIRMATION_SECTION for e in evidence),
+        "confirmation_uploaded": any(
+            e.section == CONFIRMATION_SECTION and e.withdrawn_at is None for e in evidence
+        ),
         "history": report_history(report, versions),
         "tab": tab if tab in ("data", "evidence", "history") else "data",
         "posted": posted,
@@ -376,12 +389,18 @@ def _problem_list(sections: list[Section], errors: dict[str, str]) -> list[tuple
     return ordered + [(code, message) for code, message in errors.items() if code not in known]
 
 
-def _group_evidence(evidence: list[Any], sections: list[str]) -> list[tuple[str, list[Any]]]:
+def _group_evidence(evidence: list[Any], sections: list[str]) -> list[tuple[str, list[Any], int]]:
+    """(section, its files, how many of them are not withdrawn) for every section with a form or a file."""
     grouped: dict[str, list[Any]] = {}
     for item in evidence:
         grouped.setdefault(item.section, []).append(item)
     return [
-        (section_label(section), grouped.get(section, [])) for section in dict.fromkeys([*sections, *grouped])
+        (
+            section_label(section),
+            grouped.get(section, []),
+            sum(1 for item in grouped.get(section, []) if item.withdrawn_at is None),
+        )
+        for section in dict.fromkeys([*sections, *grouped])
     ]
 
 
@@ -565,10 +584,25 @@ def _evidence_upload(request: HttpRequest, pk: int, limit: SizeLimitedUpload) ->
 
 
 @login_required
-def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
-    """Always a download (never shown inline), with the original name RFC 5987-encoded."""
+@require_POST
+def evidence_withdraw(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
     report = _report_for(request, pk)
     evidence = get_object_or_404(report.evidence, pk=evidence_pk)
+    try:
+        withdraw_evidence(evidence, actor=request.user)
+    except MonitoringError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, gettext("已撤回“%(name)s”。") % {"name": evidence.original_name})
+    return redirect(reverse("monitoring:report_detail", args=[report.pk]) + "?tab=evidence")
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
+    """Always a download (never shown inline), with the original name RFC 5987-encoded. A withdrawn file
+    is no longer offered (it stays stored, on record in the history)."""
+    report = _report_for(request, pk)
+    evidence = get_object_or_404(report.evidence, pk=evidence_pk, withdrawn_at__isnull=True)
     return FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,

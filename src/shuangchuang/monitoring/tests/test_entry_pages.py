@@ -13,7 +13,7 @@ from django.test import Client
 from shuangchuang.accounts.models import Role
 from shuangchuang.core.audit import field_history
 from shuangchuang.core.models import AuditEvent
-from shuangchuang.monitoring.models import Evidence, ReportValue
+from shuangchuang.monitoring.models import Evidence, Report, ReportValue
 
 from .factories import make_period, make_report, make_small_catalogue
 
@@ -385,6 +385,45 @@ def test_while_the_report_is_under_review_no_evidence_is_added(operator, period,
 
     assert "盖章确认件须由基地在报告核准后上传" in " ".join(messages_of(response))
     assert not Evidence.objects.exists()
+
+
+def test_a_file_uploaded_by_mistake_is_withdrawn_and_stays_on_record(operator, report, media, make_user):
+    client = login(operator)
+    upload(client, report, "错传的文件.pdf", PDF_BYTES)
+    upload(client, report, "就业台账.pdf", PDF_BYTES)
+    wrong = Evidence.objects.get(original_name="错传的文件.pdf")
+
+    response = client.post(page_url(report, f"evidence/{wrong.pk}/withdraw/"), follow=True)
+
+    assert "已撤回“错传的文件.pdf”" in " ".join(messages_of(response))
+    html = response.content.decode()
+    assert "<del" in html and "错传的文件.pdf</del>" in html and "1 个文件" in html
+    assert page_url(report, f"evidence/{wrong.pk}/") not in html  # no longer offered for download …
+    reviewer = login(make_user(Role.AUTHORITY, authority=GUANGXI))
+    assert reviewer.get(page_url(report, f"evidence/{wrong.pk}/")).status_code == 404
+    assert (media / wrong.file.name).read_bytes() == PDF_BYTES  # … but kept
+    event = AuditEvent.objects.get(action="monitoring.evidence_withdraw")
+    assert (event.old_value, event.actor_id) == ("错传的文件.pdf", operator.pk)
+    history = login(operator).get(page_url(report) + "?tab=history").context["history"]
+    assert any(e.kind == "evidence" and e.old == "错传的文件.pdf" for e in history)
+
+
+def test_evidence_is_withdrawn_only_while_it_could_be_uploaded(operator, period, media, make_user):
+    report = make_report(HENGZHOU, period)
+    upload(login(operator), report, "就业台账.pdf", PDF_BYTES)
+    evidence = Evidence.objects.get()
+    url = page_url(report, f"evidence/{evidence.pk}/withdraw/")
+    Report.objects.filter(pk=report.pk).update(state="submitted")
+
+    under_review = login(operator).post(url, follow=True)
+    other_base = login(make_user(Role.OPERATOR, base=XMU)).post(url)
+    reading = login(operator).get(url)
+
+    assert "不能撤回佐证材料" in " ".join(messages_of(under_review))
+    assert other_base.status_code == 404
+    assert reading.status_code == 405
+    evidence.refresh_from_db()
+    assert evidence.withdrawn_at is None
 
 
 def test_values_are_shown_the_way_officials_read_them(operator, period):
