@@ -20,7 +20,7 @@ import re
 import statistics
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -29,7 +29,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import FloatField, QuerySet
 from django.db.models.functions import Cast
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from shuangchuang.registry.models import PEER_GROUPS, BaseKind
 
@@ -364,34 +364,50 @@ def outlier_flags(
     flags = []
     # A growth rate is already a comparison with last year; comparing it again by ratio means nothing.
     if value > 0 and "growth(" not in version.formula:
-        for label, before in (("上期", previous), ("上年同期", last_year)):
+        for when, before in (("previous", previous), ("last_year", last_year)):
             if (
                 isinstance(before, Decimal)
                 and before > 0
                 and (value > before * HISTORY_RATIO or value * HISTORY_RATIO < before)
             ):
-                flags.append(
-                    {
-                        "kind": "history",
-                        "message": f"与{label}（{_amount(before, version.unit)}）相比变化为 "
-                        f"{value / before:.2f} 倍",
-                    }
-                )
+                flag = {
+                    "kind": "history",
+                    "when": when,
+                    "before": _amount(before, version.unit),
+                    "ratio": f"{value / before:.2f}",
+                }
+                flags.append({**flag, "message": flag_text(flag, str)})
                 break
     # Iglewicz & Hoaglin's modified z-score, with at least PEER_MIN other bases to compare with.
     if peers is not None and peers.size > PEER_MIN and peers.mad > 0:
         score = 0.6745 * abs(float(value) - peers.median) / peers.mad
         if score > PEER_Z:
-            flags.append(
-                {
-                    "kind": "peer",
-                    "message": (
-                        f"明显偏离同方向基地（中位数 {_amount(Decimal(f'{peers.median:.2f}'), version.unit)}，"
-                        f"修正 z 值 {score:.1f}）"
-                    ),
-                }
-            )
+            flag = {
+                "kind": "peer",
+                "median": _amount(Decimal(f"{peers.median:.2f}"), version.unit),
+                "z": f"{score:.1f}",
+            }
+            flags.append({**flag, "message": flag_text(flag, str)})
     return flags
+
+
+# A flag keeps its figures, so that it is shown in the reader's language; `message` is the Chinese text
+# (the msgid itself), stored with the value as the record of what the base was told.
+HISTORY_FLAGS = {
+    "previous": gettext_noop("与上期（%(before)s）相比变化为 %(ratio)s 倍"),
+    "last_year": gettext_noop("与上年同期（%(before)s）相比变化为 %(ratio)s 倍"),
+}
+PEER_FLAG = gettext_noop("明显偏离同方向基地（中位数 %(median)s，修正 z 值 %(z)s）")
+
+
+def flag_text(flag: dict[str, str], translate: Callable[[str], str] = gettext) -> str:
+    """A flag in the active language (`translate=str`: in Chinese, as stored). A flag stored before flags
+    kept their figures shows its message."""
+    if flag.get("kind") == "history" and flag.get("when") in HISTORY_FLAGS:
+        return translate(HISTORY_FLAGS[flag["when"]]) % flag
+    if flag.get("kind") == "peer" and "z" in flag:
+        return translate(PEER_FLAG) % flag
+    return flag.get("message", "")
 
 
 def _history_values(

@@ -64,3 +64,23 @@ def test_a_refused_upload_says_why_in_english(english):
     assert [e.message for e in response.context["errors"]] == [
         "The file is not a CSV or Excel (.xlsx) table. Please save it as .xlsx or CSV and upload it again."
     ]
+
+
+def test_an_outlier_flag_is_shown_in_english_and_stored_in_chinese(make_user, client_for):
+    from shuangchuang.monitoring.models import ReportValue
+
+    make_small_catalogue()
+    make_report("B3-012", make_period(2025, 1), JOBS=12000)
+    report = make_report("B3-012", make_period(2025, 2))
+    operator = client_for(make_user(Role.OPERATOR, base="B3-012"))
+    operator.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    response = operator.post(
+        f"/monitoring/reports/{report.pk}/save/",
+        {"value-JOBS": "3000", "action": "save", "version": report.version},
+        follow=True,
+    )
+
+    assert "0.25 times the previous period&#x27;s value (12,000 人)" in response.content.decode()
+    [flag] = ReportValue.objects.get(report=report, indicator__code="JOBS").flags
+    assert flag["message"] == "与上期（12,000 人）相比变化为 0.25 倍"
