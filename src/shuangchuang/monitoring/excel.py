@@ -817,7 +817,7 @@ def _at(row: UploadedRow, code: str, field_name: str, message: str) -> CellError
 
 def _plan(check: ImportCheck, locations: dict[tuple[int, str], tuple[UploadedRow, str]]) -> None:
     plan = plan_changes(check.entries, explanations=check.explanations)
-    row_of = {pk: row for (pk, _), (row, _) in locations.items()}
+    row_of = {pk: row for (pk, _), (row, _) in locations.items()} if plan.errors else {}
     for error in plan.errors:
         located = locations.get((error.report.pk, error.code))
         if located:
@@ -828,9 +828,9 @@ def _plan(check: ImportCheck, locations: dict[tuple[int, str], tuple[UploadedRow
             sheet, number, column = (row.sheet, row.row, row.base_column) if row else ("", 0, 0)
             name = _indicator_name(error.report, error.code)
             check.errors.append(CellError(sheet, number, column, name, error.message))
-    for change in plan.changes:  # only at confirmation: a report that left the base since the preview
-        if change.report.state not in EDITABLE_STATES:
-            check.errors.append(CellError("", 0, 0, change.version.name, _closed_message(change.report)))
+    for report in plan.reports:  # only at confirmation: a report that left the base since the preview
+        if report.state not in EDITABLE_STATES:
+            check.errors.append(CellError("", 0, 0, report.base.short_name, _closed_message(report)))
     check.errors.sort(key=lambda e: (e.sheet, e.row, e.column))
     check.plan = plan
 

@@ -42,6 +42,7 @@ Value = Decimal | str | None
 HISTORY_RATIO = Decimal(3)
 PEER_Z = 3.5
 PEER_MIN = 5
+UNFLAGGED = frozenset({ValueType.BOOLEAN, ValueType.TEXT})  # yes/no and text are never outliers
 TRUE_WORDS = {"是", "有", "y", "yes", "true", "1", "√"}
 FALSE_WORDS = {"否", "无", "n", "no", "false", "0", "×"}
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -298,8 +299,12 @@ def plan_changes(
         report_flags: dict[str, list[dict[str, str]]] = {}
         for code, version, indicator in fields[key]:
             value = after.get(code)
-            flags = outlier_flags(
-                version, value, previous.get(code), last_year.get(code), spreads.get((*peer_key, code))
+            flags = (
+                outlier_flags(
+                    version, value, previous.get(code), last_year.get(code), spreads.get((*peer_key, code))
+                )
+                if type(value) is Decimal and version.value_type not in UNFLAGGED
+                else []
             )
             if flags:
                 report_flags[code] = flags
@@ -359,7 +364,7 @@ def outlier_flags(
     peers: PeerSpread | None,
 ) -> list[dict[str, str]]:
     """Flags for a value that looks unusual. They ask for an explanation; they never refuse the value."""
-    if not isinstance(value, Decimal) or version.value_type in (ValueType.BOOLEAN, ValueType.TEXT):
+    if not isinstance(value, Decimal) or version.value_type in UNFLAGGED:
         return []
     flags = []
     # A growth rate is already a comparison with last year; comparing it again by ratio means nothing.
