@@ -105,6 +105,9 @@ def start() -> None:
     ensure_assets()
     manage("migrate", "--no-input", "-v", "0")
     manage("setup_demo")
+    # The app serves its static files straight from the npm packages (WHITENOISE_USE_FINDERS); WhiteNoise
+    # still warns on every start when the collectstatic folder is missing, so it exists, empty.
+    Path(os.environ.get("STATIC_ROOT", ROOT / "staticfiles")).mkdir(parents=True, exist_ok=True)
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
     say("启动任务执行器（db_worker）与网站")
