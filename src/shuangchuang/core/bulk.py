@@ -108,22 +108,33 @@ def _prepared(
     return list(zip(*columns, strict=True))
 
 
+ROWS_PER_STATEMENT = 1000
+
+
 def insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """INSERT every row (values in `field_names` order, foreign keys as ids). Returns the row count."""
+    """INSERT every row (values in `field_names` order, foreign keys as ids). Returns the row count.
+
+    Rows go in multi-row INSERT statements, as many as the backend takes at once (SQLite: 999 parameters):
+    SQLite writes them about twice as fast as the same rows one by one through executemany.
+    """
     connection = connections[DEFAULT_DB_ALIAS]  # once: every `django.db.connection` access is a lookup
     fields = _columns(model, field_names)
     prepared = _prepared(fields, rows, connection)
     if not prepared:
         return 0
+    per_statement = max(1, min(ROWS_PER_STATEMENT, connection.ops.bulk_batch_size(fields, prepared)))
     quote = connection.ops.quote_name
+    one_row = "({})".format(", ".join(["%s"] * len(fields)))
     # Identifiers come from the model's metadata, never from input; values are parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(model._meta.db_table),
-        ", ".join(quote(f.column or f.name) for f in fields),
-        ", ".join(["%s"] * len(fields)),
+    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608
+        quote(model._meta.db_table), ", ".join(quote(f.column or f.name) for f in fields)
     )
+    full_sql = head + ", ".join([one_row] * per_statement)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, prepared)
+        for start in range(0, len(prepared), per_statement):
+            chunk = prepared[start : start + per_statement]
+            sql = full_sql if len(chunk) == per_statement else head + ", ".join([one_row] * len(chunk))
+            cursor.execute(sql, [value for row in chunk for value in row])
     return len(prepared)
 
 
