@@ -72,7 +72,7 @@ class FieldRow:
 
     @property
     def name(self) -> str:
-        return self.version.name
+        return self.version.label
 
     @property
     def unit(self) -> str:

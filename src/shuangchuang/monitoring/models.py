@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.registry.models import Base, Direction
@@ -111,6 +111,11 @@ class IndicatorVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.valid_from_year}年起）"
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language, for pages and messages; files and stored records keep `name`."""
+        return self.name_en if self.name_en and get_language() == "en" else self.name
 
     @property
     def is_derived(self) -> bool:

@@ -201,7 +201,7 @@ def submission_problems(report: Report) -> list[SubmissionProblem]:
     values = plan.values.get(report.pk, {})
     problems = [SubmissionProblem(e.code, e.message) for e in plan.errors]
     problems += [
-        SubmissionProblem(v.indicator.code, gettext("%(name)s：必填，尚未填写") % {"name": v.name})
+        SubmissionProblem(v.indicator.code, gettext("%(name)s：必填，尚未填写") % {"name": v.label})
         for v in missing_required(report, values)
     ]
     # Derived values too: a ratio can jump while each of its inputs stays within bounds.
@@ -210,7 +210,7 @@ def submission_problems(report: Report) -> list[SubmissionProblem]:
             problems.append(
                 SubmissionProblem(
                     value.indicator.code,
-                    gettext("%(name)s：数值异常，须填写情况说明") % {"name": value.indicator_version.name},
+                    gettext("%(name)s：数值异常，须填写情况说明") % {"name": value.indicator_version.label},
                 )
             )
     return problems
@@ -375,6 +375,6 @@ def changes_since_approval(report: Report) -> list[tuple[str, str, str, str]]:
         value = now.get(code)
         current = value.display_value if value else ""
         if snapshot.get(code, "") != current:
-            name = value.indicator_version.name if value else code
+            name = value.indicator_version.label if value else code
             rows.append((code, name, snapshot.get(code, ""), current))
     return rows

@@ -276,7 +276,7 @@ def plan_changes(
             if error:
                 plan.errors.append(
                     EntryError(
-                        report, code, gettext("%(name)s：%(error)s") % {"name": version.name, "error": error}
+                        report, code, gettext("%(name)s：%(error)s") % {"name": version.label, "error": error}
                     )
                 )
                 continue
@@ -337,9 +337,9 @@ def _logic_errors(
                 else gettext("%(left)s（%(left_value)s）不应小于%(right)s（%(right_value)s）")
             )
             message = check.message or relation % {
-                "left": form[check.left.code].name,
+                "left": form[check.left.code].label,
                 "left_value": format_number(left),
-                "right": form[check.right.code].name if check.right.code in form else check.right.code,
+                "right": form[check.right.code].label if check.right.code in form else check.right.code,
                 "right_value": format_number(right),
             }
             errors.append(EntryError(report, check.left.code, message))

@@ -293,7 +293,7 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
         for field, old, new in sorted(event.changes, key=lambda c: position.get(c[0], len(position))):
             version = versions.get(field)
             if version is not None:
-                what = f"{version.name}（{field}）"
+                what = f"{version.label}（{field}）"
                 kind = "value"
             else:
                 what = field or event.action

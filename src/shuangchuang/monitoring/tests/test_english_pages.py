@@ -1,6 +1,10 @@
 """The monitoring pages after the switch to English: generated words follow the language, data does not."""
 
+import io
+import re
+
 import pytest
+from openpyxl import load_workbook
 
 from shuangchuang.accounts.models import Role
 
@@ -84,3 +88,24 @@ def test_an_outlier_flag_is_shown_in_english_and_stored_in_chinese(make_user, cl
     assert "0.25 times the previous period&#x27;s value (12,000 人)" in response.content.decode()
     [flag] = ReportValue.objects.get(report=report, indicator__code="JOBS").flags
     assert flag["message"] == "与上期（12,000 人）相比变化为 0.25 倍"
+
+
+def test_indicators_are_named_in_english_on_pages_and_in_chinese_in_files(english, make_user, client_for):
+    from shuangchuang.monitoring.models import IndicatorVersion
+
+    IndicatorVersion.objects.filter(indicator__code="JOBS").update(name_en="Jobs created")
+    report = make_report("B3-012", make_period(2025, 3), state="submitted", JOBS=120)
+
+    page = english.get(f"/monitoring/reports/{report.pk}/").content.decode()
+    template = english.get("/monitoring/excel/2025Q3/B3-012.xlsx")
+    chinese = client_for(make_user(Role.AUTHORITY, authority="drc-450000")).get(
+        f"/monitoring/reports/{report.pk}/"
+    )
+
+    assert "Jobs created" in page and not re.search("带动就业人数(?!增速)", page)  # 增速 has no English name
+    assert "带动就业人数" in chinese.content.decode()
+
+    book = load_workbook(io.BytesIO(template.content))
+    cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value]
+    assert any(c.startswith("带动就业人数") for c in cells)  # the official file stays Chinese
+    assert not any("Jobs created" in c for c in cells)
