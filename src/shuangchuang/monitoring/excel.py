@@ -52,7 +52,7 @@ from .models import (
 )
 from .selectors import visible_reports
 from .services import apply_plan
-from .validation import Plan, ValueChange, forms_for, parse_raw, plan_changes
+from .validation import Plan, ValueChange, format_number, forms_for, parse_raw, plan_changes
 
 DATA_SHEET = "填报数据"
 NOTES_SHEET = "说明"
@@ -260,7 +260,19 @@ def _previous_values(report: Report) -> dict[str, tuple[Decimal | None, str]]:
     return {code: (number, text) for code, number, text in rows}
 
 
+def _typed_as_text(version: IndicatorVersion) -> bool:
+    """A percentage typed into a number cell as "85%" is stored by Excel as 0.85, a hundredth of what was
+    meant, with nothing to tell it apart once read. Its input cells are text cells: "85" and "85%" both
+    arrive as typed, and the upload reads both as 85 %."""
+    return version.value_type == ValueType.PERCENT and not version.is_derived
+
+
 def _put_value(cell: Any, version: IndicatorVersion, number: Decimal | None, text: str) -> None:
+    if _typed_as_text(version):
+        cell.number_format = "@"
+        if number is not None:
+            write_text_cell(cell, format_number(number))
+        return
     if number is None:
         if text:
             write_text_cell(cell, text)
@@ -288,6 +300,9 @@ def _validate(sheet: Worksheet, version: IndicatorVersion, cells: str) -> None:
     elif kind == ValueType.BOOLEAN:
         rule = DataValidation(type="list", formula1='"是,否"')
         message = "请选择“是”或“否”"
+    elif _typed_as_text(version):
+        rule = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="20")
+        message = "填写百分数，如 85 或 85%（不是 0.85）"
     else:
         whole = kind == ValueType.COUNT
         low = version.min_value

@@ -479,3 +479,24 @@ def test_nothing_from_the_file_reaches_the_page_unescaped(guangxi, authority):
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
     assert "<img src=x" not in html.lower() and "<svg" not in html.lower()
     assert "&lt;svg onload=alert(3)&gt;" in html
+
+
+def test_a_percentage_typed_with_its_sign_is_read_as_meant(guangxi, make_user, client_for):
+    survival = Indicator.objects.create(code="SURVIVAL", section="经营", order=30, frequency="annual")
+    IndicatorVersion.objects.create(
+        indicator=survival, valid_from_year=2020, name="初创企业三年存活率", unit="%", value_type="percent"
+    )
+    client = client_for(make_user(Role.OPERATOR, base=HENGZHOU))
+    template = client.get(f"/monitoring/excel/2025A/{HENGZHOU}.xlsx").content
+    sheet = load_workbook(io.BytesIO(template))["填报数据"]
+    [row] = [r for r in sheet.iter_rows(min_row=4) if r[0].value == "SURVIVAL"]
+    # a text cell: Excel keeps "85%" as typed instead of storing 0.85, a hundredth of what was meant
+    assert row[3].number_format == "@"
+    assert "85%" in next(
+        v.prompt for v in sheet.data_validations.dataValidation if f"D{row[3].row}" in v.sqref
+    )
+
+    for typed in ("85%", "85", "８５％"):
+        preview = upload(client, fill_report(template, {"SURVIVAL": typed}))
+        lines = {line.code: line.new for _, group, _ in preview.context["groups"] for line in group}
+        assert lines["SURVIVAL"] == "85", typed
