@@ -99,6 +99,7 @@ def apply_plan(
     actor_id = actor.pk
     # One audit row per report and save, holding every changed value (code → old, code → new), as
     # django-auditlog keeps one entry per save: an authority workbook writes 212 rows, not 10,000.
+    values_changed = 0
     olds: dict[int, dict[str, Any]] = defaultdict(dict)
     news: dict[int, dict[str, Any]] = defaultdict(dict)
     for change in plan.changes:
@@ -106,9 +107,8 @@ def apply_plan(
         new = change.new
         number = new if isinstance(new, Decimal) else None
         text = new if isinstance(new, str) else ""
-        pk, explanation = existing.get((report_id, indicator_id), (None, ""))
-        if change.explanation is not None:
-            explanation = change.explanation
+        pk, old_explanation = existing.get((report_id, indicator_id), (None, ""))
+        explanation = old_explanation if change.explanation is None else change.explanation
         row = [change.version.id, number, text, change.flags, explanation, actor_id, now]
         if pk is None:
             to_create.append([report_id, indicator_id, "", *row])
@@ -118,6 +118,10 @@ def apply_plan(
         if old_json != new_json:
             olds[report_id][change.indicator.code] = old_json
             news[report_id][change.indicator.code] = new_json
+            values_changed += 1
+        if explanation != old_explanation:  # the base's explanation of a flagged value is on record too
+            key = change.indicator.code + EXPLANATION_SUFFIX
+            olds[report_id][key], news[report_id][key] = old_explanation or None, explanation or None
     value_fields = ["indicator_version", "number", "text", "flags", "explanation", "updated_by", "updated_at"]
     insert_rows(ReportValue, ["report", "indicator", "review_comment", *value_fields], to_create)
     update_rows(ReportValue, value_fields, to_update)
@@ -128,8 +132,11 @@ def apply_plan(
         for report_id, changed in news.items()
     ]
     insert_rows(AuditEvent, AUDIT_FIELDS, events)
-    return sum(len(changed) for changed in news.values())
+    return values_changed
 
+
+# The audit key of a value's explanation (情况说明): the indicator's code with this suffix.
+EXPLANATION_SUFFIX = ".explanation"
 
 AUDIT_FIELDS = [
     "at", "actor", "actor_name", "action", "object_type", "object_id", "object_repr", "field",

@@ -54,6 +54,7 @@ from .forms import (
 )
 from .models import TRANSITIONS, Action, Report, ReportingPeriod, ReportState, ValueType
 from .selectors import get_visible_report, visible_reports
+from .services import EXPLANATION_SUFFIX
 from .summary_pdf import PRINTABLE_STATES, FontMissing, render_summary, report_checksum, short_code
 from .validation import form_versions, plan_changes
 
@@ -290,9 +291,16 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
     for event in events:
         if event.field == "state":
             continue
-        for field, old, new in sorted(event.changes, key=lambda c: position.get(c[0], len(position))):
-            version = versions.get(field)
-            if version is not None:
+        for field, old, new in sorted(
+            event.changes, key=lambda c: position.get(c[0].removesuffix(EXPLANATION_SUFFIX), len(position))
+        ):
+            code = field.removesuffix(EXPLANATION_SUFFIX)
+            version = versions.get(code)
+            if version is not None and code != field:
+                what = gettext("%(name)s（%(code)s）的情况说明") % {"name": version.label, "code": code}
+                kind = "value"
+                version = None  # the explanation is text
+            elif version is not None:
                 what = f"{version.label}（{field}）"
                 kind = "value"
             else:

@@ -180,6 +180,9 @@ def test_a_flagged_value_needs_an_explanation_before_it_can_be_submitted(operato
     report.refresh_from_db()
     assert report.state == "submitted"
     assert ReportValue.objects.get(report=report, indicator__code="JOBS").explanation == "新园区投产"
+    history = client.get(page_url(report) + "?tab=history").context["history"]
+    explained = [e for e in history if e.what == "带动就业人数（JOBS）的情况说明"]
+    assert [(e.who, e.old, e.new) for e in explained] == [("黄填报", "（空）", "新园区投产")]
 
 
 def test_a_flagged_derived_value_can_be_explained_too(operator, period):

@@ -138,7 +138,8 @@ def test_a_base_fills_its_template_sees_the_preview_and_saves_on_confirmation(gu
     event = AuditEvent.objects.get(action="monitoring.value")  # one audit row for the save …
     changes = {field: (old, new) for field, old, new in event.changes}
     assert changes["JOBS"] == ("120", "150")  # … with every value's old and new
-    assert len(changes) == 6  # 5 typed + 1 derived
+    assert changes["JOBS.explanation"] == (None, "新园区投入使用")  # … and the explanation given
+    assert len(changes) == 7  # 5 typed + 1 derived + 1 explanation
     assert event.reason == "Excel 导入（填报.xlsx）：季度汇总"
 
 
