@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.core.audit import audit_event, record_many
 from shuangchuang.registry.models import Direction
@@ -452,6 +453,23 @@ def form_for(
     indicator appears with the definition in force in `year`.
     """
     return group_by_section(Catalogue.current().form(_direction_id(direction), period_kind, year))
+
+
+# The sections of the shipped catalogue in the reader's language (stored and written to files in Chinese);
+# a section added later by a national administrator is shown as it is named.
+SECTION_LABELS = {
+    "基本情况": _("基本情况"),
+    "经营与创新": _("经营与创新"),
+    "投融资": _("投融资"),
+    "创业就业": _("创业就业"),
+    "融通创新": _("融通创新"),
+    "精益创业": _("精益创业"),
+    "全球化创业": _("全球化创业"),
+}
+
+
+def section_label(section: str) -> str:
+    return str(SECTION_LABELS.get(section, section))
 
 
 def group_by_section(versions: Iterable[IndicatorVersion]) -> list[tuple[str, list[IndicatorVersion]]]:

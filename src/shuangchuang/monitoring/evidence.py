@@ -27,6 +27,7 @@ from shuangchuang.accounts.models import Role
 from shuangchuang.core.audit import record
 
 from . import services
+from .catalogue import section_label as catalogue_section_label
 from .exceptions import MonitoringError, NotAllowed
 from .models import Evidence, Report, ReportState
 
@@ -54,7 +55,7 @@ SECTION_LABELS = {CONFIRMATION_SECTION: _("盖章确认"), GENERAL_SECTION: _("�
 
 
 def section_label(section: str) -> str:
-    return str(SECTION_LABELS.get(section, section))
+    return str(SECTION_LABELS.get(section) or catalogue_section_label(section))
 
 
 class EvidenceRejected(MonitoringError):

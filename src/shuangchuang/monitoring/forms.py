@@ -108,6 +108,10 @@ class Section:
     rows: list[FieldRow]
 
     @property
+    def label(self) -> str:
+        return section_label(self.name)
+
+    @property
     def problem_count(self) -> int:
         return sum(1 for r in self.rows if r.error)
 

@@ -109,3 +109,18 @@ def test_indicators_are_named_in_english_on_pages_and_in_chinese_in_files(englis
     cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value]
     assert any(c.startswith("带动就业人数") for c in cells)  # the official file stays Chinese
     assert not any("Jobs created" in c for c in cells)
+
+
+def test_catalogue_sections_are_named_in_the_readers_language():
+    from django.utils import translation
+
+    from shuangchuang.monitoring.catalogue import section_label
+
+    with translation.override("en"):
+        assert [section_label(s) for s in ("基本情况", "投融资", "新增的分组")] == [
+            "General",
+            "Investment and financing",
+            "新增的分组",  # a section added later is shown as it is named
+        ]
+    with translation.override("zh-hans"):
+        assert section_label("基本情况") == "基本情况"
