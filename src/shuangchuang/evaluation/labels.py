@@ -1,12 +1,17 @@
 """Words for the engine's names that reach the pages: the uncertain inputs of a sensitivity analysis
-(`weights level 1` …) and the stored peer groups. The scheme's methods have their labels as model choices."""
+(`weights level 1` …), the stored peer groups and the scheme's nodes. The scheme's methods have their labels
+as model choices."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+
+from shuangchuang.monitoring.catalogue import section_label
+from shuangchuang.monitoring.models import IndicatorVersion
 
 # The uncertain inputs of the sensitivity analysis, as the engine names them.
 UNCERTAIN_INPUTS = {
@@ -36,3 +41,30 @@ def uncertain_input_label(name: str) -> str:
 
 def peer_group_label(name: str) -> str:
     return str(PEER_GROUPS.get(name, name))
+
+
+def node_names(scheme: Any, names: dict[str, str] | None = None) -> dict[str, str]:
+    """Each node's name (code → name) in the reader's language. `names` are the names as a run recorded
+    them (Chinese, as the scheme had them then); in English, indicators take the catalogue's English name
+    for the scheme's year, dimensions their section's, and the index its direction's."""
+    nodes = list(scheme.nodes.select_related("parent"))
+    result = {n.code: n.name for n in nodes} | (names or {})
+    if get_language() != "en":
+        return result
+    english: dict[int, str] = {}
+    for indicator_id, name_en in (
+        IndicatorVersion.objects.filter(
+            indicator__in=[n.indicator_id for n in nodes if n.indicator_id], valid_from_year__lte=scheme.year
+        )
+        .order_by("valid_from_year")
+        .values_list("indicator_id", "name_en")
+    ):
+        english[indicator_id] = name_en  # the version in force in the scheme's year comes last
+    for node in nodes:
+        if node.indicator_id:
+            result[node.code] = english.get(node.indicator_id) or result[node.code]
+        elif node.parent_id is None:
+            result[node.code] = gettext("%(direction)s综合指数") % {"direction": scheme.direction.label}
+        else:
+            result[node.code] = section_label(node.name)
+    return result

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .exports import results_workbook
+from .labels import node_names
 from .models import EvaluationScheme, RunStatus
 from .schemes import ensure_default_schemes
 
@@ -67,6 +68,9 @@ def scheme_detail(request: HttpRequest, scheme_id: int) -> HttpResponse:
         children.setdefault(node.parent_id, []).append(node)
     roots = children.get(None, [])
     dimensions = [(d, children.get(d.pk, [])) for root in roots for d in children.get(root.pk, [])]
+    names = node_names(scheme)
+    for node in nodes:
+        node.label = names[node.code]
     return render(
         request, "evaluation/scheme_detail.html", {"scheme": scheme, "roots": roots, "dimensions": dimensions}
     )
@@ -91,7 +95,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "results": results,
         "groups": groups,
         "n": run.unit_count,
-        "names": run.diagnostics.get("names", {}),
+        "names": node_names(run.scheme, run.diagnostics.get("names", {})),
     }
     template = (
         "evaluation/_progress.html" if request.headers.get("HX-Request") else "evaluation/run_detail.html"
@@ -104,7 +108,7 @@ def result_detail(request: HttpRequest, run_id: int, base_code: str) -> HttpResp
     _require_reader(request)
     run = get_object_or_404(selectors.visible_runs(request.user), pk=run_id, status=RunStatus.DONE)
     result = selectors.get_visible_result(request.user, run, base_code)
-    names = run.diagnostics.get("names", {})
+    names = node_names(run.scheme, run.diagnostics.get("names", {}))
     scheme_nodes = list(run.scheme.nodes.select_related("parent"))
     dimensions = [n for n in scheme_nodes if n.parent_id and not n.indicator_id]
     # The direction median is over every included base of the run, whoever looks (a statistic, not data).
@@ -114,7 +118,7 @@ def result_detail(request: HttpRequest, run_id: int, base_code: str) -> HttpResp
         for d in dimensions
     }
     radar = {
-        "indicators": [{"name": d.name, "max": 100} for d in dimensions],
+        "indicators": [{"name": names.get(d.code, d.name), "max": 100} for d in dimensions],
         "base": [round(result.scores.get(d.code) or 0, 2) for d in dimensions],
         "median": [round(medians[d.code], 2) for d in dimensions],
         # The page's own words (the table below says 本基地 too): translated, and never an outdated short name.
@@ -141,7 +145,9 @@ def result_detail(request: HttpRequest, run_id: int, base_code: str) -> HttpResp
         "run": run,
         "result": result,
         "radar": radar,
-        "dimensions": [(d, result.scores.get(d.code), medians[d.code]) for d in dimensions],
+        "dimensions": [
+            (names.get(d.code, d.name), result.scores.get(d.code), medians[d.code]) for d in dimensions
+        ],
         "contributions": contributions,
         "what_if": what_if,
         "names": names,

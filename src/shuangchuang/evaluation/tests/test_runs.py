@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from shuangchuang.evaluation.models import EvaluationRun, RunResult
 from shuangchuang.evaluation.schemes import ensure_default_scheme
 from shuangchuang.evaluation.services import execute_run, start_run
-from shuangchuang.monitoring.models import Indicator, Report, ReportValue
+from shuangchuang.monitoring.models import Indicator, IndicatorVersion, Report, ReportValue
 from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
 from shuangchuang.registry.models import Base, Direction
 
@@ -201,3 +201,22 @@ def test_methods_are_shown_in_words_not_codes(approved_year, make_user, client_f
     )
     for code in ("minmax", "given", "arithmetic", "group-median", "weights level", "normalisation"):
         assert all(code not in page for page in pages), code
+
+
+def test_a_scorecard_in_english_names_indicators_and_the_index_in_english(
+    approved_year, make_user, client_for
+):
+    IndicatorVersion.objects.filter(indicator__code="JOBS").update(name_en="Jobs created")
+    approved_year.uncertainty_replications = 0
+    approved_year.save()
+    run = execute_run(EvaluationRun.objects.create(scheme=approved_year).pk)
+    client = client_for(make_user("national_admin"))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    scorecard = client.get(f"/evaluation/runs/{run.pk}/bases/B3-012/")
+    scheme = client.get(f"/evaluation/schemes/{approved_year.pk}/").content.decode()
+
+    assert "Jobs created" in scorecard.content.decode()
+    assert scorecard.context["names"]["INDEX"] == "Entrepreneurship and employment index"
+    assert "Jobs created" in scheme and "带动就业人数<" not in scheme
+    assert run.diagnostics["names"]["JOBS"] == "带动就业人数"  # what the run recorded stays as it was
