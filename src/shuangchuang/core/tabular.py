@@ -112,15 +112,20 @@ def check_xlsx_archive(data: bytes) -> bool:
 
 # A cell element (<c …>, with or without a namespace prefix), and one that states its position (r="BA214").
 _CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\bt="e"')
 _CELL_AT = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 
 
 def _cells_fit(xml: bytes) -> bool:
     """Whether the cells of this part (a worksheet; other parts have none) all state their position and
-    fit a block of at most MAX_ROWS × MAX_COLUMNS that is not much larger than the cells themselves."""
+    fit a block of at most MAX_ROWS × MAX_COLUMNS that is not much larger than the cells themselves, and
+    none holds an error (#DIV/0!, #REF! …), which calamine reads as an empty cell and openpyxl as its text:
+    a failed formula must be refused as what it is, not taken for a blank."""
     cells = len(_CELL.findall(xml))
     if not cells:
         return True
+    if _ERROR_CELL.search(xml):
+        return False
     positions = _CELL_AT.findall(xml)
     if len(positions) != cells:
         return False  # a cell placed after the previous one: fine for openpyxl, unknowable here

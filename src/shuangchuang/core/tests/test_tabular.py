@@ -125,3 +125,15 @@ def test_a_workbook_calamine_cannot_read_gets_a_clear_error():
 
     with pytest.raises(TableError, match="无法读取 Excel 文件：工作簿中没有工作表"):
         read_sheets(buffer.getvalue())
+
+
+def test_a_cell_holding_an_excel_error_is_read_as_the_error_not_as_a_blank():
+    def fill(book: Workbook) -> None:
+        book.active.append(["基地编号", "带动就业人数（人）"])
+        book.active.append(["B3-012", "#DIV/0!"])
+        book.active["B2"].data_type = "e"  # what Excel stores for a formula that failed
+
+    data = workbook_bytes(fill)
+
+    assert check_xlsx_archive(data) is False  # calamine would read an empty cell
+    assert read_sheets(data)[1][0].rows[1] == (2, ["B3-012", "#DIV/0!"])

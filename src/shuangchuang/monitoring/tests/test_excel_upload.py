@@ -501,3 +501,21 @@ def test_a_percentage_typed_with_its_sign_is_read_as_meant(guangxi, make_user, c
         preview = upload(client, fill_report(template, {"SURVIVAL": typed}))
         lines = {line.code: line.new for _, group, _ in preview.context["groups"] for line in group}
         assert lines["SURVIVAL"] == "85", typed
+
+
+def test_a_formula_that_failed_in_excel_is_refused_not_taken_for_a_blank(guangxi, make_user, client_for):
+    client = client_for(make_user(Role.OPERATOR, base=HENGZHOU))
+    template = client.get(f"/monitoring/excel/2025A/{HENGZHOU}.xlsx").content
+    workbook = load_workbook(io.BytesIO(fill_report(template, {"JOBS": "#DIV/0!"})))
+    sheet = workbook["填报数据"]
+    [row] = [r for r in sheet.iter_rows(min_row=4) if r[0].value == "JOBS"]
+    row[3].data_type = "e"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    response = upload(client, buffer.getvalue())
+
+    assert [(e[2], e[3]) for e in errors_of(response)] == [
+        ("带动就业人数", "带动就业人数：“#DIV/0!”不是数字")
+    ]
+    assert stored(HENGZHOU, "JOBS") == 120
