@@ -50,6 +50,7 @@ from .models import (
     ValueType,
 )
 from .periods import ACTIVE_STATUSES, create_period, open_period, window
+from .services import EXPLANATION_SUFFIX
 from .validation import PeerSpread, format_number, outlier_flags
 
 SHOWCASE_STATES = {"B3-012": "draft", "B3-023": "returned"}  # the demo operators' bases (accounts/demo.py)
@@ -694,6 +695,8 @@ class _Generator:
                         )
                     )
                     saved[code] = value if isinstance(value, str) else format_number(number)
+                    if explanation:
+                        saved[code + EXPLANATION_SUFFIX] = explanation
                     self.summary.flagged += bool(flags)
                 if saved:  # one audit row for the save, as services.apply_plan writes it
                     self._audit(
