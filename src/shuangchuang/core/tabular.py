@@ -194,15 +194,17 @@ def _xlsx_sheets(
     column A. `plain` (from check_xlsx_archive) lets calamine read the workbook; otherwise openpyxl
     streams it, so that `consume` can stop a sheet that is too large before all of it is in memory."""
     if plain:
-        from python_calamine import CalamineWorkbook
+        from python_calamine import CalamineWorkbook, SheetTypeEnum
 
         try:
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            if not workbook.sheet_names:
+            # Worksheets only, as openpyxl's `worksheets` (a chart sheet has no cells)
+            names = [s.name for s in workbook.sheets_metadata if s.typ == SheetTypeEnum.WorkSheet]
+            if not names:
                 raise TableError(gettext("无法读取 Excel 文件：工作簿中没有工作表。"))
             sheets = [
                 (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
-                for index, name in enumerate(workbook.sheet_names)
+                for index, name in enumerate(names)
                 if wanted(index, name)
             ]
         except TableError:

@@ -137,3 +137,19 @@ def test_a_cell_holding_an_excel_error_is_read_as_the_error_not_as_a_blank():
 
     assert check_xlsx_archive(data) is False  # calamine would read an empty cell
     assert read_sheets(data)[1][0].rows[1] == (2, ["B3-012", "#DIV/0!"])
+
+
+def test_a_chart_sheet_in_front_is_passed_over():
+    def fill(book: Workbook) -> None:
+        official_sheet(book)
+        book.create_chartsheet("图表", 0)  # first in the workbook, before the data
+
+    data = workbook_bytes(fill)
+
+    # calamine's turn (openpyxl's `worksheets` leave chart sheets out by definition)
+    assert check_xlsx_archive(data) is True
+    [sheet] = read_sheets(data)[1]
+    assert sheet.name == "填报数据" and sheet.rows[1] == (
+        2,
+        ["B3-012", "1200", "12,345", "是", "建成共享实验室", "2025-03-31", "0.125"],
+    )
