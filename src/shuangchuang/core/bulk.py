@@ -1,9 +1,9 @@
 """Bulk writes for the hot path of imports, where Django's bulk_create/bulk_update cost too much.
 
 An authority workbook writes about 10,000 values in one confirmation; building 10,000 model instances
-and bulk_update's CASE expressions took seconds. These helpers prepare each value
-with the model field's own `get_db_prep_save` (so JSON, dates and decimals are adapted exactly as the
-ORM would for the database in use) and hand the rows to the driver's `executemany`.
+and bulk_update's CASE expressions took seconds. These helpers adapt each value as the model field's own
+`get_db_prep_save` would for the database in use (JSON, dates, decimals) and send the rows in multi-row
+INSERTs (`insert_rows`) or one UPDATE per row through `executemany` (`update_rows`).
 """
 
 from __future__ import annotations

@@ -197,16 +197,16 @@ def _xlsx_sheets(
         from python_calamine import CalamineWorkbook, SheetTypeEnum
 
         try:
-            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            # Worksheets only, as openpyxl's `worksheets` (a chart sheet has no cells)
-            names = [s.name for s in workbook.sheets_metadata if s.typ == SheetTypeEnum.WorkSheet]
-            if not names:
-                raise TableError(gettext("无法读取 Excel 文件：工作簿中没有工作表。"))
-            sheets = [
-                (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
-                for index, name in enumerate(names)
-                if wanted(index, name)
-            ]
+            with CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
+                # Worksheets only, as openpyxl's `worksheets` (a chart sheet has no cells)
+                names = [s.name for s in workbook.sheets_metadata if s.typ == SheetTypeEnum.WorkSheet]
+                if not names:
+                    raise TableError(gettext("无法读取 Excel 文件：工作簿中没有工作表。"))
+                sheets = [
+                    (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+                    for index, name in enumerate(names)
+                    if wanted(index, name)
+                ]
         except TableError:
             raise
         except Exception as exc:  # CalamineError and its kin for malformed packages

@@ -43,11 +43,10 @@ def peer_group_label(name: str) -> str:
     return str(PEER_GROUPS.get(name, name))
 
 
-def node_names(scheme: Any, names: dict[str, str] | None = None) -> dict[str, str]:
-    """Each node's name (code → name) in the reader's language. `names` are the names as a run recorded
-    them (Chinese, as the scheme had them then); in English, indicators take the catalogue's English name
-    for the scheme's year, dimensions their section's, and the index its direction's."""
-    nodes = list(scheme.nodes.select_related("parent"))
+def node_names(scheme: Any, nodes: list[Any], names: dict[str, str] | None = None) -> dict[str, str]:
+    """Each node's name (code → name) in the reader's language. `nodes` are the scheme's nodes; `names` the
+    names as a run recorded them (Chinese, as the scheme had them then). In English, indicators take the
+    catalogue's English name for the scheme's year, dimensions their section's, the index its direction's."""
     result = {n.code: n.name for n in nodes} | (names or {})
     if get_language() != "en":
         return result

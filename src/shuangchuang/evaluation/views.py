@@ -68,7 +68,7 @@ def scheme_detail(request: HttpRequest, scheme_id: int) -> HttpResponse:
         children.setdefault(node.parent_id, []).append(node)
     roots = children.get(None, [])
     dimensions = [(d, children.get(d.pk, [])) for root in roots for d in children.get(root.pk, [])]
-    names = node_names(scheme)
+    names = node_names(scheme, nodes)
     for node in nodes:
         node.label = names[node.code]
     return render(
@@ -95,7 +95,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "results": results,
         "groups": groups,
         "n": run.unit_count,
-        "names": node_names(run.scheme, run.diagnostics.get("names", {})),
+        "names": node_names(run.scheme, list(run.scheme.nodes.all()), run.diagnostics.get("names", {})),
     }
     template = (
         "evaluation/_progress.html" if request.headers.get("HX-Request") else "evaluation/run_detail.html"
@@ -108,8 +108,8 @@ def result_detail(request: HttpRequest, run_id: int, base_code: str) -> HttpResp
     _require_reader(request)
     run = get_object_or_404(selectors.visible_runs(request.user), pk=run_id, status=RunStatus.DONE)
     result = selectors.get_visible_result(request.user, run, base_code)
-    names = node_names(run.scheme, run.diagnostics.get("names", {}))
-    scheme_nodes = list(run.scheme.nodes.select_related("parent"))
+    scheme_nodes = list(run.scheme.nodes.all())
+    names = node_names(run.scheme, scheme_nodes, run.diagnostics.get("names", {}))
     dimensions = [n for n in scheme_nodes if n.parent_id and not n.indicator_id]
     # The direction median is over every included base of the run, whoever looks (a statistic, not data).
     all_scores = list(run.results.filter(included=True).values_list("scores", flat=True))

@@ -36,6 +36,9 @@ from .models import (
 )
 from .validation import Plan, Value, format_number, missing_required, plan_changes
 
+# The audit key of a value's explanation (情况说明): the indicator's code with this suffix.
+EXPLANATION_SUFFIX = ".explanation"
+
 
 def _as_json(value: Value) -> Any:
     return format_number(value) if isinstance(value, Decimal) else value
@@ -126,7 +129,7 @@ def apply_plan(
     insert_rows(ReportValue, ["report", "indicator", "review_comment", *value_fields], to_create)
     update_rows(ReportValue, value_fields, to_update)
     names = {r.id: str(r)[:200] for r in reports}
-    head = [now, actor.pk, actor_name, "monitoring.value", "monitoring.Report"]
+    head = [now, actor_id, actor_name, "monitoring.value", "monitoring.Report"]
     events = [
         [*head, str(report_id), names[report_id], "", olds[report_id], changed, why]
         for report_id, changed in news.items()
@@ -134,9 +137,6 @@ def apply_plan(
     insert_rows(AuditEvent, AUDIT_FIELDS, events)
     return values_changed
 
-
-# The audit key of a value's explanation (情况说明): the indicator's code with this suffix.
-EXPLANATION_SUFFIX = ".explanation"
 
 AUDIT_FIELDS = [
     "at", "actor", "actor_name", "action", "object_type", "object_id", "object_repr", "field",

@@ -299,12 +299,8 @@ def plan_changes(
         report_flags: dict[str, list[dict[str, str]]] = {}
         for code, version, indicator in fields[key]:
             value = after.get(code)
-            flags = (
-                outlier_flags(
-                    version, value, previous.get(code), last_year.get(code), spreads.get((*peer_key, code))
-                )
-                if type(value) is Decimal and version.value_type not in UNFLAGGED
-                else []
+            flags = outlier_flags(
+                version, value, previous.get(code), last_year.get(code), spreads.get((*peer_key, code))
             )
             if flags:
                 report_flags[code] = flags

@@ -171,7 +171,7 @@ def bulk_actions(user: Any) -> list[tuple[str, str, str]]:
 def bulk_action(request: HttpRequest) -> HttpResponse:
     """Make one move on every selected report the user may make it on; list the others with the reason."""
     _require_program_reader(request)
-    action = request.POST.get("action", Action.PASS)
+    action = request.POST.get("action", "")
     back = _safe_next(request, reverse("monitoring:report_list"))
     if action not in {a for a, _, _ in bulk_actions(request.user)}:
         raise PermissionDenied
@@ -296,16 +296,14 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
         ):
             code = field.removesuffix(EXPLANATION_SUFFIX)
             version = versions.get(code)
-            if version is not None and code != field:
-                what = gettext("%(name)s（%(code)s）的情况说明") % {"name": version.label, "code": code}
-                kind = "value"
-                version = None  # the explanation is text
-            elif version is not None:
-                what = f"{version.label}（{field}）"
-                kind = "value"
-            else:
+            kind = "evidence" if event.action.startswith("monitoring.evidence") else "value"
+            if version is None:
                 what = field or event.action
-                kind = "evidence" if event.action.startswith("monitoring.evidence") else "value"
+            elif code != field:  # the explanation of a value: text, shown as it is
+                what = gettext("%(name)s（%(code)s）的情况说明") % {"name": version.label, "code": code}
+                version = None
+            else:
+                what = f"{version.label}（{field}）"
             entries.append(
                 HistoryEntry(
                     at=event.at,
@@ -374,9 +372,7 @@ def _render_report(
         "checksum": checksum,
         "short_code": short_code(checksum) if checksum else "",
         "evidence": _group_evidence(evidence, evidence_sections),
-        "withdrawable": {
-            e.pk for e in evidence if e.withdrawn_at is None and evidence_can_upload(user, report, e.section)
-        },
+        "withdrawable": _withdrawable(user, report, evidence),
         "upload_form": EvidenceForm(sections=evidence_sections) if can_upload else None,
         "confirmation_section": CONFIRMATION_SECTION,
         "confirmation_uploaded": any(
@@ -399,17 +395,19 @@ def _problem_list(sections: list[Section], errors: dict[str, str]) -> list[tuple
 
 def _group_evidence(evidence: list[Any], sections: list[str]) -> list[tuple[str, list[Any], int]]:
     """(section, its files, how many of them are not withdrawn) for every section with a form or a file."""
-    grouped: dict[str, list[Any]] = {}
+    grouped: dict[str, list[Any]] = {section: [] for section in sections}
     for item in evidence:
         grouped.setdefault(item.section, []).append(item)
     return [
-        (
-            section_label(section),
-            grouped.get(section, []),
-            sum(1 for item in grouped.get(section, []) if item.withdrawn_at is None),
-        )
-        for section in dict.fromkeys([*sections, *grouped])
+        (section_label(section), items, sum(1 for item in items if item.withdrawn_at is None))
+        for section, items in grouped.items()
     ]
+
+
+def _withdrawable(user: Any, report: Report, evidence: list[Any]) -> set[int]:
+    """The files this user may withdraw: asked once per section (the rule may need a query), not per file."""
+    may = {section: evidence_can_upload(user, report, section) for section in {e.section for e in evidence}}
+    return {e.pk for e in evidence if e.withdrawn_at is None and may[e.section]}
 
 
 def _report_for(request: HttpRequest, pk: int) -> Report:
