@@ -306,8 +306,9 @@ def plan_changes(
                 report_flags[code] = flags
             old = current.get(code)
             explanation = explanations.get((report_id, code)) if explanations else None
-            explanation_changed = explanation is not None and (
-                code not in saved or explanation != saved[code][1]
+            # An empty explanation where none is saved changes nothing (a blank 情况说明 cell in a workbook).
+            explanation_changed = explanation is not None and explanation != (
+                saved[code][1] if code in saved else ""
             )
             if explanation_changed or not _same(old, value):
                 plan.changes.append(ValueChange(report, indicator, version, old, value, flags, explanation))

@@ -519,3 +519,12 @@ def test_a_formula_that_failed_in_excel_is_refused_not_taken_for_a_blank(guangxi
         ("带动就业人数", "带动就业人数：“#DIV/0!”不是数字")
     ]
     assert stored(HENGZHOU, "JOBS") == 120
+
+
+def test_the_preview_lists_only_what_changes_not_the_blank_cells(guangxi, make_user, client_for):
+    client = client_for(make_user(Role.OPERATOR, base=LIUZHOU))  # nothing saved yet for this base
+    template = client.get(f"/monitoring/excel/2025A/{LIUZHOU}.xlsx").content
+
+    preview = upload(client, fill_report(template, {"JOBS": 40}))
+
+    assert [line.code for _, group, _ in preview.context["groups"] for line in group] == ["JOBS"]

@@ -178,3 +178,11 @@ def test_growth_rates_are_not_compared_with_last_periods_growth_rate(catalogue):
     make_report("B3-001", make_period(2025, 1), JOBS=120, JOBS_GROWTH=20)
     growth = next(c for c in plan_changes([(report, {"JOBS": "110"})]).changes if c.code == "JOBS_GROWTH")
     assert growth.new == Decimal("10.0000") and growth.flags == []
+
+
+def test_a_blank_value_with_a_blank_explanation_where_nothing_is_saved_is_no_change(catalogue):
+    report = make_report("B3-001", make_period(2025, 3))
+
+    plan = plan_changes([(report, {"JOBS": ""})], explanations={(report.pk, "JOBS"): ""})
+
+    assert plan.changes == []
