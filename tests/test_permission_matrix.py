@@ -428,7 +428,20 @@ def rows_to_try() -> list[str]:
     return sorted(n for n in patterns if row_for(n) is not None)
 
 
-@pytest.mark.parametrize("name", rows_to_try())
+# Rows whose answers the site does not give yet (issue 9: the views move onto the one policy). Each is an
+# expected failure that must fail: when a row starts passing, take it out of this set.
+PENDING: set[str] = set()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="not on the policy yet"))
+        if n in PENDING or (n.startswith("admin:") and "admin" in PENDING)
+        else n
+        for n in rows_to_try()
+    ],
+)
 def test_answers(world: World, name: str):
     row = row_for(name)
     assert row is not None

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
@@ -58,7 +58,7 @@ class RestrictedQuerySet(models.QuerySet[_M], Generic[_M]):
         """The condition on this model for `user` doing `action`; `NOTHING` (None) when nothing at all."""
         raise ImproperlyConfigured(f"{self.model.__name__} has no access rule (define scope())")
 
-    def restrict(self, user: Any, action: str = VIEW) -> RestrictedQuerySet[_M]:
+    def restrict(self, user: Any, action: str = VIEW) -> Self:
         """Only the rows `user` may reach for `action`; an empty queryset for inactive or anonymous users."""
         if not is_active_user(user):
             return self.none()

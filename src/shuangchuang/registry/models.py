@@ -7,10 +7,13 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
+
+from shuangchuang.core.policy import RestrictedQuerySet
 
 if TYPE_CHECKING:
     from shuangchuang.accounts.models import User
@@ -136,13 +139,12 @@ class BaseStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已调整退出")
 
 
-class BaseQuerySet(models.QuerySet["Base"]):
-    def restrict(self, user: User | None) -> BaseQuerySet:
+class BaseQuerySet(RestrictedQuerySet["Base"]):
+    def scope(self, user: User, action: str) -> Q | None:
         """The bases `user` may see; everything else behaves as if it did not exist (404)."""
         from shuangchuang.registry.selectors import base_scope_filter
 
-        scope = base_scope_filter(user)
-        return self.none() if scope is None else self.filter(scope)
+        return base_scope_filter(user)
 
     def search(self, query: str) -> BaseQuerySet:
         """Chinese substring of the official, short or current name, or pinyin initials (`xmdx`)."""
