@@ -278,7 +278,8 @@ class _Generator:
         self.catalogue = Catalogue.current()
         self.forms: dict[tuple[int, str, int], list[IndicatorVersion]] = {}
         self.bases = list(
-            Base.objects.filter(status__in=ACTIVE_STATUSES)
+            Base.objects.monitored()
+            .filter(status__in=ACTIVE_STATUSES)
             .select_related("direction", "authority")
             .order_by("batch__number", "seq", "code")
         )

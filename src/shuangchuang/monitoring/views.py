@@ -126,7 +126,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "state": request.GET.get("state", default_state),
         "periods": ReportingPeriod.objects.all(),
         "states": ReportState.choices,
-        "directions": Direction.objects.filter(bases__isnull=False).distinct(),
+        "directions": Direction.objects.filter(kind=Direction.Kind.DIRECTION, bases__isnull=False).distinct(),
         "bulk_actions": actions,
         # a row gets a check box when one of the bulk actions starts from its state
         "selectable": {state for (state, move) in TRANSITIONS for action, _, _ in actions if move == action},

@@ -144,6 +144,15 @@ class BaseQuerySet(models.QuerySet["Base"]):
         scope = base_scope_filter(user)
         return self.none() if scope is None else self.filter(scope)
 
+    def monitored(self) -> BaseQuerySet:
+        """The bases the operation monitoring of 国办发〔2020〕51号 covers: those with a functional direction.
+
+        The first two batches have categories instead (区域 / 高校和科研院所 / 企业); the indicator catalogue,
+        the forms and the evaluation schemes are built per functional direction, so those bases get no
+        report requests (they are in the registry, on the map and in the exports).
+        """
+        return self.filter(direction__kind=Direction.Kind.DIRECTION)
+
     def search(self, query: str) -> BaseQuerySet:
         """Chinese substring of the official, short or current name, or pinyin initials (`xmdx`)."""
         query = normalize_text(query).lower()
@@ -207,6 +216,11 @@ class Base(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("registry:base_detail", args=[self.code])
+
+    @property
+    def is_monitored(self) -> bool:
+        """Whether the operation monitoring covers this base (see `BaseQuerySet.monitored`)."""
+        return self.direction.kind == Direction.Kind.DIRECTION
 
 
 class BaseNameHistory(models.Model):

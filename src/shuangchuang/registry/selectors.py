@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from shuangchuang.accounts.models import Role
 
 from .models import Base, BaseKind, Direction, Province
+from .reference import announced_total
 
 if TYPE_CHECKING:
     from shuangchuang.accounts.models import User
@@ -73,3 +74,18 @@ def province_summary(user: User | None) -> list[dict[str, Any]]:
         .values("code", "name", "short_name", "total", *counts)
     )
     return [dict(row, by_direction=[(d, row[f"n_{d.pk}"]) for d in directions]) for row in rows]
+
+
+def batch_coverage(user: User | None, batch: Any) -> dict[str, int] | None:
+    """For a batch of which the registry holds fewer bases than its notice names: how many of how many.
+
+    Only program-wide readers are told (the count is of the whole registry, not of their scope).
+    """
+    if not batch or not str(batch).isdigit() or base_scope_filter(user) != ALL_BASES:
+        return None
+    number = int(batch)
+    announced = announced_total(number)
+    loaded = Base.objects.filter(batch__number=number).count()
+    if not announced or loaded >= announced:
+        return None
+    return {"number": number, "loaded": loaded, "announced": announced}

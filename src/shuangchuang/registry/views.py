@@ -37,6 +37,7 @@ def base_list(request: HttpRequest) -> HttpResponse:
         "kinds": BaseKind.choices,
         "statuses": BaseStatus.choices,
         "provinces": Province.objects.all(),
+        "coverage": selectors.batch_coverage(request.user, request.GET.get("batch")),
     }
     template = "registry/_base_rows.html" if request.headers.get("HX-Request") else "registry/base_list.html"
     return render(request, template, context)

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 HEADER = "序号,名称,简称,批次,类别,类型,省份代码,城市,审核单位\n"
 GOOD_ROWS = (
-    "1,北京市海淀区,海淀区,2,区域示范基地,区域,110000,北京市,drc-110000\n"
-    "2,清华大学,清华,第二批,高校和科研院所示范基地,高校,北京,北京市,教育部\n"
+    "1,北京市示例区,示例区,2,区域示范基地,区域,110000,北京市,drc-110000\n"
+    "2,示例大学,示大,第二批,高校和科研院所示范基地,高校,北京,北京市,教育部\n"
 )
 
 
@@ -25,7 +25,7 @@ def test_several_bad_rows_are_all_reported_and_nothing_is_written(registry):
         + "3,,无名,2,区域示范基地,区域,110000,北京市,drc-110000\n"
         + "4,某某高新区,某某,9,区域示范基地,区域,110000,某市,drc-110000\n"
         + "5,某某大学,某大,2,高校和科研院所示范基地,学校,990000,某市,不存在的单位\n"
-        + "6,北京市海淀区,海淀,2,区域示范基地,区域,110000,北京市,drc-110000\n"
+        + "6,北京市示例区,示例,2,区域示范基地,区域,110000,北京市,drc-110000\n"
         + "7,厦门大学,厦大,3,区域示范基地,高校,350000,厦门市,moe\n"
     ).encode()
     before = Base.objects.count(), AuditEvent.objects.count()
@@ -55,12 +55,17 @@ def test_errors_are_reported_in_english_after_the_switch(registry):
 
 
 def test_a_clean_gbk_csv_with_full_width_digits_is_imported(registry):
-    data = (HEADER + GOOD_ROWS.replace("1,北京市海淀区", "１,北京市海淀区 ")).encode("gbk")
+    data = (HEADER + GOOD_ROWS.replace("1,北京市示例区", "１,北京市示例区 ")).encode("gbk")
+    next_seq = Base.objects.filter(batch__number=2).count() + 1  # after the shipped second-batch bases
     result = import_bases(data, "二批.csv")
     assert result.ok, result.errors
-    haidian = Base.objects.get(name="北京市海淀区")
-    assert (haidian.code, haidian.batch.number, haidian.direction.name) == ("B2-001", 2, "区域示范基地")
-    assert Base.objects.get(name="清华大学").authority.code == "moe"
+    imported = Base.objects.get(name="北京市示例区")
+    assert (imported.code, imported.batch.number, imported.direction.name) == (
+        f"B2-{next_seq:03d}",
+        2,
+        "区域示范基地",
+    )
+    assert Base.objects.get(name="示例大学").authority.code == "moe"
     assert AuditEvent.objects.filter(action="registry.import").count() == 2
 
 
@@ -71,9 +76,10 @@ def test_xlsx_files_are_imported_by_content_not_by_name(registry):
         sheet.append(line.split(","))
     buffer = io.BytesIO()
     workbook.save(buffer)
+    before = Base.objects.filter(batch__number=2).count()
     result = import_bases(buffer.getvalue(), "named-like-a.csv")
     assert result.ok, result.errors
-    assert Base.objects.filter(batch__number=2).count() == 2
+    assert Base.objects.filter(batch__number=2).count() == before + 2
 
 
 def test_a_file_that_is_not_a_table_is_refused_with_a_reason(registry):
@@ -106,8 +112,9 @@ def test_national_admin_imports_through_the_page_and_sees_every_error(registry, 
     page = client.post("/bases/import/", {"file": bad}).content.decode()
     assert "第 2 行“名称”列：不能为空" in page and "未导入任何数据" in page
     good = SimpleUploadedFile("good.csv", (HEADER + GOOD_ROWS).encode())
+    before = Base.objects.filter(batch__number=2).count()
     assert client.post("/bases/import/", {"file": good}).status_code == 302
-    assert Base.objects.filter(batch__number=2).count() == 2
+    assert Base.objects.filter(batch__number=2).count() == before + 2
 
 
 def test_only_national_admins_may_import(registry, make_user, client_for):
