@@ -241,12 +241,14 @@ def _union(forms: Any) -> list[IndicatorVersion]:
 
 
 def _saved_values(reports: list[Report]) -> dict[int, dict[str, tuple[Decimal | None, str, str]]]:
+    """(number, text, explanation) per report and code. An explanation is that of a flag: a value without
+    one has none to show or to compare with."""
     result: dict[int, dict[str, tuple[Decimal | None, str, str]]] = defaultdict(dict)
     rows = ReportValue.objects.filter(report__in=reports).values_list(
-        "report_id", "indicator__code", "number", "text", "explanation"
+        "report_id", "indicator__code", "number", "text", "explanation", "flags"
     )
-    for report_id, code, number, text, explanation in rows:
-        result[report_id][code] = (number, text, explanation)
+    for report_id, code, number, text, explanation, flags in rows:
+        result[report_id][code] = (number, text, explanation if flags else "")
     return result
 
 
@@ -614,6 +616,7 @@ class ChangeRow:
     flags: list[dict[str, str]]
     explanation: str | None
     derived: bool
+    explanation_dropped: str = ""  # the saved explanation that leaves with its flag
 
 
 @dataclass
@@ -659,6 +662,7 @@ class ImportCheck:
                     flags=change.flags,
                     explanation=change.explanation,
                     derived=version.is_derived,
+                    explanation_dropped=change.old_explanation if change.explanation == "" else "",
                 )
             )
         return [(report, lines, hidden[0]) for report, lines, hidden in grouped.values()]

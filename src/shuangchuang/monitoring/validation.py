@@ -12,6 +12,10 @@ Three kinds of check:
   year before: more than 3× or under ⅓) and against its peers in the direction in the same period by the
   robust modified z-score 0.6745·|x − median| / MAD > 3.5 (Iglewicz & Hoaglin), because these figures are
   heavily skewed and mean ± k·σ would flag half the small bases and none of the large ones.
+
+A base explains a flagged value (情况说明). The explanation belongs to the flag: when a save leaves a value
+without a flag (corrected, or no longer unusual), its explanation is cleared with it, on every way in (the
+page, a report workbook, an authority workbook); the audit row of the save keeps the old text.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ class ValueChange:
     new: Value
     flags: list[dict[str, str]] = field(default_factory=list)
     explanation: str | None = None  # None: leave the stored explanation alone
+    old_explanation: str = ""  # the explanation saved before this change
 
     @property
     def code(self) -> str:
@@ -253,6 +258,13 @@ def plan_changes(
             _decimal(number) if number is not None else text or None,
             explanation,
         )
+    # The values whose saved flags a save may clear (with their explanation), as (report pk, code).
+    flagged_before = {
+        (report_id, codes[indicator_id])
+        for report_id, indicator_id in ReportValue.objects.filter(report__in=reports)
+        .exclude(flags=[])
+        .values_list("report_id", "indicator_id")
+    }
     history = _history_values(reports, periods.values(), codes)
     checks = list(CrossCheck.objects.select_related("left", "right"))
 
@@ -305,13 +317,31 @@ def plan_changes(
             if flags:
                 report_flags[code] = flags
             old = current.get(code)
+            value_changed = not _same(old, value)
             explanation = explanations.get((report_id, code)) if explanations else None
-            # An empty explanation where none is saved changes nothing (a blank 情况说明 cell in a workbook).
-            explanation_changed = explanation is not None and explanation != (
-                saved[code][1] if code in saved else ""
+            if not flags and (value_changed or explanation is not None):
+                # An explanation belongs to a flag: a value that is not (or no longer) unusual keeps none,
+                # whatever the form or the file still holds; the old text stays in the audit history.
+                explanation = ""
+            # An empty explanation where none is saved changes nothing (a blank 情况说明 cell in a workbook),
+            # unless it goes with a saved flag that no longer holds: then flag and explanation are cleared.
+            explanation_changed = explanation is not None and (
+                explanation != (saved[code][1] if code in saved else "")
+                or (not flags and (report_id, code) in flagged_before)
             )
-            if explanation_changed or not _same(old, value):
-                plan.changes.append(ValueChange(report, indicator, version, old, value, flags, explanation))
+            if explanation_changed or value_changed:
+                plan.changes.append(
+                    ValueChange(
+                        report,
+                        indicator,
+                        version,
+                        old,
+                        value,
+                        flags,
+                        explanation,
+                        saved[code][1] if code in saved else "",
+                    )
+                )
         plan.values[report_id] = after
         plan.flags[report_id] = report_flags
     return plan
