@@ -1,6 +1,7 @@
 """Evaluation runs in the web app: approved data in, stored scores, ranks and intervals out."""
 
 import io
+import statistics
 from decimal import Decimal
 
 import numpy as np
@@ -220,3 +221,69 @@ def test_a_scorecard_in_english_names_indicators_and_the_index_in_english(
     assert scorecard.context["names"]["INDEX"] == "Entrepreneurship and employment index"
     assert "Jobs created" in scheme and "带动就业人数<" not in scheme
     assert run.diagnostics["names"]["JOBS"] == "带动就业人数"  # what the run recorded stays as it was
+
+
+def test_the_scorecard_never_calls_a_value_above_the_peer_median_a_weakness(registry, make_user, client_for):
+    """横州市 is above the median of the regional bases on every indicator: it has strengths and no
+    weakness, shown in the indicators' units beside the median it was judged against."""
+    make_small_catalogue()
+    period = make_period(2025)
+    indicators = {i.code: i for i in Indicator.objects.prefetch_related("versions")}
+    jobs = {}
+    values = []
+    for i, base in enumerate(Base.objects.filter(direction__code="employment").order_by("code")):
+        numbers = {"JOBS": 100 + 10 * i, "JOBS_GRAD": 10 + i, "REVENUE": 5000 + 100 * i, "RD": 200 + 7 * i}
+        if base.code == "B3-012":
+            numbers = {"JOBS": 300, "JOBS_GRAD": 30, "REVENUE": 6800, "RD": 330}
+        numbers["RD_INTENSITY"] = round(numbers["RD"] / numbers["REVENUE"] * 100, 4)
+        if base.kind == "region":
+            jobs[base.code] = numbers["JOBS"]
+        report = Report.objects.create(base=base, period=period, state="approved")
+        values += [
+            ReportValue(
+                report=report,
+                indicator=indicators[code],
+                indicator_version=indicators[code].versions.first(),
+                number=Decimal(str(number)),
+            )
+            for code, number in numbers.items()
+        ]
+    ReportValue.objects.bulk_create(values)
+    scheme = ensure_default_scheme(Direction.objects.get(code="employment"), 2025)
+    scheme.uncertainty_replications = 0
+    scheme.save()
+    run = execute_run(EvaluationRun.objects.create(scheme=scheme).pk)
+
+    result = run.results.get(base__code="B3-012")
+    page = client_for(make_user("operator", base="B3-012")).get(f"/evaluation/runs/{run.pk}/bases/B3-012/")
+
+    assert result.weaknesses == [] and result.strengths
+    for strength in result.strengths:
+        assert strength["value"] > strength["median"]
+        assert result.what_if[strength["indicator"]] < result.score  # the what-if agrees
+    html = page.content.decode()
+    weaknesses = html[html.index('data-testid="weaknesses"') :]
+    assert weaknesses[: weaknesses.index("</ul>")].count("<li") == 1 and "—" in weaknesses[:200]
+    median = statistics.median(jobs.values())
+    assert f"带动就业人数：300 人（同类中位数 {median:g} 人）" in html
+
+
+def test_a_run_stored_before_keeps_only_the_weaknesses_below_the_median_beside_them(
+    approved_year, make_user, client_for
+):
+    approved_year.uncertainty_replications = 0
+    approved_year.save()
+    run = execute_run(EvaluationRun.objects.create(scheme=approved_year).pk)
+    # as runs stored them before: normalised scores, and the lowest gaps listed whatever their sign
+    run.results.filter(base__code="B3-012").update(
+        weaknesses=[
+            {"indicator": "JOBS", "value": 75.0, "median": 40.0},
+            {"indicator": "RD", "value": 20.0, "median": 35.5},
+        ]
+    )
+
+    page = client_for(make_user("national_admin")).get(f"/evaluation/runs/{run.pk}/bases/B3-012/")
+
+    assert [(s.name, s.value, s.median) for s in page.context["weaknesses"]] == [
+        ("研发投入", "20.0 分（标准化）", "35.5 分（标准化）")
+    ]
