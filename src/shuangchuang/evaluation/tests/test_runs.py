@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from shuangchuang.evaluation.models import EvaluationRun, RunResult
@@ -287,3 +288,55 @@ def test_a_run_stored_before_keeps_only_the_weaknesses_below_the_median_beside_t
     assert [(s.name, s.value, s.median) for s in page.context["weaknesses"]] == [
         ("研发投入", "20.0 分（标准化）", "35.5 分（标准化）")
     ]
+
+
+def test_the_run_page_polls_one_part_holding_the_status_the_bar_and_the_results(
+    approved_year, make_user, client_for
+):
+    approved_year.uncertainty_replications = 0
+    approved_year.save()
+    run = EvaluationRun.objects.create(scheme=approved_year)
+    client = client_for(make_user("national_admin"))
+    queued = client.get(f"/evaluation/runs/{run.pk}/").content.decode()
+    outside, polled = queued.split('id="run-progress"')
+    assert "排队中" in polled and "hx-get" in polled
+    assert "排队中" not in outside and "已完成" not in outside  # no status that the polling cannot update
+
+    execute_run(run.pk)  # the worker finishes within the second before the first poll
+    part = client.get(f"/evaluation/runs/{run.pk}/", HTTP_HX_REQUEST="true").content.decode()
+
+    assert 'data-testid="run-status">计算完成<' in part and 'data-testid="progress-value">100%<' in part
+    assert 'style="width: 100%"' in part and 'data-testid="ranking"' in part
+    assert "排队中" not in part and "hx-get" not in part  # and the polling stops
+
+
+def test_runs_of_one_scheme_are_named_and_the_latest_is_marked(approved_year, make_user, client_for):
+    approved_year.uncertainty_replications = 0
+    approved_year.save()
+    first = execute_run(
+        EvaluationRun.objects.create(
+            scheme=approved_year, created_by=make_user("national_admin", last_name="王", first_name="国管")
+        ).pk
+    )
+    second = execute_run(
+        EvaluationRun.objects.create(
+            scheme=approved_year, created_by=make_user("national_admin", last_name="李", first_name="评估")
+        ).pk
+    )
+    client = client_for(make_user("operator", base="B3-012"))
+
+    page = client.get("/bases/B3-012/")
+
+    html = page.content.decode()
+    day = timezone.localtime(second.created_at).strftime("%Y-%m-%d")
+    assert [r.run_id for r in page.context["results"]] == [second.pk, first.pk]
+    assert f"评估运行 #{second.pk} · {day} · 李评估发起" in html
+    assert f"评估运行 #{first.pk} · {day} · 王国管发起" in html
+    assert html.count('data-testid="latest-run"') == 1
+    assert (
+        html.index('data-testid="latest-run"')
+        < html.index(f"评估运行 #{second.pk}")
+        < html.index(f"评估运行 #{first.pk}")
+    )
+    runs = client.get("/evaluation/").context["runs"]
+    assert [(r.pk, r.pk == r.latest_run_id) for r in runs] == [(second.pk, True), (first.pk, False)]
