@@ -35,7 +35,7 @@ from django.db.models import FloatField, QuerySet
 from django.db.models.functions import Cast
 from django.utils.translation import gettext, gettext_noop
 
-from shuangchuang.registry.models import PEER_GROUPS, BaseKind
+from shuangchuang.registry.models import PEER_GROUPS, Base, BaseKind
 
 from .catalogue import Catalogue
 from .formulas import compute_derived
@@ -95,13 +95,22 @@ class Plan:
         return list({c.report.id: c.report for c in self.changes}.values())
 
 
-def form_versions(direction_id: int, period: ReportingPeriod) -> dict[str, IndicatorVersion]:
-    """The indicators of a direction's form for a period, code → the definition in force that year."""
-    return forms_for({(direction_id, period.kind, period.year)})[(direction_id, period.kind, period.year)]
+FormKey = tuple[int, str, str, int]  # direction id, kind of base, period kind, year
 
 
-def forms_for(keys: set[tuple[int, str, int]]) -> dict[tuple[int, str, int], dict[str, IndicatorVersion]]:
-    """Forms for several (direction id, period kind, year) at once: code → the definition in force."""
+def form_key(base: Base, period: ReportingPeriod) -> FormKey:
+    """What a base's form for a period depends on: its direction and kind, and the period's kind and year."""
+    return (base.direction_id, base.kind, period.kind, period.year)
+
+
+def form_versions(base: Base, period: ReportingPeriod) -> dict[str, IndicatorVersion]:
+    """The indicators of a base's form for a period, code → the definition in force that year."""
+    key = form_key(base, period)
+    return forms_for({key})[key]
+
+
+def forms_for(keys: set[FormKey]) -> dict[FormKey, dict[str, IndicatorVersion]]:
+    """Forms for several (direction id, kind of base, period kind, year) at once: code → the definition."""
     catalogue = Catalogue.current()
     return {key: {v.indicator.code: v for v in catalogue.form(*key)} for key in keys}
 
@@ -242,7 +251,7 @@ def plan_changes(
         return plan
     reports = [r for r, _ in entries]
     periods = {r.period_id: r.period for r in reports}
-    forms = forms_for({(r.base.direction_id, r.period.kind, r.period.year) for r in reports})
+    forms = forms_for({form_key(r.base, r.period) for r in reports})
     # Per form, what every report of it needs: the formulas and (code, definition, indicator) in order.
     formulas = {key: {c: v.formula for c, v in form.items() if v.is_derived} for key, form in forms.items()}
     fields = {key: [(c, v, v.indicator) for c, v in form.items()] for key, form in forms.items()}
@@ -268,9 +277,9 @@ def plan_changes(
     history = _history_values(reports, periods.values(), codes)
     checks = list(CrossCheck.objects.select_related("left", "right"))
 
-    planned: list[tuple[Report, tuple[int, str, int], dict[str, Value], dict[str, Value]]] = []
+    planned: list[tuple[Report, FormKey, dict[str, Value], dict[str, Value]]] = []
     for report, raw in entries:
-        key = (report.base.direction_id, report.period.kind, report.period.year)
+        key = form_key(report.base, report.period)
         form = forms[key]
         derived = formulas[key]
         current: dict[str, Value] = {code: value for code, (value, _) in stored[report.id].items()}
@@ -533,7 +542,7 @@ def _peer_spreads(
 
 def missing_required(report: Report, values: dict[str, Value]) -> list[IndicatorVersion]:
     """Required, entered (not derived) indicators of the report's form that have no value."""
-    form = form_versions(report.base.direction_id, report.period)
+    form = form_versions(report.base, report.period)
     return [
         v
         for code, v in form.items()

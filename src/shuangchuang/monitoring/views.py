@@ -351,7 +351,7 @@ def _render_report(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    versions = form_versions(report.base.direction_id, report.period)
+    versions = form_versions(report.base, report.period)
     sections = build_sections(report, posted=posted, errors=errors, versions=versions)
     actions = services.allowed_actions(user, report)
     printable = report.state in PRINTABLE_STATES

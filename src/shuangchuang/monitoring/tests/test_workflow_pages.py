@@ -361,9 +361,7 @@ def test_the_history_tab_lists_who_when_old_new_and_why(operator, authority, per
     assert (returned.who, returned.old, returned.reason) == ("韦审核", "已报送", "请补充台账")
     # the first save wrote every value of the form at once: one line each, in the order of the form
     first_save = [e.what for e in history if e.kind == "value" and e.old == "（空）"]
-    form_order = [
-        f"{v.name}（{code}）" for code, v in form_versions(report.base.direction_id, period).items()
-    ]
+    form_order = [f"{v.name}（{code}）" for code, v in form_versions(report.base, period).items()]
     assert first_save == [what for what in form_order if what in first_save] and len(first_save) > 3
     html = response.content.decode()
     assert "请补充台账" in html and "带动就业人数（JOBS）" in html
