@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.registry.models import Base, BaseKind, Direction
@@ -135,7 +135,8 @@ class IndicatorVersion(models.Model):
         """The kinds in words (区域、高校), or 全部类型."""
         if not self.kinds:
             return gettext("全部类型")
-        return "、".join(str(BaseKind(k).label) for k in BaseKind.values if k in self.kinds)
+        separator = pgettext("list separator", "、")
+        return separator.join(str(BaseKind(k).label) for k in BaseKind.values if k in self.kinds)
 
 
 class CrossCheck(models.Model):
