@@ -19,7 +19,9 @@ from django.utils.html import format_html
 
 from shuangchuang.core.admin_access import ProgramDataAdmin
 from shuangchuang.core.audit import audit_event, record_many
+from shuangchuang.registry.models import BaseKind
 
+from .catalogue import parse_kinds
 from .formulas import FormulaError, references
 from .models import (
     CrossCheck,
@@ -93,7 +95,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class VersionInline(ReadOnlyInline):
     model = IndicatorVersion
-    fields = ("valid_from_year", "name", "unit", "value_type", "formula")
+    fields = ("valid_from_year", "name", "unit", "value_type", "formula", "kinds_label")
     readonly_fields = fields
     verbose_name_plural = "定义版本（在“指标定义版本”中新增）"
 
@@ -139,6 +141,14 @@ class IndicatorAdmin(AuditedAdmin):
 
 
 class VersionForm(forms.ModelForm):
+    kinds = forms.MultipleChoiceField(
+        label="适用基地类型",
+        choices=BaseKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="不勾选或全部勾选：适用于全部类型的基地",
+    )
+
     class Meta:
         model = IndicatorVersion
         fields = (
@@ -154,7 +164,18 @@ class VersionForm(forms.ModelForm):
             "min_value",
             "max_value",
             "formula",
+            "kinds",
         )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.instance.kinds:
+            self.initial["kinds"] = list(BaseKind.values)  # every kind: shown as every box ticked
+
+    def clean_kinds(self) -> list[str]:
+        """In BaseKind's order; every kind (all boxes or none) is stored as [] like the catalogue file."""
+        kinds, _ = parse_kinds(";".join(self.cleaned_data.get("kinds") or []))
+        return kinds
 
     def clean_formula(self) -> str:
         formula = self.cleaned_data.get("formula", "").strip()
@@ -172,13 +193,26 @@ class VersionForm(forms.ModelForm):
 @admin.register(IndicatorVersion)
 class IndicatorVersionAdmin(AuditedAdmin):
     form = VersionForm
-    list_display = ("indicator", "valid_from_year", "name", "unit", "value_type", "formula", "values_entered")
+    list_display = (
+        "indicator",
+        "valid_from_year",
+        "name",
+        "unit",
+        "value_type",
+        "formula",
+        "kinds_label",
+        "values_entered",
+    )
     list_filter = ("valid_from_year", "value_type")
     search_fields = ("indicator__code", "name", "name_en")
     autocomplete_fields = ("indicator",)
 
     def get_queryset(self, request: Any) -> Any:
         return super().get_queryset(request).select_related("indicator").annotate(n_values=Count("values"))
+
+    @admin.display(description="适用基地类型")
+    def kinds_label(self, obj: IndicatorVersion) -> str:
+        return obj.kinds_label
 
     @admin.display(description="已填报数值", ordering="n_values")
     def values_entered(self, obj: IndicatorVersion) -> int:

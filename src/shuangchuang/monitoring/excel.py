@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -39,8 +40,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from shuangchuang.accounts.models import Role
 from shuangchuang.core.bulk import gc_paused
 from shuangchuang.core.tabular import Sheet, TableError, normalise_cell, read_sheets, write_text_cell
+from shuangchuang.registry.models import Base
 
-from .catalogue import group_by_section
+from .catalogue import Catalogue, group_by_section
 from .models import (
     EDITABLE_STATES,
     IndicatorVersion,
@@ -52,7 +54,16 @@ from .models import (
 )
 from .selectors import visible_reports
 from .services import apply_plan
-from .validation import Plan, ValueChange, format_number, forms_for, parse_raw, plan_changes
+from .validation import (
+    Plan,
+    ValueChange,
+    form_key,
+    form_versions,
+    format_number,
+    forms_for,
+    parse_raw,
+    plan_changes,
+)
 
 DATA_SHEET = "填报数据"
 NOTES_SHEET = "说明"
@@ -89,7 +100,7 @@ PREVIEW_LINES = 1000
 def report_workbook(report: Report) -> bytes:
     """One base's report for one period, rows grouped by section, ready to fill in and upload back."""
     period = report.period
-    form = _forms(period, [report.base.direction_id])[report.base.direction_id]
+    form = form_versions(report.base, period)
     saved = _saved_values([report]).get(report.pk, {})
     previous = _previous_values(report)
     editable = report.is_editable
@@ -162,10 +173,10 @@ def report_workbook(report: Report) -> bytes:
 def bases_workbook(period: ReportingPeriod, reports: list[Report], scope: str) -> bytes:
     """Many bases' reports in one sheet, one row per base: what an authority collects and uploads.
 
-    Bases of different directions fill different forms; the columns are the union, and a cell of an
-    indicator that a base's direction does not report is locked and grey.
+    Bases of different directions and kinds fill different forms; the columns are the union, and a cell
+    of an indicator that a base does not report (its direction's or its kind's) is locked and grey.
     """
-    forms = _forms(period, {r.base.direction_id for r in reports})
+    forms = _forms(period, {r.base for r in reports})
     columns = _union(forms.values())
     saved = _saved_values(reports)
 
@@ -188,7 +199,7 @@ def bases_workbook(period: ReportingPeriod, reports: list[Report], scope: str) -
 
     last_row = 2 + len(reports)
     for row, report in enumerate(reports, start=3):
-        form = forms[report.base.direction_id]
+        form = forms[_form_of(report.base)]
         values = saved.get(report.pk, {})
         for column, text in enumerate(
             [report.base.code, report.base.current_name, report.get_state_display()], start=1
@@ -226,9 +237,16 @@ def bases_workbook(period: ReportingPeriod, reports: list[Report], scope: str) -
     return _save(workbook)
 
 
-def _forms(period: ReportingPeriod, direction_ids: Any) -> dict[int, dict[str, IndicatorVersion]]:
-    keys = {(d, period.kind, period.year) for d in direction_ids}
-    return {key[0]: form for key, form in forms_for(keys).items()}
+def _form_of(base: Base) -> tuple[int, str]:
+    return (base.direction_id, base.kind)
+
+
+def _forms(
+    period: ReportingPeriod, bases: Iterable[Base]
+) -> dict[tuple[int, str], dict[str, IndicatorVersion]]:
+    """The forms of these bases for the period, by (direction id, kind of base)."""
+    keys = {form_key(base, period) for base in bases}
+    return {(key[0], key[1]): form for key, form in forms_for(keys).items()}
 
 
 def _union(forms: Any) -> list[IndicatorVersion]:
@@ -241,12 +259,14 @@ def _union(forms: Any) -> list[IndicatorVersion]:
 
 
 def _saved_values(reports: list[Report]) -> dict[int, dict[str, tuple[Decimal | None, str, str]]]:
+    """(number, text, explanation) per report and code. An explanation is that of a flag: a value without
+    one has none to show or to compare with."""
     result: dict[int, dict[str, tuple[Decimal | None, str, str]]] = defaultdict(dict)
     rows = ReportValue.objects.filter(report__in=reports).values_list(
-        "report_id", "indicator__code", "number", "text", "explanation"
+        "report_id", "indicator__code", "number", "text", "explanation", "flags"
     )
-    for report_id, code, number, text, explanation in rows:
-        result[report_id][code] = (number, text, explanation)
+    for report_id, code, number, text, explanation, flags in rows:
+        result[report_id][code] = (number, text, explanation if flags else "")
     return result
 
 
@@ -614,6 +634,7 @@ class ChangeRow:
     flags: list[dict[str, str]]
     explanation: str | None
     derived: bool
+    explanation_dropped: str = ""  # the saved explanation that leaves with its flag
 
 
 @dataclass
@@ -659,6 +680,7 @@ class ImportCheck:
                     flags=change.flags,
                     explanation=change.explanation,
                     derived=version.is_derived,
+                    explanation_dropped=change.old_explanation if change.explanation == "" else "",
                 )
             )
         return [(report, lines, hidden[0]) for report, lines, hidden in grouped.values()]
@@ -715,8 +737,10 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
     reports = {
         r.base.code: r for r in visible_reports(user).filter(period=period, base__code__in=codes).order_by()
     }
-    forms = _forms(period, {r.base.direction_id for r in reports.values()})
-    known = {code: v for form in forms.values() for code, v in form.items()}
+    forms = _forms(period, {r.base for r in reports.values()})
+    # Every indicator of the period's forms of any direction and kind, to tell "not for this base" from
+    # "no such indicator"
+    known = {v.indicator.code: v for v in Catalogue.current().form(None, None, period.kind, period.year)}
     by_name = {normalise_cell(v.name): code for code, v in known.items()}
     _resolve_columns(upload, by_name, check.errors)
 
@@ -738,15 +762,14 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
                 )
             )
             continue
-        form = forms[report.base.direction_id]
+        form = forms[_form_of(report.base)]
         raw: dict[str, str] = {}
         for code, text in row.values.items():
             version = form.get(code)
             if version is None:
                 if text and not code.startswith("#"):
                     message = (
-                        gettext("%(direction)s方向的基地本期不填报此指标")
-                        % {"direction": report.base.direction}
+                        _not_reported(report.base, known[code])
                         if code in known
                         else gettext("“%(code)s”不是本报告期的指标代码") % {"code": code}
                     )
@@ -850,8 +873,18 @@ def _plan(check: ImportCheck, locations: dict[tuple[int, str], tuple[UploadedRow
     check.plan = plan
 
 
+def _not_reported(base: Base, version: IndicatorVersion) -> str:
+    """Why a base leaves an indicator empty: its direction's form or its kind of base does not have it."""
+    if not version.applies_to(base.kind):
+        return gettext("%(kind)s基地不填报此指标（本指标由%(kinds)s基地填报）") % {
+            "kind": base.get_kind_display(),
+            "kinds": version.kinds_label,
+        }
+    return gettext("%(direction)s方向的基地本期不填报此指标") % {"direction": base.direction}
+
+
 def _indicator_name(report: Report, code: str) -> str:
-    form = _forms(report.period, [report.base.direction_id])[report.base.direction_id]
+    form = form_versions(report.base, report.period)
     return form[code].name if code in form else code
 
 

@@ -127,7 +127,7 @@ def build_sections(
     """The report's form grouped by section. `posted` keeps what the user typed after a failed save;
     `plan` (from `validation.plan_changes`, nothing saved) supplies live derived values and flags."""
     if versions is None:
-        versions = form_versions(report.base.direction_id, report.period)
+        versions = form_versions(report.base, report.period)
     stored = {v.indicator.code: v for v in report.values.select_related("indicator")}
     previous = _previous_values(report)
     errors = errors or {}
@@ -193,9 +193,7 @@ def posted_comments(data: QueryDict) -> dict[str, str]:
 
 def evidence_sections(report: Report) -> list[str]:
     sections = list(
-        dict.fromkeys(
-            v.indicator.section for v in form_versions(report.base.direction_id, report.period).values()
-        )
+        dict.fromkeys(v.indicator.section for v in form_versions(report.base, report.period).values())
     )
     return [*sections, GENERAL_SECTION]
 

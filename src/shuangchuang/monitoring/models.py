@@ -11,10 +11,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from shuangchuang.registry.models import Base, Direction
+from shuangchuang.registry.models import Base, BaseKind, Direction
 
 
 class ValueType(models.TextChoices):
@@ -99,6 +99,11 @@ class IndicatorVersion(models.Model):
             "派生指标的公式，引用其他指标代码，例如 RD_SPEND / REVENUE * 100；growth(CODE) 为同比增速"
         ),
     )
+    # Which kinds of base (registry.models.BaseKind) report this indicator under this definition; empty:
+    # every kind. Versioned with the definition, so that a change starts in a year and past forms keep theirs.
+    kinds = models.JSONField(
+        _("适用基地类型"), default=list, blank=True, help_text=_("留空表示适用于全部类型的基地")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -120,6 +125,18 @@ class IndicatorVersion(models.Model):
     @property
     def is_derived(self) -> bool:
         return bool(self.formula)
+
+    def applies_to(self, kind: str) -> bool:
+        """Whether a base of this kind (region, university, institute, enterprise) reports it."""
+        return not self.kinds or kind in self.kinds
+
+    @property
+    def kinds_label(self) -> str:
+        """The kinds in words (区域、高校), or 全部类型."""
+        if not self.kinds:
+            return gettext("全部类型")
+        separator = pgettext("list separator", "、")
+        return separator.join(str(BaseKind(k).label) for k in BaseKind.values if k in self.kinds)
 
 
 class CrossCheck(models.Model):

@@ -188,7 +188,7 @@ def render_summary(report: Report, *, printed_by: Any = None) -> bytes:
                 row.cell(text, style=label if index % 2 == 0 else None)
     pdf.ln(4)
 
-    versions = form_versions(base.direction_id, period)
+    versions = form_versions(base, period)
     stored = {v.indicator.code: v for v in report.values.select_related("indicator")}
     sections: dict[str, list[tuple[str, str, str, bool]]] = {}
     for indicator_code, version in versions.items():

@@ -16,7 +16,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -52,7 +53,7 @@ from .forms import (
     shown_value,
     upload_sections,
 )
-from .models import TRANSITIONS, Action, Report, ReportingPeriod, ReportState, ValueType
+from .models import TRANSITIONS, Action, Report, ReportingPeriod, ReportState, ReportTransition, ValueType
 from .selectors import get_visible_report, visible_reports
 from .services import EXPLANATION_SUFFIX
 from .summary_pdf import PRINTABLE_STATES, FontMissing, render_summary, report_checksum, short_code
@@ -82,11 +83,21 @@ def _default_state(user: Any) -> str:
 def filter_reports(
     reports: QuerySet[Report], params: QueryDict, *, default_state: str = ""
 ) -> QuerySet[Report]:
-    """The list's filters. Flag counts are annotated in the same query, never counted per row."""
+    """The list's filters. Flag counts and the number of submissions (rounds: the first submission and
+    every resubmission after a return or a reopening) are annotated in the same query, never counted per
+    row."""
     flagged = ~Q(values__flags=[])
+    submissions = (
+        ReportTransition.objects.filter(report=OuterRef("pk"), action=Action.SUBMIT)
+        .order_by()
+        .values("report")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     reports = reports.annotate(
         flag_count=Count("values", filter=flagged),
         unexplained_count=Count("values", filter=flagged & Q(values__explanation="")),
+        submission_count=Coalesce(Subquery(submissions, output_field=IntegerField()), Value(0)),
     )
     if period := params.get("period"):
         reports = reports.filter(period__code=period)
@@ -340,7 +351,7 @@ def _render_report(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    versions = form_versions(report.base.direction_id, report.period)
+    versions = form_versions(report.base, report.period)
     sections = build_sections(report, posted=posted, errors=errors, versions=versions)
     actions = services.allowed_actions(user, report)
     printable = report.state in PRINTABLE_STATES

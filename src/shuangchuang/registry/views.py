@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from shuangchuang.evaluation.models import RunResult, RunStatus
+from shuangchuang.evaluation.selectors import base_results
 from shuangchuang.monitoring.selectors import visible_reports
 
 from . import selectors
@@ -65,9 +65,7 @@ def base_detail(request: HttpRequest, code: str) -> HttpResponse:
         "reports": visible_reports(request.user)
         .filter(base=base)
         .order_by("-period__year", "-period__opens_on")[:8],
-        "results": RunResult.objects.filter(base=base, run__status=RunStatus.DONE, included=True)
-        .select_related("run__scheme")
-        .order_by("-run__finished_at")[:4],
+        "results": base_results(base),
     }
     return render(request, "registry/base_detail.html", context)
 

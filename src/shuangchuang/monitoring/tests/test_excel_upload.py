@@ -91,7 +91,9 @@ def errors_of(response) -> list[tuple[str, str, str, str]]:
 
 
 def stored(base: str, code: str):
-    value = ReportValue.objects.filter(report__base__code=base, indicator__code=code).first()
+    value = ReportValue.objects.filter(
+        report__base__code=base, report__period__code="2025A", indicator__code=code
+    ).first()
     return None if value is None else (value.number if value.number is not None else value.text or None)
 
 
@@ -106,6 +108,7 @@ def database_state():
 
 
 def test_a_base_fills_its_template_sees_the_preview_and_saves_on_confirmation(guangxi, make_user, client_for):
+    make_report(HENGZHOU, make_period(2024), state="locked", JOBS=30)  # 150 is five times as many: flagged
     client = client_for(make_user(Role.OPERATOR, base=HENGZHOU))
     template = client.get(f"/monitoring/excel/2025A/{HENGZHOU}.xlsx").content
     filled = fill_report(
@@ -132,14 +135,16 @@ def test_a_base_fills_its_template_sees_the_preview_and_saves_on_confirmation(gu
     assert stored(HENGZHOU, "HAS_FUND") == 1
     assert stored(HENGZHOU, "NOTE") == "建成共享实验室"
     assert (
-        ReportValue.objects.get(report__base__code=HENGZHOU, indicator__code="JOBS").explanation
+        ReportValue.objects.get(
+            report__base__code=HENGZHOU, report__period__code="2025A", indicator__code="JOBS"
+        ).explanation
         == "新园区投入使用"
     )
     event = AuditEvent.objects.get(action="monitoring.value")  # one audit row for the save …
     changes = {field: (old, new) for field, old, new in event.changes}
     assert changes["JOBS"] == ("120", "150")  # … with every value's old and new
     assert changes["JOBS.explanation"] == (None, "新园区投入使用")  # … and the explanation given
-    assert len(changes) == 7  # 5 typed + 1 derived + 1 explanation
+    assert len(changes) == 8  # 5 typed + 2 derived (研发投入强度, 就业增速) + 1 explanation
     assert event.reason == "Excel 导入（填报.xlsx）：季度汇总"
 
 
