@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -191,7 +192,7 @@ class ReportingPeriod(models.Model):
 
     def previous(self) -> ReportingPeriod | None:
         """The period a value is compared with: the quarter before, or the year before."""
-        if self.kind == PeriodKind.ANNUAL:
+        if self.kind == PeriodKind.ANNUAL or self.quarter is None:
             return ReportingPeriod.objects.filter(kind=self.kind, year=self.year - 1).first()
         year, quarter = (self.year, self.quarter - 1) if self.quarter > 1 else (self.year - 1, 4)
         return ReportingPeriod.objects.filter(kind=self.kind, year=year, quarter=quarter).first()
@@ -233,7 +234,7 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
 }
 EDITABLE_STATES = frozenset({ReportState.DRAFT, ReportState.RETURNED})
 # Who holds the report in each state (shown on every report).
-HOLDER = {
+HOLDER: dict[str, Promise] = {
     ReportState.DRAFT: _("基地"),
     ReportState.RETURNED: _("基地"),
     ReportState.SUBMITTED: _("审核单位"),
