@@ -357,10 +357,15 @@ class ReportValue(models.Model):
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:
-    """Uploaded files are stored under a random name; the user's file name never chooses a path."""
+    """Uploaded files are stored under a random name with the extension of their checked type; the
+    user's file name never chooses a path."""
     import uuid
 
-    return f"evidence/{instance.report.period.code}/{uuid.uuid4().hex}"
+    from .evidence import KIND_OF_TYPE
+
+    kind = KIND_OF_TYPE.get(instance.content_type)
+    extension = kind.extensions[0] if kind else ""
+    return f"evidence/{instance.report.period.code}/{uuid.uuid4().hex}{extension}"
 
 
 class Evidence(models.Model):
