@@ -290,7 +290,7 @@ def add_evidence(report: Report, upload: UploadedFile, *, section: str, actor: A
     inspection = inspect_upload(upload)
     if inspection.kind is None:
         raise EvidenceRejected(inspection)
-    kind = inspection.kind
+    kind, size = inspection.kind, upload.size or 0  # not empty: inspected
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -303,7 +303,7 @@ def add_evidence(report: Report, upload: UploadedFile, *, section: str, actor: A
             file=upload,
             original_name=original_name,
             content_type=kind.content_type,
-            size=upload.size,
+            size=size,
             sha256=digest.hexdigest(),
             uploaded_by=actor,
         )
@@ -313,7 +313,7 @@ def add_evidence(report: Report, upload: UploadedFile, *, section: str, actor: A
             report,
             field=f"佐证材料·{section}",
             new=original_name,
-            reason=f"上传{kind.label}（{upload.size:,} 字节，SHA-256 {digest.hexdigest()[:12]}）",
+            reason=f"上传{kind.label}（{size:,} 字节，SHA-256 {digest.hexdigest()[:12]}）",
         )
     return evidence
 

@@ -211,12 +211,12 @@ def validate_rows(table: Table) -> tuple[list[dict[str, Any]], ImportResult]:
             else:
                 row["seq"] = int(text)
         if "batch" in row and "name" in row:
-            key = (row["batch"].number, row["name"])
-            if key in existing:
+            same = (row["batch"].number, row["name"])
+            if same in existing:
                 error("name", gettext("%(batch)s中已有同名示范基地") % {"batch": row["batch"].name})
-            elif key in seen:
-                error("name", gettext("与第 %(row)d 行重复") % {"row": seen[key]})
-            seen[key] = number
+            elif same in seen:
+                error("name", gettext("与第 %(row)d 行重复") % {"row": seen[same]})
+            seen[same] = number
             if row["batch"].number == 3 and "direction" in row and row["direction"].kind != "direction":
                 error(
                     "direction",
