@@ -494,8 +494,8 @@ def _read(data: bytes, wanted: Callable[[int, str], bool], *, csv_name: str) -> 
 
 def _too_many_rows(sheet: str, row: int) -> TableError:
     return TableError(
-        gettext("表格超过 %(limit)d 行的上限（第 %(row)d 行），请检查是否选错了文件。")
-        % {"limit": MAX_ROWS, "row": row},
+        gettext("表格超过 %(limit)s 行的上限（第 %(row)d 行），请检查是否选错了文件。")
+        % {"limit": f"{MAX_ROWS:,}", "row": row},
         sheet=sheet,
         row=row,
     )
@@ -503,8 +503,8 @@ def _too_many_rows(sheet: str, row: int) -> TableError:
 
 def _too_many_columns(sheet: str, row: int, column: int) -> TableError:
     return TableError(
-        gettext("表格超过 %(limit)d 列的上限（第 %(column)d 列），请检查是否选错了文件。")
-        % {"limit": MAX_COLUMNS, "column": column},
+        gettext("表格超过 %(limit)s 列的上限（第 %(column)d 列），请检查是否选错了文件。")
+        % {"limit": f"{MAX_COLUMNS:,}", "column": column},
         sheet=sheet,
         row=row,
         column=column,
@@ -562,8 +562,8 @@ def _numbered(raw_rows: Iterable[Sequence[Any]], sheet: str) -> list[tuple[int, 
 
 def _cell_too_long(sheet: str, row: int, column: int) -> TableError:
     return TableError(
-        gettext("单元格超过 %(limit)d 个字符（Excel 单元格的上限），请检查是否选错了文件。")
-        % {"limit": MAX_CELL_CHARS},
+        gettext("单元格超过 %(limit)s 个字符（Excel 单元格的上限），请检查是否选错了文件。")
+        % {"limit": f"{MAX_CELL_CHARS:,}"},
         sheet=sheet,
         row=row,
         column=column,

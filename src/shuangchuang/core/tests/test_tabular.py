@@ -202,7 +202,7 @@ def test_a_csv_cell_too_long_for_a_spreadsheet_is_refused_with_its_row_and_colum
             read(data)
         assert (refused.value.row, refused.value.column) == (3, 2)
         assert (
-            refused.value.message == "单元格超过 32767 个字符（Excel 单元格的上限），请检查是否选错了文件。"
+            refused.value.message == "单元格超过 32,767 个字符（Excel 单元格的上限），请检查是否选错了文件。"
         )
         assert str(refused.value) == "第 3 行 B 列：" + refused.value.message
 
@@ -216,7 +216,7 @@ def test_reader_errors_follow_the_readers_language():
         text = str(refused.value)
 
     assert text == (
-        "Row 2, column B: The cell is longer than 32767 characters (the most an Excel cell holds); "
+        "Row 2, column B: The cell is longer than 32,767 characters (the most an Excel cell holds); "
         "check that this is the right file."
     )
 
@@ -430,7 +430,7 @@ def test_a_workbook_over_the_limits_is_refused_before_any_reader_parses_it(monke
         read_table(data, "名单.xlsx")
 
     assert (refused.value.sheet, refused.value.row, refused.value.column) == ("名单", 10001, 0)
-    assert refused.value.message == "表格超过 10000 行的上限（第 10001 行），请检查是否选错了文件。"
+    assert refused.value.message == "表格超过 10,000 行的上限（第 10001 行），请检查是否选错了文件。"
 
 
 def test_styled_empty_cells_beyond_the_limits_are_no_content():

@@ -183,7 +183,7 @@ def test_a_sheet_with_a_cell_in_its_last_row_and_column_is_refused_without_layin
     # calamine would lay this sheet out as one dense block (500 GB) and abort the process; it is streamed.
     response = upload(client, hostile, "报表.xlsx")
 
-    assert reasons(response) == ["表格超过 10000 行的上限（第 1048576 行），请检查是否选错了文件。"]
+    assert reasons(response) == ["表格超过 10,000 行的上限（第 1048576 行），请检查是否选错了文件。"]
     assert places(response) == [("填报数据", "第 1048576 行")]
     assert peak_memory_mb() - memory < 100
 
@@ -203,7 +203,7 @@ def test_a_csv_with_an_endless_field_is_refused(client):
 
     response = upload(client, csv, "报表.csv")
 
-    assert reasons(response) == ["单元格超过 32767 个字符（Excel 单元格的上限），请检查是否选错了文件。"]
+    assert reasons(response) == ["单元格超过 32,767 个字符（Excel 单元格的上限），请检查是否选错了文件。"]
     assert places(response) == [("CSV 文件", "B2")]
 
 

@@ -162,7 +162,7 @@ def test_a_cell_over_the_csv_field_limit_is_named_with_its_row_and_column(regist
 
     assert response.status_code == 200
     assert [str(e) for e in response.context["result"].errors] == [
-        "第 4 行 B 列：单元格超过 32767 个字符（Excel 单元格的上限），请检查是否选错了文件。"
+        "第 4 行 B 列：单元格超过 32,767 个字符（Excel 单元格的上限），请检查是否选错了文件。"
     ]
     assert not Base.objects.filter(batch__number=2).exists()
 
