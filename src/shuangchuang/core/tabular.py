@@ -226,12 +226,13 @@ def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM) first, then GBK/GB18030 as Excel on Chinese Windows writes it; UTF-16
     with its BOM as Excel's “Unicode text” is saved."""
     encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
+    line = 0
     for encoding in encodings:
         try:
             return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise TableError(gettext("无法识别文件编码：请使用 UTF-8 或 GBK 编码保存 CSV 文件。"))
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1  # where the last encoding tried gave up
+    raise TableError(gettext("无法识别文件编码：请使用 UTF-8 或 GBK 编码保存 CSV 文件。"), row=line)
 
 
 # The .xlsx package, before anything parses it

@@ -441,3 +441,13 @@ def test_styled_empty_cells_beyond_the_limits_are_no_content():
         book.active["KZ2"].number_format = "0.00"
 
     assert read_table(workbook_bytes(fill), "名单.xlsx").rows == [(2, ["1", "某基地"])]
+
+
+def test_a_csv_in_no_known_encoding_is_refused_at_the_line_where_reading_stopped():
+    data = "基地编号,带动就业人数\nB3-012,120\n".encode() + b"B3-013,\x80\x80\xff\n"
+
+    with pytest.raises(TableError) as refused:
+        read_sheets(data)
+
+    assert refused.value.row == 3
+    assert str(refused.value) == "第 3 行：无法识别文件编码：请使用 UTF-8 或 GBK 编码保存 CSV 文件。"
