@@ -123,10 +123,8 @@ def base_import(request: HttpRequest) -> HttpResponse:
         "columns": TEMPLATE_COLUMNS,
         "batches": Batch.objects.all(),
         "directions": Direction.objects.all(),
-        "kinds": BaseKind.choices,
-        "statuses": BaseStatus.choices,
         "provinces": Province.objects.all(),
-        "authorities": Authority.objects.select_related("province"),
+        "authorities": Authority.objects.all(),
     }
     return render(request, "registry/base_import.html", context)
 
