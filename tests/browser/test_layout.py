@@ -156,3 +156,26 @@ def test_the_base_withdraws_a_file_it_uploaded_by_mistake(
     expect(page.get_by_test_id("evidence-item")).to_have_count(1)
     page.screenshot(path=screenshot_dir / f"evidence-withdrawn-{width}.png", full_page=True)
     assert not page_overflows_horizontally(page)
+
+
+@pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_the_national_office_imports_bases_and_reads_the_format_and_errors(
+    page_as, make_user, screenshot_dir, tmp_path, width, height
+):
+    page = page_as(make_user(Role.NATIONAL_ADMIN), width, height)
+    page.goto("/bases/import/")
+    page.screenshot(path=screenshot_dir / f"base-import-{width}.png", full_page=True)
+
+    expect(page.get_by_test_id("upload-limits")).to_contain_text("文件不超过 20 MB")
+    expect(page.get_by_test_id("import-template")).to_be_visible()
+    expect(page.get_by_role("cell", name="功能方向或类别")).to_be_visible()
+    assert not page_overflows_horizontally(page)
+
+    bad = tmp_path / "名单.csv"
+    bad.write_text("序号,名称\n1,某基地\n" + "2," + "X" * 200_000 + "\n", encoding="utf-8")
+    page.set_input_files("#id_file", str(bad))
+    page.get_by_role("button", name="校验并导入").click()
+    errors = page.get_by_test_id("import-errors")
+    expect(errors).to_contain_text("第 3 行 B 列：单元格超过 32,767 个字符")
+    page.screenshot(path=screenshot_dir / f"base-import-errors-{width}.png", full_page=True)
+    assert not page_overflows_horizontally(page)

@@ -187,19 +187,21 @@ def read_catalogue(data_dir: Path = DATA_DIR) -> tuple[list[IndicatorRow], list[
             )
     codes = {r.code for r in rows} | set(Indicator.objects.values_list("code", flat=True))
     direction_codes = set(Direction.objects.values_list("code", flat=True))
-    for row in rows:
-        where = f"indicators.csv 第 {row.line} 行（{row.code}）"
-        if unknown := row.directions - direction_codes:
+    for entry in rows:
+        where = f"indicators.csv 第 {entry.line} 行（{entry.code}）"
+        if unknown := entry.directions - direction_codes:
             errors.append(f"{where}：未知的功能方向 {', '.join(sorted(unknown))}")
-        if row.part_of and row.part_of not in codes:
-            errors.append(f"{where}：所属总数“{row.part_of}”不是指标代码")
-        if row.version["formula"] and (unknown := references(row.version["formula"]) - codes):
-            errors.append(f"{where}：公式引用了不存在的指标 {', '.join(sorted(unknown))}")
+        if entry.part_of and entry.part_of not in codes:
+            errors.append(f"{where}：所属总数“{entry.part_of}”不是指标代码")
+        if entry.version["formula"] and (missing := references(entry.version["formula"]) - codes):
+            errors.append(f"{where}：公式引用了不存在的指标 {', '.join(sorted(missing))}")
     seen: set[tuple[str, int]] = set()
-    for row in rows:
-        if (row.code, row.valid_from_year) in seen:
-            errors.append(f"indicators.csv 第 {row.line} 行：{row.code} 的 {row.valid_from_year} 年版本重复")
-        seen.add((row.code, row.valid_from_year))
+    for entry in rows:
+        if (entry.code, entry.valid_from_year) in seen:
+            errors.append(
+                f"indicators.csv 第 {entry.line} 行：{entry.code} 的 {entry.valid_from_year} 年版本重复"
+            )
+        seen.add((entry.code, entry.valid_from_year))
     return rows, errors
 
 

@@ -39,7 +39,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from shuangchuang.accounts.models import Role
 from shuangchuang.core.bulk import gc_paused
-from shuangchuang.core.tabular import Sheet, TableError, normalise_cell, read_sheets, write_text_cell
+from shuangchuang.core.tabular import (
+    Sheet,
+    TableError,
+    claims_workbook,
+    normalise_cell,
+    read_sheets,
+    text_is_not_a_workbook,
+    write_text_cell,
+)
 from shuangchuang.registry.models import Base
 
 from .catalogue import Catalogue, group_by_section
@@ -463,6 +471,9 @@ class UploadedRow:
     cells: dict[str, tuple[int, int]] = field(default_factory=dict)  # code → (row, column)
     labels: dict[str, str] = field(default_factory=dict)  # code → the header the file gave it
 
+    def from_formula(self, code: str, formulas: frozenset[tuple[int, int]]) -> bool:
+        return self.cells.get(code) in formulas
+
 
 @dataclass
 class Upload:
@@ -473,11 +484,13 @@ class Upload:
     errors: list[CellError]
     unresolved: dict[int, str] = field(default_factory=dict)  # column → header without a code row
     header_row: int = 1
+    formulas: frozenset[tuple[int, int]] = frozenset()  # (row, column) read at a formula's saved result
 
 
-def read_upload(data: bytes) -> Upload:
-    """The file's layout, period and raw values, without looking at the database. Raises TableError."""
-    _, sheets = read_sheets(data, wanted=(DATA_SHEET, NOTES_SHEET), csv_name=CSV_SHEET)
+def read_upload(data: bytes, name: str = "") -> Upload:
+    """The file's layout, period and raw values, without looking at the database. Raises TableError.
+    `name` is the uploaded file's name: text under a workbook's name that is no template is told so."""
+    kind, sheets = read_sheets(data, wanted=(DATA_SHEET, NOTES_SHEET), csv_name=CSV_SHEET)
     if not sheets:
         raise TableError(gettext("工作簿中没有工作表。"))
     sheet = next((s for s in sheets if s.name == DATA_SHEET), sheets[0])
@@ -485,15 +498,20 @@ def read_upload(data: bytes) -> Upload:
     period_code = _note(notes, PERIOD_KEY) if notes else ""
     head = sheet.rows[:8]
     if any("指标代码" in cells and "本期数值" in cells for _, cells in head):
-        return _read_report_layout(sheet, period_code)
-    if any(cells[0].lower() == BASE_CODE or cells[0] == META_COLUMNS[BASE_CODE] for _, cells in head):
-        return _read_bases_layout(sheet, period_code)
-    raise TableError(
-        gettext(
-            "找不到表头：请使用从本系统下载的模板（单个基地表的“指标代码”“本期数值”列，"
-            "或多个基地表的“基地编号”列和指标代码行）。"
+        upload = _read_report_layout(sheet, period_code)
+    elif any(cells[0].lower() == BASE_CODE or cells[0] == META_COLUMNS[BASE_CODE] for _, cells in head):
+        upload = _read_bases_layout(sheet, period_code)
+    elif kind == "csv" and claims_workbook(name):
+        raise text_is_not_a_workbook()
+    else:
+        raise TableError(
+            gettext(
+                "找不到表头：请使用从本系统下载的模板（单个基地表的“指标代码”“本期数值”列，"
+                "或多个基地表的“基地编号”列和指标代码行）。"
+            )
         )
-    )
+    upload.formulas = sheet.formulas
+    return upload
 
 
 def _note(sheet: Sheet, key: str) -> str:
@@ -635,6 +653,7 @@ class ChangeRow:
     explanation: str | None
     derived: bool
     explanation_dropped: str = ""  # the saved explanation that leaves with its flag
+    from_formula: bool = False  # the file held a formula here; its saved result was read
 
 
 @dataclass
@@ -648,6 +667,7 @@ class ImportCheck:
     explanations: dict[tuple[int, str], str] = field(default_factory=dict)
     versions: dict[int, int] = field(default_factory=dict)
     plan: Plan | None = None
+    from_formulas: set[tuple[int, str]] = field(default_factory=set)  # (report, code) read from a formula
 
     @property
     def ok(self) -> bool:
@@ -681,6 +701,7 @@ class ImportCheck:
                     explanation=change.explanation,
                     derived=version.is_derived,
                     explanation_dropped=change.old_explanation if change.explanation == "" else "",
+                    from_formula=(change.report.id, change.code) in self.from_formulas,
                 )
             )
         return [(report, lines, hidden[0]) for report, lines, hidden in grouped.values()]
@@ -715,9 +736,10 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
     """Read, match and validate an uploaded file; write nothing. `check.ok` says whether it may be saved."""
     check = ImportCheck(period=period, source=source)
     try:
-        upload = read_upload(data)
+        upload = read_upload(data, source)
     except TableError as exc:
-        check.errors.append(CellError("", 0, 0, "", str(exc)))
+        sheet = exc.sheet or (CSV_SHEET if exc.row else "")
+        check.errors.append(CellError(sheet, exc.row, exc.column, "", exc.message))
         return check
     check.errors.extend(upload.errors)
     if upload.period_code and upload.period_code.upper() != period.code.upper():
@@ -780,6 +802,8 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
                 continue  # computed by the system; a typed value is ignored, as on the page
             raw[code] = text
             locations[(report.id, code)] = (row, version.name)
+            if row.from_formula(code, upload.formulas):
+                check.from_formulas.add((report.id, code))
             explanation = row.explanations.get(code)
             if explanation is not None:
                 check.explanations[(report.id, code)] = explanation

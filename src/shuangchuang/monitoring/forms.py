@@ -15,7 +15,7 @@ from django.http import QueryDict
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .evidence import ALLOWED_LABELS, CONFIRMATION_SECTION, GENERAL_SECTION, MAX_BYTES, section_label
+from .evidence import ACCEPT, ALLOWED_LABELS, CONFIRMATION_SECTION, GENERAL_SECTION, MAX_BYTES, section_label
 from .models import IndicatorVersion, Report, ReportValue, ValueType
 from .validation import Plan, Value, form_versions
 
@@ -203,11 +203,13 @@ class EvidenceForm(forms.Form):
     file = forms.FileField(
         label=_("文件"),
         help_text=format_lazy(
-            _("{allowed}，单个文件不超过 {mb} MB。类型按文件内容识别。"),
+            _("{allowed}，单个文件不超过 {mb} MB。类型按文件内容识别，文件扩展名须与内容相符。"),
             allowed=ALLOWED_LABELS,
             mb=MAX_BYTES // 1024 // 1024,
         ),
     )
+
+    accept = ACCEPT  # the file input's accept attribute: the browser offers these files first
 
     def __init__(self, *args: Any, sections: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
@@ -208,7 +209,7 @@ class ReportingPeriod(models.Model):
 
     def previous(self) -> ReportingPeriod | None:
         """The period a value is compared with: the quarter before, or the year before."""
-        if self.kind == PeriodKind.ANNUAL:
+        if self.kind == PeriodKind.ANNUAL or self.quarter is None:
             return ReportingPeriod.objects.filter(kind=self.kind, year=self.year - 1).first()
         year, quarter = (self.year, self.quarter - 1) if self.quarter > 1 else (self.year - 1, 4)
         return ReportingPeriod.objects.filter(kind=self.kind, year=year, quarter=quarter).first()
@@ -250,7 +251,7 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
 }
 EDITABLE_STATES = frozenset({ReportState.DRAFT, ReportState.RETURNED})
 # Who holds the report in each state (shown on every report).
-HOLDER = {
+HOLDER: dict[str, Promise] = {
     ReportState.DRAFT: _("基地"),
     ReportState.RETURNED: _("基地"),
     ReportState.SUBMITTED: _("审核单位"),
@@ -373,10 +374,15 @@ class ReportValue(models.Model):
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:
-    """Uploaded files are stored under a random name; the user's file name never chooses a path."""
+    """Uploaded files are stored under a random name with the extension of their checked type; the
+    user's file name never chooses a path."""
     import uuid
 
-    return f"evidence/{instance.report.period.code}/{uuid.uuid4().hex}"
+    from .evidence import KIND_OF_TYPE
+
+    kind = KIND_OF_TYPE.get(instance.content_type)
+    extension = kind.extensions[0] if kind else ""
+    return f"evidence/{instance.report.period.code}/{uuid.uuid4().hex}{extension}"
 
 
 class Evidence(models.Model):

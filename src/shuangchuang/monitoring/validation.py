@@ -50,6 +50,9 @@ UNFLAGGED = frozenset({ValueType.BOOLEAN, ValueType.TEXT})  # yes/no and text ar
 TRUE_WORDS = {"是", "有", "y", "yes", "true", "1", "√"}
 FALSE_WORDS = {"否", "无", "n", "no", "false", "0", "×"}
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# Thousands separators as people type them (a comma, or a space as some spreadsheets group digits), one
+# kind in a number and only between groups of three: "12,34", "1,2,3" or "1.234,5" are not guessed at.
+_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(?P<separator>[, ])\d{3}(?:(?P=separator)\d{3})*(\.\d*)?$")
 
 
 @dataclass(frozen=True)
@@ -148,11 +151,16 @@ def parse_raw(version: IndicatorVersion, raw: Any) -> tuple[Value, str | None]:
             return number.quantize(_PLACES), None
         return None, gettext("“%(text)s”超出可填报的范围") % {"text": text}
     cleaned = text
-    if "," in cleaned or " " in cleaned or "，" in cleaned:  # thousands separators as people type them
-        cleaned = cleaned.replace(",", "").replace(" ", "").replace("，", "")
     percent = cleaned.endswith("%")
     if percent:
-        cleaned = cleaned[:-1]
+        cleaned = cleaned[:-1].rstrip()
+    if "," in cleaned or " " in cleaned:  # full-width ones are plain after NFKC
+        if not _GROUPED.match(cleaned):
+            return None, gettext(
+                "“%(text)s”不是有效的数字：“,”只能作千位分隔符，每三位一组（如 1,234 或 1,234,567.5），"
+                "小数点用“.”"
+            ) % {"text": text}
+        cleaned = cleaned.replace(",", "").replace(" ", "")
     if not _NUMBER.match(cleaned):
         return None, gettext("“%(text)s”不是数字") % {"text": text}
     try:

@@ -38,6 +38,7 @@ from .evidence import (
     TOO_LARGE,
     SizeLimitedUpload,
     add_evidence,
+    download_name,
     section_label,
     withdraw_evidence,
 )
@@ -623,7 +624,7 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
     return FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
-        filename=evidence.original_name,
+        filename=download_name(evidence),
         content_type=evidence.content_type,
     )
 

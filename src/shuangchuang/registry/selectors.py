@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from shuangchuang.accounts.models import Role
 
-from .models import Base, BaseKind, Direction, Province
+from .models import Base, BaseKind, BaseQuerySet, Direction, Province
 from .reference import announced_total
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def base_scope_filter(user: User | None) -> Q | None:
             return None
 
 
-def visible_bases(user: User | None) -> QuerySet[Base]:
+def visible_bases(user: User | None) -> BaseQuerySet:
     return Base.objects.restrict(user).select_related("batch", "direction", "province", "authority")
 
 
@@ -46,7 +46,7 @@ def get_visible_base(user: User | None, code: str) -> Base:
     return get_object_or_404(visible_bases(user), code=code)
 
 
-def filter_bases(bases: QuerySet[Base], params: dict[str, Any]) -> QuerySet[Base]:
+def filter_bases(bases: BaseQuerySet, params: dict[str, Any]) -> BaseQuerySet:
     """Apply the list page's filters; unknown or empty values are ignored rather than failing."""
     if batch := params.get("batch"):
         bases = bases.filter(batch__number=batch) if str(batch).isdigit() else bases.none()

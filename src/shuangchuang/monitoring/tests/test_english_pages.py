@@ -66,7 +66,7 @@ def test_a_refused_upload_says_why_in_english(english):
     response = english.post("/monitoring/excel/", {"period": "2025A", "file": png})
 
     assert [e.message for e in response.context["errors"]] == [
-        "The file is not a CSV or Excel (.xlsx) table. Please save it as .xlsx or CSV and upload it again."
+        "Not an Excel file (the content is an image). Please upload an Excel workbook (.xlsx) or a CSV file."
     ]
 
 
