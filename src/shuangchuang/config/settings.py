@@ -124,6 +124,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id for every new password; the others only verify older hashes, which are redone with Argon2id at
+# their user's next login (Django's check_password does so when a hash is not of the first hasher).
+PASSWORD_HASHERS = [
+    "shuangchuang.accounts.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # login failure handling (登录失败处理), before the password check
     "django.contrib.auth.backends.ModelBackend",
