@@ -156,3 +156,33 @@ def test_the_base_withdraws_a_file_it_uploaded_by_mistake(
     expect(page.get_by_test_id("evidence-item")).to_have_count(1)
     page.screenshot(path=screenshot_dir / f"evidence-withdrawn-{width}.png", full_page=True)
     assert not page_overflows_horizontally(page)
+
+
+CUT_OFF_OPTIONS = """selects => selects.flatMap(select => {
+  const style = getComputedStyle(select);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = style.font;
+  const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return [...select.options].filter(o => context.measureText(o.text).width > room).map(o => o.text);
+})"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_choice_of_the_report_filters_shows_whole(
+    page_as, make_user, screenshot_dir, live_server, language
+):
+    """The phone used to show "异常提示：不" — a choice that does not fit cannot be read, or told apart."""
+    from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
+
+    make_small_catalogue()
+    make_period(2025, 3)
+    page = page_as(make_user(Role.AUTHORITY, authority="drc-450000"))
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.goto("/monitoring/")
+
+    for width, height in [LAPTOP, TABLET, PHONE]:
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=screenshot_dir / f"report-filters-{language}-{width}.png")
+
+        assert page.eval_on_selector_all(".filters select", CUT_OFF_OPTIONS) == [], f"cut off at {width}px"
+        assert not page_overflows_horizontally(page), f"the page scrolls sideways at {width}px"

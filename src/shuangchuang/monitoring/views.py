@@ -134,11 +134,23 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "queue_title": gettext("待审核的报告")
         if request.user.role == Role.AUTHORITY
         else gettext("待核准的报告"),
+        "list_title": list_title(request.user),
     }
     template = (
         "monitoring/_report_rows.html" if request.headers.get("HX-Request") else "monitoring/report_list.html"
     )
     return render(request, template, context)
+
+
+# Roles that fill, review or approve reports; the others (joint-conference members, evaluators, auditors)
+# only read them.
+REPORT_WORKERS = {Role.OPERATOR, Role.AUTHORITY, Role.NATIONAL_ADMIN}
+
+
+def list_title(user: Any) -> str:
+    if user.role in REPORT_WORKERS or user.is_national_admin:
+        return gettext("运行监测填报")
+    return gettext("运行监测报告查阅")
 
 
 BULK_DONE = {
