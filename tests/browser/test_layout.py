@@ -28,6 +28,13 @@ CUT_OFF_SELECTS = """selects => selects.filter(select => {
 }).map(select => select.name)"""
 
 
+LINES_OF_TEXT = """cells => cells.map(cell => {
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size;
+})"""
+
+
 def header_height(page) -> float:
     return page.locator("header.navbar").bounding_box()["height"]
 
@@ -100,11 +107,13 @@ def test_the_auditor_opens_a_save_of_many_values_in_the_audit_log(
     expect(changes.locator("summary")).to_have_text("3 项变更")
     changes.locator("summary").click()
     expect(changes.get_by_role("listitem")).to_have_text(
-        ["JOBS 120 → 150", "JOBS_GRAD — → 30", "REVENUE — → 50000"]
+        ["带动就业人数 120 → 150", "其中：吸纳应届高校毕业生 — → 30", "营业收入 — → 50000"]
     )
+    expect(page.get_by_test_id("audit-object-type").first).to_have_text("填报")
     page.screenshot(path=screenshot_dir / f"audit-log-values-{width}.png", full_page=True)
 
     assert not page_overflows_horizontally(page)
+    assert page.eval_on_selector_all("[data-testid=audit-actor]", LINES_OF_TEXT) == [1]  # 黄填报 on one line
 
 
 @pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])

@@ -126,10 +126,9 @@ def _signed_in_outsiders_forbidden(view: Callable[..., Any]) -> Callable[..., An
 
     @functools.wraps(view)
     def guarded(request: Any, *args: Any, **kwargs: Any) -> Any:
-        user = request.user
-        if user.is_authenticated and not admin_site_permission(request):
-            if request.path != reverse("admin:logout"):
-                raise PermissionDenied
+        outsider = request.user.is_authenticated and not admin_site_permission(request)
+        if outsider and request.path != reverse("admin:logout"):
+            raise PermissionDenied
         return view(request, *args, **kwargs)
 
     return guarded

@@ -28,10 +28,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from shuangchuang.accounts.models import Role
+from shuangchuang.core.audit_words import reason_words
 from shuangchuang.core.models import AuditEvent
 from shuangchuang.registry.models import Direction
 
 from . import services
+from .audit_words import EVIDENCE_PREFIX, report_field_names
 from .evidence import (
     CONFIRMATION_SECTION,
     TOO_LARGE,
@@ -309,7 +311,9 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
             code = field.removesuffix(EXPLANATION_SUFFIX)
             version = versions.get(code)
             kind = "evidence" if event.action.startswith("monitoring.evidence") else "value"
-            if version is None:
+            if version is None and field.startswith(EVIDENCE_PREFIX):
+                what = report_field_names({field})[field]
+            elif version is None:
                 what = field or event.action
             elif code != field:  # the explanation of a value: text, shown as it is
                 what = gettext("%(name)s（%(code)s）的情况说明") % {"name": version.label, "code": code}
@@ -324,7 +328,7 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
                     what=what,
                     old=_history_value(old, version),
                     new=_history_value(new, version),
-                    reason=event.reason,
+                    reason=reason_words(event.reason, action=event.action),
                 )
             )
     entries.sort(key=lambda e: e.at, reverse=True)

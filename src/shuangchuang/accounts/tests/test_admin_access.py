@@ -166,7 +166,13 @@ def test_security_admin_cannot_see_or_change_bases(make_user, client_for):
 def test_other_roles_cannot_enter_the_admin(make_user, client_for, role, scope):
     client = client_for(make_user(role, is_staff=True, **scope))
 
-    for path in ["/admin/", "/admin/login/", "/admin/registry/base/", base_change_url(XMU), "/admin/accounts/user/"]:
+    for path in [
+        "/admin/",
+        "/admin/login/",
+        "/admin/registry/base/",
+        base_change_url(XMU),
+        "/admin/accounts/user/",
+    ]:
         response = client.get(path)
         html = response.content.decode()
         assert response.status_code == 403, path
