@@ -21,6 +21,8 @@ from django.utils.translation import get_language, gettext, pgettext
 
 from .models import AuditEvent
 
+SYSTEM = "系统"  # audit.py's name for changes made by commands and the shipped data
+
 # object type → function(field keys on this page) → {key: name}, for keys the model cannot name itself
 FieldNames = Callable[[set[str]], dict[str, str]]
 # object type → function(object ids on this page) → {id: name}, where the stored text is a code
@@ -82,6 +84,7 @@ class Change:
 @dataclass(frozen=True)
 class AuditRow:
     event: AuditEvent
+    actor: str
     object_type: str
     object: str
     changes: list[Change]
@@ -162,6 +165,9 @@ def audit_rows(events: Iterable[AuditEvent]) -> list[AuditRow]:
         rows.append(
             AuditRow(
                 event=event,
+                actor=gettext("系统")
+                if event.actor_id is None and event.actor_name == SYSTEM
+                else event.actor_name,
                 object_type=str(model._meta.verbose_name) if model else event.object_type,
                 object=object_words,
                 changes=changes,

@@ -13,7 +13,7 @@ from shuangchuang.monitoring.models import Polarity, ValueType
 from shuangchuang.monitoring.validation import forms_for
 from shuangchuang.registry.models import Direction
 
-from .models import EvaluationScheme, SchemeNode
+from .models import DEFAULT_SCHEME_DESCRIPTION, EvaluationScheme, SchemeNode, default_scheme_name
 
 EVALUABLE_TYPES = {ValueType.COUNT, ValueType.MONEY, ValueType.PERCENT, ValueType.RATIO}
 INDEX_CODE = "INDEX"
@@ -26,8 +26,8 @@ def ensure_default_scheme(direction: Direction, year: int) -> EvaluationScheme:
         direction=direction,
         year=year,
         defaults={
-            "name": f"{year}年度{direction.name}方向绩效评估方案",
-            "description": "默认方案：维度为年报分组，维度内等权；同类分组内另行排名。",
+            "name": default_scheme_name(direction, year),
+            "description": DEFAULT_SCHEME_DESCRIPTION,
         },
     )
     if not created and scheme.nodes.exists():

@@ -52,6 +52,7 @@ from .models import (
 )
 from .selectors import visible_reports
 from .services import apply_plan
+from .units import unit_label
 from .validation import Plan, ValueChange, format_number, forms_for, parse_raw, plan_changes
 
 DATA_SHEET = "填报数据"
@@ -652,8 +653,8 @@ class ImportCheck:
             lines.append(
                 ChangeRow(
                     code=change.code,
-                    field=version.name,
-                    unit=version.unit,
+                    field=version.label,
+                    unit=unit_label(version.unit),
                     old=display_value(version, change.old),
                     new=display_value(version, change.new),
                     flags=change.flags,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .evidence import ALLOWED_LABELS, CONFIRMATION_SECTION, GENERAL_SECTION, MAX_BYTES, section_label
 from .models import IndicatorVersion, Report, ReportValue, ValueType
+from .units import unit_label
 from .validation import Plan, Value, form_versions
 
 DERIVED_SHOWN = Decimal("0.01")  # computed values are kept to 4 places and shown to 2
@@ -76,7 +77,7 @@ class FieldRow:
 
     @property
     def unit(self) -> str:
-        return self.version.unit
+        return unit_label(self.version.unit)
 
     @property
     def is_derived(self) -> bool:

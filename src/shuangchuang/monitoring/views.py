@@ -319,7 +319,7 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
                 what = gettext("%(name)s（%(code)s）的情况说明") % {"name": version.label, "code": code}
                 version = None
             else:
-                what = f"{version.label}（{field}）"
+                what = gettext("%(label)s（%(code)s）") % {"label": version.label, "code": field}
             entries.append(
                 HistoryEntry(
                     at=event.at,
