@@ -907,7 +907,9 @@ def display_value(version: IndicatorVersion, value: Decimal | str | None) -> str
     if isinstance(value, str):
         return value
     if version.value_type == ValueType.BOOLEAN:
-        return BOOLEAN_WORDS[0] if value else BOOLEAN_WORDS[1]
+        return gettext(
+            BOOLEAN_WORDS[0] if value else BOOLEAN_WORDS[1]
+        )  # the preview page: the reader's words
     return f"{value.normalize():,f}"
 
 

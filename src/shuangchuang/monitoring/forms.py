@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .evidence import ALLOWED_LABELS, CONFIRMATION_SECTION, GENERAL_SECTION, MAX_BYTES, section_label
@@ -28,7 +29,7 @@ def display_value(value: Value, value_type: str) -> str:
     if value is None or value == "":
         return "—"
     if value_type == ValueType.BOOLEAN:
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     if isinstance(value, Decimal):
         return format(value.normalize(), ",f")
     return str(value)

@@ -122,7 +122,11 @@ def pages_for(user: User, run) -> list[str]:
         if run.results.filter(base=base, included=True).exists():
             pages.append(f"/evaluation/runs/{run.pk}/bases/{base.code}/")
     reports = visible_reports(user).exclude(values__isnull=True)
-    for report in (reports.filter(state="returned").first(), reports.order_by("-period__year").first()):
+    chosen = (
+        reports.filter(state="returned").order_by("base__code").first(),
+        reports.filter(period__quarter__isnull=True).order_by("base__code").first(),  # yes/no and text values
+    )
+    for report in chosen:
         if report is not None:
             pages += [
                 f"/monitoring/reports/{report.pk}/{tab}" for tab in ("", "?tab=history", "?tab=evidence")

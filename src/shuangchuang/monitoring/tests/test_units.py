@@ -21,7 +21,12 @@ def test_every_unit_of_the_shipped_catalogue_has_an_english_name():
 
 def test_units_follow_the_language():
     with translation.override("en"):
-        assert [unit_label(u) for u in ("人", "千元", "件", "%")] == ["persons", "thousand yuan", "items", "%"]
+        assert [unit_label(u) for u in ("人", "千元", "件", "%")] == [
+            "persons",
+            "thousand yuan",
+            "items",
+            "%",
+        ]
         assert unit_label("吨") == "吨"  # a unit added later is shown as entered
         assert amount_label("12,000 人") == "12,000 persons"
     with translation.override("zh-hans"):
