@@ -91,7 +91,7 @@ def demo(registry):
     from shuangchuang.evaluation.services import execute_run
     from shuangchuang.monitoring import demo
 
-    demo.generate(periods=[(2024, 4), (2025, None), (2025, 1)])
+    demo.generate(periods=[(2025, None), (2025, 1)])
     schemes = ensure_default_schemes(2025)
     employment = next(s for s in schemes if s.direction.code == "employment")
     employment.uncertainty_replications = 0
