@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "shuangchuang.accounts"
     verbose_name = _("账户与角色")
+
+    def ready(self) -> None:
+        from . import audit_words
+
+        audit_words.register()

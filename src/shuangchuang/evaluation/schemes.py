@@ -20,7 +20,13 @@ from shuangchuang.monitoring.models import IndicatorVersion, Polarity, ValueType
 from shuangchuang.monitoring.periods import ACTIVE_STATUSES
 from shuangchuang.registry.models import Base, BaseKind, Direction
 
-from .models import EvaluationScheme, SchemeNode
+from .models import (
+    DEFAULT_SCHEME_DESCRIPTION,
+    LEFT_OUT_NOTE,
+    EvaluationScheme,
+    SchemeNode,
+    default_scheme_name,
+)
 
 EVALUABLE_TYPES = {ValueType.COUNT, ValueType.MONEY, ValueType.PERCENT, ValueType.RATIO}
 INDEX_CODE = "INDEX"
@@ -30,14 +36,17 @@ INDEX_CODE = "INDEX"
 def ensure_default_scheme(direction: Direction, year: int) -> EvaluationScheme:
     """The direction's scheme for the year, created from the catalogue if there is none yet."""
     form, left_out = common_form(direction, year)
-    description = "默认方案：维度为年报分组，维度内等权；同类分组内另行排名。"
+    description = DEFAULT_SCHEME_DESCRIPTION
     if left_out:
         names = "、".join(v.name for v in left_out)
-        description += f"只含本方向各类基地都填报的指标；未纳入仅部分类型基地填报的：{names}。"
+        description += f"{LEFT_OUT_NOTE}{names}。"
     scheme, created = EvaluationScheme.objects.get_or_create(
         direction=direction,
         year=year,
-        defaults={"name": f"{year}年度{direction.name}方向绩效评估方案", "description": description},
+        defaults={
+            "name": default_scheme_name(direction, year),
+            "description": description,
+        },
     )
     if not created and scheme.nodes.exists():
         return scheme

@@ -62,6 +62,7 @@ from .models import (
 )
 from .selectors import visible_reports
 from .services import apply_plan
+from .units import unit_label
 from .validation import (
     Plan,
     ValueChange,
@@ -693,8 +694,8 @@ class ImportCheck:
             lines.append(
                 ChangeRow(
                     code=change.code,
-                    field=version.name,
-                    unit=version.unit,
+                    field=version.label,
+                    unit=unit_label(version.unit),
                     old=display_value(version, change.old),
                     new=display_value(version, change.new),
                     flags=change.flags,
@@ -963,7 +964,9 @@ def display_value(version: IndicatorVersion, value: Decimal | str | None) -> str
     if isinstance(value, str):
         return value
     if version.value_type == ValueType.BOOLEAN:
-        return BOOLEAN_WORDS[0] if value else BOOLEAN_WORDS[1]
+        return gettext(
+            BOOLEAN_WORDS[0] if value else BOOLEAN_WORDS[1]
+        )  # the preview page: the reader's words
     return f"{value.normalize():,f}"
 
 

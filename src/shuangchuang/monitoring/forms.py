@@ -13,10 +13,12 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .evidence import ACCEPT, ALLOWED_LABELS, CONFIRMATION_SECTION, GENERAL_SECTION, MAX_BYTES, section_label
 from .models import IndicatorVersion, Report, ReportValue, ValueType
+from .units import unit_label
 from .validation import Plan, Value, form_versions
 
 DERIVED_SHOWN = Decimal("0.01")  # computed values are kept to 4 places and shown to 2
@@ -27,7 +29,7 @@ def display_value(value: Value, value_type: str) -> str:
     if value is None or value == "":
         return "—"
     if value_type == ValueType.BOOLEAN:
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     if isinstance(value, Decimal):
         return format(value.normalize(), ",f")
     return str(value)
@@ -76,7 +78,7 @@ class FieldRow:
 
     @property
     def unit(self) -> str:
-        return self.version.unit
+        return unit_label(self.version.unit)
 
     @property
     def is_derived(self) -> bool:

@@ -40,6 +40,7 @@ from shuangchuang.registry.models import PEER_GROUPS, Base, BaseKind
 from .catalogue import Catalogue
 from .formulas import compute_derived
 from .models import CrossCheck, Indicator, IndicatorVersion, Report, ReportingPeriod, ReportValue, ValueType
+from .units import amount_label, unit_label
 
 Value = Decimal | str | None
 
@@ -172,7 +173,7 @@ def parse_raw(version: IndicatorVersion, raw: Any) -> tuple[Value, str | None]:
     if percent and value_type != ValueType.PERCENT:
         return None, gettext("“%(text)s”带有百分号，但本指标单位是“%(unit)s”") % {
             "text": text,
-            "unit": version.unit,
+            "unit": unit_label(version.unit),
         }
     if value_type == ValueType.COUNT and number != number.to_integral_value():
         return None, gettext("“%(text)s”应为整数") % {"text": text}
@@ -452,6 +453,8 @@ PEER_FLAG = gettext_noop("明显偏离同方向基地（中位数 %(median)s，�
 def flag_text(flag: dict[str, str], translate: Callable[[str], str] = gettext) -> str:
     """A flag in the active language (`translate=str`: in Chinese, as stored). A flag stored before flags
     kept their figures shows its message."""
+    if translate is not str:  # the figures' units in the reader's language too
+        flag = {k: amount_label(v) if k in ("before", "median") else v for k, v in flag.items()}
     if flag.get("kind") == "history" and flag.get("when") in HISTORY_FLAGS:
         return translate(HISTORY_FLAGS[flag["when"]]) % flag
     if flag.get("kind") == "peer" and "z" in flag:

@@ -29,10 +29,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from shuangchuang.accounts.models import Role
+from shuangchuang.core.audit_words import reason_words
 from shuangchuang.core.models import AuditEvent
 from shuangchuang.registry.models import Direction
 
 from . import services
+from .audit_words import EVIDENCE_PREFIX, report_field_names
 from .evidence import (
     CONFIRMATION_SECTION,
     TOO_LARGE,
@@ -146,11 +148,23 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "queue_title": gettext("待审核的报告")
         if request.user.role == Role.AUTHORITY
         else gettext("待核准的报告"),
+        "list_title": list_title(request.user),
     }
     template = (
         "monitoring/_report_rows.html" if request.headers.get("HX-Request") else "monitoring/report_list.html"
     )
     return render(request, template, context)
+
+
+# Roles that fill, review or approve reports; the others (joint-conference members, evaluators, auditors)
+# only read them.
+REPORT_WORKERS = {Role.OPERATOR, Role.AUTHORITY, Role.NATIONAL_ADMIN}
+
+
+def list_title(user: Any) -> str:
+    if user.role in REPORT_WORKERS or user.is_national_admin:
+        return gettext("运行监测填报")
+    return gettext("运行监测报告查阅")
 
 
 BULK_DONE = {
@@ -309,13 +323,15 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
             code = field.removesuffix(EXPLANATION_SUFFIX)
             version = versions.get(code)
             kind = "evidence" if event.action.startswith("monitoring.evidence") else "value"
-            if version is None:
+            if version is None and field.startswith(EVIDENCE_PREFIX):
+                what = report_field_names({field})[field]
+            elif version is None:
                 what = field or event.action
             elif code != field:  # the explanation of a value: text, shown as it is
                 what = gettext("%(name)s（%(code)s）的情况说明") % {"name": version.label, "code": code}
                 version = None
             else:
-                what = f"{version.label}（{field}）"
+                what = gettext("%(label)s（%(code)s）") % {"label": version.label, "code": field}
             entries.append(
                 HistoryEntry(
                     at=event.at,
@@ -324,7 +340,7 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
                     what=what,
                     old=_history_value(old, version),
                     new=_history_value(new, version),
-                    reason=event.reason,
+                    reason=reason_words(event.reason, action=event.action),
                 )
             )
     entries.sort(key=lambda e: e.at, reverse=True)

@@ -85,6 +85,8 @@ def province_summary(request: HttpRequest) -> HttpResponse:
         # A province's or a base's own users would otherwise read 30 rows of zeros to find theirs.
         rows = [r for r in rows if r["total"]]
     totals = [sum(r["by_direction"][i][1] for r in rows) for i in range(len(directions))]
+    labels = {p.code: p.label for p in Province.objects.all()}  # the reader's language (name_en)
+    rows = [dict(r, label=labels.get(r["code"], r["name"])) for r in rows]
     context = {
         "rows": rows,
         "directions": [d for d, _ in directions],

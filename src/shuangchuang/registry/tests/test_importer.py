@@ -152,11 +152,12 @@ def test_a_csv_with_mixed_line_endings_is_imported_not_answered_with_a_server_er
 ):
     client = client_for(make_user("national_admin"))
     data = (HEADER.replace("\n", "\r") + GOOD_ROWS.replace("\n", "\r\n", 1)).encode()
+    shipped = Base.objects.filter(batch__number=2).count()
 
     response = page_import(client, "二批.csv", data)
 
     assert response.status_code == 302
-    assert Base.objects.filter(batch__number=2).count() == 2
+    assert Base.objects.filter(batch__number=2).count() == shipped + 2
 
 
 def test_a_cell_over_the_csv_field_limit_is_named_with_its_row_and_column(registry, make_user, client_for):
