@@ -19,7 +19,8 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the 92 third-batch bases once; every test sees them (and rolls back its own changes)."""
+    """Load the shipped registry once (third batch, and the first two as far as sourced); every test sees it
+    (and rolls back its own changes). `registry` below is the third batch."""
     with django_db_blocker.unblock():
         load_registry()
 

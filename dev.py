@@ -103,14 +103,18 @@ def manage(*args: str, **kwargs) -> None:
 def start() -> None:
     ensure_python_packages()
     ensure_assets()
+    var_dir = Path(os.environ.get("SHUANGCHUANG_VAR", ROOT / "var")).resolve()
+    var_dir.mkdir(parents=True, exist_ok=True)
     manage("migrate", "--no-input", "-v", "0")
-    manage("setup_demo")
+    # DEMO_DATA=false loads the registry and the demo accounts without the generated monitoring data.
+    manage("setup_demo", *([] if env_flag("DEMO_DATA", True) else ["--skip-data"]))
     # The app serves its static files straight from the npm packages (WHITENOISE_USE_FINDERS); WhiteNoise
     # still warns on every start when the collectstatic folder is missing, so it exists, empty.
     Path(os.environ.get("STATIC_ROOT", ROOT / "staticfiles")).mkdir(parents=True, exist_ok=True)
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
     say("启动任务执行器（db_worker）与网站")
+    stop_requested = watch_stop_signals()
     worker = subprocess.Popen([str(PYTHON), str(ROOT / "manage.py"), "db_worker"], cwd=ROOT)
     web = subprocess.Popen(
         [
@@ -122,29 +126,68 @@ def start() -> None:
             os.environ.get("WEB_WORKERS", "2"),
             "--threads",
             "4",
+            "--graceful-timeout",
+            str(GRACEFUL_SECONDS),
+            # gunicorn's default control socket is one path per user: each instance gets its own here.
+            "--control-socket",
+            str(var_dir / "gunicorn.ctl"),
             "--access-logfile",
             "-",
         ],
         cwd=ROOT,
         env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
     )
-    time.sleep(1.5)
-    print(f"\n    双创示范基地监测评估平台：http://{host}:{port}/   （Ctrl+C 停止）\n", flush=True)
+    children = (web, worker)
     try:
-        while web.poll() is None and worker.poll() is None:
-            time.sleep(0.5)
+        time.sleep(1.5)
+        if not stop_requested and all(p.poll() is None for p in children):
+            print(f"\n    双创示范基地监测评估平台：http://{host}:{port}/   （Ctrl+C 停止）\n", flush=True)
+        while not stop_requested and all(p.poll() is None for p in children):
+            time.sleep(0.2)
     except KeyboardInterrupt:
         pass
     finally:
-        for process in (web, worker):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in (web, worker):
+        stop(children)
+    sys.exit(web.returncode or worker.returncode or 0)
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+GRACEFUL_SECONDS = 10
+
+
+def watch_stop_signals() -> list[int]:
+    """SIGTERM (kill, a process manager, a container stop) and SIGHUP (the terminal went away) stop the app
+    as Ctrl+C does: the returned list gets the signal and the main loop then stops both children. Without
+    this, Python dies at once and leaves gunicorn and the task worker running, holding the port."""
+    received: list[int] = []
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), lambda signum, _frame: received.append(signum))
+    return received
+
+
+def stop(children: tuple[subprocess.Popen, ...]) -> None:
+    """SIGTERM to each child still running (a graceful stop for both: to gunicorn SIGHUP would mean
+    "reload", to the task worker "die mid-task"), then wait; a child that outlives the grace period is
+    asked once more (the worker then abandons its task) and at last killed."""
+    for process in children:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + GRACEFUL_SECONDS + 5
+    for process in children:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGTERM)
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 process.kill()
-    sys.exit(web.returncode or worker.returncode or 0)
+                process.wait()
 
 
 def test(pytest_args: list[str]) -> None:

@@ -9,7 +9,8 @@ that it never touches the demo database and Django is set up once with the right
     .venv/bin/python benchmarks/run.py --only import
     .venv/bin/python benchmarks/bench_import.py --profile    # where the time goes (cProfile)
 
-Data: the 92 shipped bases plus 120 synthetic ones (212), a 50-indicator annual form (counts, money,
+Data: the 92 shipped third-batch bases plus 120 synthetic monitored ones (212; the shipped first- and
+second-batch bases file no reports), a 50-indicator annual form (counts, money,
 percentages, yes/no, a text, two derived indicators, five 其中 ≤ 总数 checks), last year's values for
 every base (so the history and peer outlier checks have work to do), and a workbook made by the real
 template builder and filled in as an official would.
@@ -125,7 +126,7 @@ def _make_data() -> dict[str, Any]:
     from shuangchuang.registry.services import load_registry
 
     load_registry()
-    batch = Batch.objects.get(number=2)
+    batch = Batch.objects.get(number=3)  # monitored bases: a functional direction
     directions = list(Direction.objects.filter(kind="direction").order_by("order"))
     authorities = list(Authority.objects.filter(kind="provincial").order_by("code"))
     provinces = {p.code: p for p in Province.objects.all()}
@@ -133,8 +134,8 @@ def _make_data() -> dict[str, Any]:
         authority = authorities[i % len(authorities)]
         Base.objects.create(
             batch=batch,
-            seq=i + 1,
-            code=f"B2-{i + 1:03d}",
+            seq=1000 + i + 1,
+            code=f"BENCH-{i + 1:03d}",
             name=f"基准测试示范基地{i + 1:03d}",
             short_name=f"测试基地{i + 1:03d}",
             direction=directions[i % len(directions)],

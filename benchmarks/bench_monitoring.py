@@ -6,8 +6,8 @@ never touches the demo database and Django is set up once with the right setting
     .venv/bin/python benchmarks/run.py --only monitoring
     .venv/bin/python benchmarks/bench_monitoring.py --profile    # where the time goes (cProfile)
 
-Data: the 92 shipped bases plus 120 synthetic ones (the first batch's 28 and the second's 92, with their
-categories), and the demo generator's reports for the 12 most recent periods (values, states, flags,
+Data: the shipped registry plus synthetic monitored bases up to 212 monitored ones (the number the three
+batches name; the shipped first- and second-batch bases file no reports), and the demo generator's reports for the 12 most recent periods (values, states, flags,
 transitions, audit rows). The page is requested through Django's test client as the national office, so
 the time is the whole server side: middleware, session, queries, template.
 """
@@ -83,33 +83,28 @@ def _setup_django(workdir: Path) -> None:
 
 
 def _synthetic_bases() -> None:
-    """120 bases of the first two batches: regions, universities and firms under provincial DRCs."""
+    """Monitored bases up to 212 (as many as the three batches name): the shipped first- and second-batch
+    bases file no reports (categories), so the stand-ins get functional directions, in the third batch."""
     from shuangchuang.registry.models import Authority, Base, Batch, Direction, Province
 
-    categories = [
-        (Direction.objects.get(code="regional"), "region"),
-        (Direction.objects.get(code="academic"), "university"),
-        (Direction.objects.get(code="corporate"), "enterprise"),
-    ]
+    directions = list(Direction.objects.filter(kind="direction").order_by("order"))
     authorities = list(Authority.objects.filter(kind="provincial").order_by("code"))
     provinces = {p.code: p for p in Province.objects.all()}
-    for number, count in ((1, 28), (2, 92)):
-        batch = Batch.objects.get(number=number)
-        for seq in range(1, count + 1):
-            authority = authorities[(number * 100 + seq) % len(authorities)]
-            direction, kind = categories[seq % 3]
-            Base.objects.create(
-                batch=batch,
-                seq=seq,
-                code=f"B{number}-{seq:03d}",
-                name=f"第{number}批基准测试示范基地{seq:03d}",
-                short_name=f"测试{number}-{seq:03d}",
-                direction=direction,
-                kind=kind,
-                province=provinces[authority.province_id],
-                city="测试市",
-                authority=authority,
-            )
+    batch = Batch.objects.get(number=3)
+    for i in range(1, 212 - Base.objects.monitored().count() + 1):
+        authority = authorities[i % len(authorities)]
+        Base.objects.create(
+            batch=batch,
+            seq=1000 + i,
+            code=f"BENCH-{i:03d}",
+            name=f"基准测试示范基地{i:03d}",
+            short_name=f"测试{i:03d}",
+            direction=directions[i % len(directions)],
+            kind="region",
+            province=provinces[authority.province_id],
+            city="测试市",
+            authority=authority,
+        )
 
 
 def child(profile: bool) -> None:

@@ -28,6 +28,13 @@ CUT_OFF_SELECTS = """selects => selects.filter(select => {
 }).map(select => select.name)"""
 
 
+LINES_OF_TEXT = """cells => cells.map(cell => {
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size;
+})"""
+
+
 def header_height(page) -> float:
     return page.locator("header.navbar").bounding_box()["height"]
 
@@ -100,11 +107,13 @@ def test_the_auditor_opens_a_save_of_many_values_in_the_audit_log(
     expect(changes.locator("summary")).to_have_text("3 项变更")
     changes.locator("summary").click()
     expect(changes.get_by_role("listitem")).to_have_text(
-        ["JOBS 120 → 150", "JOBS_GRAD — → 30", "REVENUE — → 50000"]
+        ["带动就业人数 120 → 150", "其中：吸纳应届高校毕业生 — → 30", "营业收入 — → 50000"]
     )
+    expect(page.get_by_test_id("audit-object-type").first).to_have_text("填报")
     page.screenshot(path=screenshot_dir / f"audit-log-values-{width}.png", full_page=True)
 
     assert not page_overflows_horizontally(page)
+    assert page.eval_on_selector_all("[data-testid=audit-actor]", LINES_OF_TEXT) == [1]  # 黄填报 on one line
 
 
 @pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])
@@ -156,3 +165,56 @@ def test_the_base_withdraws_a_file_it_uploaded_by_mistake(
     expect(page.get_by_test_id("evidence-item")).to_have_count(1)
     page.screenshot(path=screenshot_dir / f"evidence-withdrawn-{width}.png", full_page=True)
     assert not page_overflows_horizontally(page)
+
+
+@pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_the_national_office_imports_bases_and_reads_the_format_and_errors(
+    page_as, make_user, screenshot_dir, tmp_path, width, height
+):
+    page = page_as(make_user(Role.NATIONAL_ADMIN), width, height)
+    page.goto("/bases/import/")
+    page.screenshot(path=screenshot_dir / f"base-import-{width}.png", full_page=True)
+
+    expect(page.get_by_test_id("upload-limits")).to_contain_text("文件不超过 20 MB")
+    expect(page.get_by_test_id("import-template")).to_be_visible()
+    expect(page.get_by_role("cell", name="功能方向或类别")).to_be_visible()
+    assert not page_overflows_horizontally(page)
+
+    bad = tmp_path / "名单.csv"
+    bad.write_text("序号,名称\n1,某基地\n" + "2," + "X" * 200_000 + "\n", encoding="utf-8")
+    page.set_input_files("#id_file", str(bad))
+    page.get_by_role("button", name="校验并导入").click()
+    errors = page.get_by_test_id("import-errors")
+    expect(errors).to_contain_text("第 3 行 B 列：单元格超过 32,767 个字符")
+    page.screenshot(path=screenshot_dir / f"base-import-errors-{width}.png", full_page=True)
+    assert not page_overflows_horizontally(page)
+
+
+CUT_OFF_OPTIONS = """selects => selects.flatMap(select => {
+  const style = getComputedStyle(select);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = style.font;
+  const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return [...select.options].filter(o => context.measureText(o.text).width > room).map(o => o.text);
+})"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_choice_of_the_report_filters_shows_whole(
+    page_as, make_user, screenshot_dir, live_server, language
+):
+    """The phone used to show "异常提示：不" — a choice that does not fit cannot be read, or told apart."""
+    from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
+
+    make_small_catalogue()
+    make_period(2025, 3)
+    page = page_as(make_user(Role.AUTHORITY, authority="drc-450000"))
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.goto("/monitoring/")
+
+    for width, height in [LAPTOP, TABLET, PHONE]:
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=screenshot_dir / f"report-filters-{language}-{width}.png")
+
+        assert page.eval_on_selector_all(".filters select", CUT_OFF_OPTIONS) == [], f"cut off at {width}px"
+        assert not page_overflows_horizontally(page), f"the page scrolls sideways at {width}px"

@@ -6,9 +6,12 @@ A user has exactly one role. The role decides what the user may do; the scope fi
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -60,7 +63,7 @@ class User(AbstractUser):
         help_text=_("第三方评估机构账户：国家发展改革委指派其评估的基地。"),
     )
 
-    objects = AccountManager()
+    objects: ClassVar[AccountManager] = AccountManager()
 
     class Meta:
         verbose_name = _("用户")
@@ -119,7 +122,7 @@ class User(AbstractUser):
         if self.role == Role.AUTHORITY and self.authority_id:
             return str(self.authority)
         if self.role == Role.EVALUATOR:
-            return _("指派的基地")
+            return gettext("指派的基地")
         if self.role == Role.SECURITY_ADMIN:
-            return _("账户与安全设置")
-        return _("全部基地")
+            return gettext("账户与安全设置")
+        return gettext("全部基地")

@@ -6,11 +6,14 @@ reads the audit log only. Every ModelAdmin in the project mixes in one of these.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
+from django.urls import reverse
 
 from .audit import audit_event, record, record_many
 
@@ -115,3 +118,30 @@ def admin_site_permission(request: Any) -> bool:
 
 
 admin.site.has_permission = admin_site_permission  # type: ignore[method-assign]
+
+
+def _signed_in_outsiders_forbidden(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A signed-in user without admin access gets the app's 403 page, not the admin's login form (which
+    would invite them to sign in as someone else). Visitors who are not signed in still go to the login."""
+
+    @functools.wraps(view)
+    def guarded(request: Any, *args: Any, **kwargs: Any) -> Any:
+        outsider = request.user.is_authenticated and not admin_site_permission(request)
+        if outsider and request.path != reverse("admin:logout"):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+_django_admin_view = admin.site.admin_view
+
+
+def _admin_view(view: Callable[..., Any], cacheable: bool = False) -> Callable[..., Any]:
+    return _signed_in_outsiders_forbidden(_django_admin_view(view, cacheable))
+
+
+# The admin builds its URLs from these two when the URLconf is loaded, after every app's admin module
+# (which imports this one) has been read.
+admin.site.admin_view = _admin_view  # type: ignore[method-assign]
+admin.site.login = _signed_in_outsiders_forbidden(admin.site.login)  # type: ignore[method-assign]

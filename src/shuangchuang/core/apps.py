@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "shuangchuang.core"
     verbose_name = _("平台")
+
+    def ready(self) -> None:
+        from .audit_words import register_reason
+
+        # what admin_access.py and the monitoring admin write for a change made in the Django admin
+        admin_reasons = {
+            "新建": _("系统管理：新建"),
+            "新增": _("系统管理：新建"),
+            "修改": _("系统管理：修改"),
+            "删除": _("系统管理：删除"),
+        }
+        for verb, words in admin_reasons.items():
+            register_reason(f"系统管理：?{verb}", lambda m, o, words=words: str(words))

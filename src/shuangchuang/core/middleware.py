@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -35,3 +36,19 @@ def chosen_language(request: HttpRequest) -> str:
         return translation.get_supported_language_variant(chosen)
     except LookupError:
         return settings.LANGUAGE_CODE
+
+
+class MethodNotAllowedPageMiddleware:
+    """Django has no handler405: a GET on a POST-only address (a link copied from the address bar, a
+    bookmark of a form's target) answers an empty 405. This gives it the app's page, with the same status
+    and Allow header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed) and not response.content:
+            response.content = render_to_string("405.html", request=request)
+            response["Content-Type"] = "text/html; charset=utf-8"
+        return response

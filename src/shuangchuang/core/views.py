@@ -13,6 +13,7 @@ from shuangchuang.monitoring.models import ReportState
 from shuangchuang.monitoring.selectors import visible_reports
 from shuangchuang.registry.selectors import visible_bases
 
+from .audit_words import audit_rows
 from .models import AuditEvent
 
 # What waits for each role, as (report state, label): the home page links each to the filtered list.
@@ -76,4 +77,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         events = events.filter(actor_name__icontains=actor)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
-    return render(request, "core/audit_log.html", {"page": page, "actions": actions})
+    return render(
+        request, "core/audit_log.html", {"page": page, "rows": audit_rows(page), "actions": actions}
+    )

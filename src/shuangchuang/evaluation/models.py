@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.monitoring.models import Indicator
@@ -49,6 +50,16 @@ class AggregateChoice(models.TextChoices):
 class PeerGrouping(models.TextChoices):
     NONE = "none", _("不分组")
     KIND = "kind", _("按基地类型（区域 / 高校和科研院所 / 企业）")
+
+
+def default_scheme_name(direction: Direction, year: int) -> str:
+    """The name a default scheme is given (Chinese, as stored)."""
+    return f"{year}年度{direction.name}方向绩效评估方案"
+
+
+DEFAULT_SCHEME_DESCRIPTION = gettext_noop("默认方案：维度为年报分组，维度内等权；同类分组内另行排名。")
+# followed by the names (data, as in the catalogue) of the indicators a default scheme leaves out
+LEFT_OUT_NOTE = gettext_noop("只含本方向各类基地都填报的指标；未纳入仅部分类型基地填报的：")
 
 
 class EvaluationScheme(models.Model):
@@ -93,6 +104,27 @@ class EvaluationScheme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: a default scheme's name is the app's and is translated; a
+        name an administrator gave is shown as given."""
+        if get_language() == "en" and self.name == default_scheme_name(self.direction, self.year):
+            return gettext("%(year)d年度%(direction)s方向绩效评估方案") % {
+                "year": self.year,
+                "direction": self.direction.label,
+            }
+        return self.name
+
+    @property
+    def description_label(self) -> str:
+        """The default description in the reader's language (left-out indicator names stay as named)."""
+        if get_language() != "en" or not self.description.startswith(DEFAULT_SCHEME_DESCRIPTION):
+            return self.description
+        rest = self.description.removeprefix(DEFAULT_SCHEME_DESCRIPTION)
+        if rest.startswith(LEFT_OUT_NOTE):
+            rest = gettext(LEFT_OUT_NOTE) + rest.removeprefix(LEFT_OUT_NOTE).rstrip("。") + "."
+        return gettext(DEFAULT_SCHEME_DESCRIPTION) + (" " + rest if rest else "")
 
     def settings_dict(self) -> dict[str, object]:
         return {

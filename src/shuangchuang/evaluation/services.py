@@ -274,4 +274,13 @@ def _store(run, inputs: RunInputs, result: EvaluationResult, explanations, uncer
 
 
 def _standing(s) -> dict[str, Any]:
-    return {"indicator": s.indicator, "value": _number(s.value), "median": _number(s.group_median)}
+    """A strength or weakness as stored: value and peer median in the indicator's units, the same two as
+    normalised scores, and what the index would lose (gain, when negative) with the value at the median."""
+    return {
+        "indicator": s.indicator,
+        "value": _number(s.raw_value),
+        "median": _number(s.raw_median),
+        "score": _number(s.value),
+        "score_median": _number(s.group_median),
+        "effect": _number(s.effect),
+    }

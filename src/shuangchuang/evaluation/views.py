@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,10 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from shuangchuang.monitoring.models import IndicatorVersion
+
 from . import selectors, services
 from .exports import results_workbook
 from .labels import node_names
-from .models import EvaluationScheme, RunStatus
+from .models import EvaluationRun, EvaluationScheme, RunStatus, SchemeNode
 from .schemes import ensure_default_schemes
 
 
@@ -141,9 +146,14 @@ def result_detail(request: HttpRequest, run_id: int, base_code: str) -> HttpResp
         ),
         key=lambda item: -item[3],
     )[:5]
+    units = _units(run, scheme_nodes)
     context = {
         "run": run,
         "result": result,
+        # A base is compared with its peer group; without peer groups, with the whole direction.
+        "by_group": bool(result.peer_group),
+        "strengths": _standings(result.strengths, names, units, strength=True),
+        "weaknesses": _standings(result.weaknesses, names, units, strength=False),
         "radar": radar,
         "dimensions": [
             (names.get(d.code, d.name), result.scores.get(d.code), medians[d.code]) for d in dimensions
@@ -153,6 +163,61 @@ def result_detail(request: HttpRequest, run_id: int, base_code: str) -> HttpResp
         "names": names,
     }
     return render(request, "evaluation/result_detail.html", context)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A strength or weakness as the scorecard shows it: the value and the median beside it, in the
+    indicator's units, and what the index would lose (or gain) with the value at the median."""
+
+    name: str
+    value: str
+    median: str
+    effect: float | None
+
+
+def _units(run: EvaluationRun, nodes: list[SchemeNode]) -> dict[str, str]:
+    """Each indicator node's unit, as defined in the scheme's year."""
+    by_indicator: dict[int, str] = {}
+    for indicator_id, unit in (
+        IndicatorVersion.objects.filter(
+            indicator__in=[n.indicator_id for n in nodes if n.indicator_id],
+            valid_from_year__lte=run.scheme.year,
+        )
+        .order_by("valid_from_year")
+        .values_list("indicator_id", "unit")
+    ):
+        by_indicator[indicator_id] = unit  # the version in force in the scheme's year comes last
+    return {n.code: by_indicator.get(n.indicator_id, "") for n in nodes if n.indicator_id}
+
+
+def _amount(value: float, unit: str) -> str:
+    number = f"{Decimal(str(round(value, 2))).normalize():,f}"
+    if not unit:
+        return number
+    return f"{number}{unit}" if unit == "%" else f"{number} {unit}"
+
+
+def _standings(
+    items: list[dict[str, Any]], names: dict[str, str], units: dict[str, str], *, strength: bool
+) -> list[Standing]:
+    rows = []
+    for item in items:
+        code, value, median = item["indicator"], item.get("value"), item.get("median")
+        if value is None or median is None:
+            continue
+        name = names.get(code, code)
+        if "score" in item:  # value and median in the indicator's units, judged by the engine
+            unit = units.get(code, "")
+            rows.append(Standing(name, _amount(value, unit), _amount(median, unit), item.get("effect")))
+        elif (value > median) == strength and value != median:
+            # A run stored before values were kept in their units: normalised scores, polarity applied
+            # (higher is better); what is on the wrong side of the median it is shown beside is left out.
+            score = gettext("%(score)s 分（标准化）")
+            rows.append(
+                Standing(name, score % {"score": f"{value:.1f}"}, score % {"score": f"{median:.1f}"}, None)
+            )
+    return rows
 
 
 @login_required

@@ -16,10 +16,14 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.core.admin_access import ProgramDataAdmin
 from shuangchuang.core.audit import audit_event, record_many
+from shuangchuang.registry.models import BaseKind
 
+from .catalogue import parse_kinds
 from .formulas import FormulaError, references
 from .models import (
     CrossCheck,
@@ -93,7 +97,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class VersionInline(ReadOnlyInline):
     model = IndicatorVersion
-    fields = ("valid_from_year", "name", "unit", "value_type", "formula")
+    fields = ("valid_from_year", "name", "unit", "value_type", "formula", "kinds_label")
     readonly_fields = fields
     verbose_name_plural = "定义版本（在“指标定义版本”中新增）"
 
@@ -121,12 +125,12 @@ class IndicatorAdmin(AuditedAdmin):
             super().get_queryset(request).select_related("part_of").prefetch_related("directions", "versions")
         )
 
-    @admin.display(description="指标名称（最新定义）")
+    @admin.display(description=_("指标名称（最新定义）"))
     def current_name(self, obj: Indicator) -> str:
         versions = list(obj.versions.all())
         return max(versions, key=lambda v: v.valid_from_year).name if versions else ""
 
-    @admin.display(description="适用方向")
+    @admin.display(description=_("适用方向"))
     def applies_to(self, obj: Indicator) -> str:
         return "、".join(d.name for d in obj.directions.all()) or "通用"
 
@@ -139,6 +143,14 @@ class IndicatorAdmin(AuditedAdmin):
 
 
 class VersionForm(forms.ModelForm):
+    kinds = forms.MultipleChoiceField(
+        label="适用基地类型",
+        choices=BaseKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="不勾选或全部勾选：适用于全部类型的基地",
+    )
+
     class Meta:
         model = IndicatorVersion
         fields = (
@@ -154,7 +166,18 @@ class VersionForm(forms.ModelForm):
             "min_value",
             "max_value",
             "formula",
+            "kinds",
         )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.instance.kinds:
+            self.initial["kinds"] = list(BaseKind.values)  # every kind: shown as every box ticked
+
+    def clean_kinds(self) -> list[str]:
+        """In BaseKind's order; every kind (all boxes or none) is stored as [] like the catalogue file."""
+        kinds, _ = parse_kinds(";".join(self.cleaned_data.get("kinds") or []))
+        return kinds
 
     def clean_formula(self) -> str:
         formula = self.cleaned_data.get("formula", "").strip()
@@ -172,7 +195,16 @@ class VersionForm(forms.ModelForm):
 @admin.register(IndicatorVersion)
 class IndicatorVersionAdmin(AuditedAdmin):
     form = VersionForm
-    list_display = ("indicator", "valid_from_year", "name", "unit", "value_type", "formula", "values_entered")
+    list_display = (
+        "indicator",
+        "valid_from_year",
+        "name",
+        "unit",
+        "value_type",
+        "formula",
+        "kinds_label",
+        "values_entered",
+    )
     list_filter = ("valid_from_year", "value_type")
     search_fields = ("indicator__code", "name", "name_en")
     autocomplete_fields = ("indicator",)
@@ -180,7 +212,11 @@ class IndicatorVersionAdmin(AuditedAdmin):
     def get_queryset(self, request: Any) -> Any:
         return super().get_queryset(request).select_related("indicator").annotate(n_values=Count("values"))
 
-    @admin.display(description="已填报数值", ordering="n_values")
+    @admin.display(description=_("适用基地类型"))
+    def kinds_label(self, obj: IndicatorVersion) -> str:
+        return obj.kinds_label
+
+    @admin.display(description=_("已填报数值"), ordering="n_values")
     def values_entered(self, obj: IndicatorVersion) -> int:
         return obj.n_values
 
@@ -223,21 +259,24 @@ class ReportingPeriodAdmin(AuditedAdmin):
     def get_queryset(self, request: Any) -> Any:
         return super().get_queryset(request).annotate(n_reports=Count("reports"))
 
-    @admin.display(description="填报份数", ordering="n_reports")
+    @admin.display(description=_("填报份数"), ordering="n_reports")
     def report_count(self, obj: ReportingPeriod) -> int:
         return obj.n_reports
 
-    @admin.action(description="开放填报（为每个建设中的基地建立填报）")
+    @admin.action(description=_("开放填报（为每个建设中的基地建立填报）"))
     def open_selected(self, request: Any, queryset: Any) -> None:
         for period in queryset:
             created = open_period(period, actor=request.user)
-            messages.success(request, f"{period}：已开放，新建 {created} 份填报。")
+            messages.success(
+                request,
+                gettext("%(period)s：已开放，新建 %(n)d 份填报。") % {"period": period.label, "n": created},
+            )
 
-    @admin.action(description="停止填报")
+    @admin.action(description=_("停止填报"))
     def close_selected(self, request: Any, queryset: Any) -> None:
         for period in queryset:
             close_period(period, actor=request.user)
-        messages.success(request, f"已停止 {queryset.count()} 个报告期的填报。")
+        messages.success(request, gettext("已停止 %(n)d 个报告期的填报。") % {"n": queryset.count()})
 
 
 # ---- reports: read-only ------------------------------------------------------------------------------------
@@ -268,9 +307,11 @@ class ReportAdmin(ReadOnlyAdmin):
     list_select_related = ("base", "period")
     inlines = [ValueInline, TransitionInline]
 
-    @admin.display(description="在平台中查看")
+    @admin.display(description=_("在平台中查看"))
     def open_in_app(self, obj: Report) -> str:
-        return format_html('<a href="{}">查看</a>', reverse("monitoring:report_detail", args=[obj.pk]))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("monitoring:report_detail", args=[obj.pk]), gettext("查看")
+        )
 
 
 @admin.register(ReportValue)

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class MonitoringConfig(AppConfig):
     name = "shuangchuang.monitoring"
     verbose_name = _("运行监测")
+
+    def ready(self) -> None:
+        from . import audit_words
+
+        audit_words.register()

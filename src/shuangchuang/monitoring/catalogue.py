@@ -4,6 +4,7 @@ The catalogue ships as `data/indicators.csv` (one row per indicator and definiti
 `data/cross_checks.csv` (logic checks other than 其中 ≤ 总数, which come from `part_of`). Loading is
 idempotent. A definition is never rewritten once a value was entered under it: a changed definition for a
 year becomes a new `IndicatorVersion` valid from that year, and past values keep the version they point to.
+Which kinds of base report an indicator (`kinds`) is part of its definition and versioned the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.core.audit import audit_event, record_many
-from shuangchuang.registry.models import Direction
+from shuangchuang.registry.models import BaseKind, Direction
 
 from .formulas import FormulaError, references
 from .models import (
@@ -49,6 +50,7 @@ VERSION_FIELDS = (
     "min_value",
     "max_value",
     "formula",
+    "kinds",
 )
 INDICATOR_FIELDS = ("section", "order", "frequency", "required")
 YES = {"yes", "y", "true", "1", "是"}
@@ -106,6 +108,14 @@ def _decimal(text: str) -> Decimal | None:
     return Decimal(text) if text else None
 
 
+def parse_kinds(text: str) -> tuple[list[str], set[str]]:
+    """`region;university` → the kinds in BaseKind's order (empty, as for every kind, when all are named),
+    and the words that are not kinds of base."""
+    named = {k.strip() for k in text.replace("；", ";").split(";") if k.strip()}
+    kinds = [k for k in BaseKind.values if k in named]
+    return ([] if len(kinds) == len(BaseKind.values) else kinds), named - set(BaseKind.values)
+
+
 def read_catalogue(data_dir: Path = DATA_DIR) -> tuple[list[IndicatorRow], list[str]]:
     """Parse indicators.csv; problems are collected with their line numbers, not raised one by one."""
     rows: list[IndicatorRow] = []
@@ -139,6 +149,11 @@ def read_catalogue(data_dir: Path = DATA_DIR) -> tuple[list[IndicatorRow], list[
                     problems.append(str(exc))
             if not row["name"]:
                 problems.append("缺少指标名称")
+            kinds, unknown_kinds = parse_kinds(row.get("kinds", ""))
+            if unknown_kinds:
+                problems.append(
+                    f"适用基地类型“{'、'.join(sorted(unknown_kinds))}”无效（可用 {', '.join(BaseKind.values)}）"
+                )
             if problems:
                 errors.extend(f"{where}：{p}" for p in problems)
                 continue
@@ -166,24 +181,27 @@ def read_catalogue(data_dir: Path = DATA_DIR) -> tuple[list[IndicatorRow], list[
                         "min_value": minimum,
                         "max_value": maximum,
                         "formula": row["formula"],
+                        "kinds": kinds,
                     },
                 )
             )
     codes = {r.code for r in rows} | set(Indicator.objects.values_list("code", flat=True))
     direction_codes = set(Direction.objects.values_list("code", flat=True))
-    for row in rows:
-        where = f"indicators.csv 第 {row.line} 行（{row.code}）"
-        if unknown := row.directions - direction_codes:
+    for entry in rows:
+        where = f"indicators.csv 第 {entry.line} 行（{entry.code}）"
+        if unknown := entry.directions - direction_codes:
             errors.append(f"{where}：未知的功能方向 {', '.join(sorted(unknown))}")
-        if row.part_of and row.part_of not in codes:
-            errors.append(f"{where}：所属总数“{row.part_of}”不是指标代码")
-        if row.version["formula"] and (unknown := references(row.version["formula"]) - codes):
-            errors.append(f"{where}：公式引用了不存在的指标 {', '.join(sorted(unknown))}")
+        if entry.part_of and entry.part_of not in codes:
+            errors.append(f"{where}：所属总数“{entry.part_of}”不是指标代码")
+        if entry.version["formula"] and (missing := references(entry.version["formula"]) - codes):
+            errors.append(f"{where}：公式引用了不存在的指标 {', '.join(sorted(missing))}")
     seen: set[tuple[str, int]] = set()
-    for row in rows:
-        if (row.code, row.valid_from_year) in seen:
-            errors.append(f"indicators.csv 第 {row.line} 行：{row.code} 的 {row.valid_from_year} 年版本重复")
-        seen.add((row.code, row.valid_from_year))
+    for entry in rows:
+        if (entry.code, entry.valid_from_year) in seen:
+            errors.append(
+                f"indicators.csv 第 {entry.line} 行：{entry.code} 的 {entry.valid_from_year} 年版本重复"
+            )
+        seen.add((entry.code, entry.valid_from_year))
     return rows, errors
 
 
@@ -415,24 +433,32 @@ class Catalogue:
             versions[version.indicator_id].append(version)
         return cls(indicators, {k: frozenset(v) for k, v in directions.items()}, dict(versions))
 
-    def form(self, direction_id: int, period_kind: str, year: int) -> list[IndicatorVersion]:
-        """The versions in force in `year` of the indicators on this direction's form, in form order."""
+    def form(
+        self, direction_id: int | None, kind: str | None, period_kind: str, year: int
+    ) -> list[IndicatorVersion]:
+        """The versions in force in `year` of the indicators on the form of a base of this direction and
+        kind (region, university …), in form order; None for either: of any. Which kinds report an
+        indicator is part of its definition, so a form follows the definition in force that year."""
         result = []
         for indicator in self.indicators:
             applies_to = self.directions.get(indicator.pk, frozenset())
-            if applies_to and direction_id not in applies_to:
+            if applies_to and direction_id is not None and direction_id not in applies_to:
                 continue
             if period_kind == PeriodKind.QUARTERLY and indicator.frequency != Frequency.QUARTERLY:
                 continue
             in_force = [v for v in self.versions.get(indicator.pk, []) if v.valid_from_year <= year]
-            if in_force:
+            if in_force and (kind is None or in_force[-1].applies_to(kind)):
                 result.append(in_force[-1])
         return result
 
-    def required_entries(self, direction_id: int, period_kind: str, year: int) -> list[IndicatorVersion]:
-        """What a base must type in: required indicators of the form that are not computed."""
+    def required_entries(
+        self, direction_id: int, kind: str | None, period_kind: str, year: int
+    ) -> list[IndicatorVersion]:
+        """What a base must type in: required indicators of its form that are not computed."""
         return [
-            v for v in self.form(direction_id, period_kind, year) if v.indicator.required and not v.is_derived
+            v
+            for v in self.form(direction_id, kind, period_kind, year)
+            if v.indicator.required and not v.is_derived
         ]
 
 
@@ -445,14 +471,15 @@ def _direction_id(direction: Direction | int | str) -> int:
 
 
 def form_for(
-    direction: Direction | int | str, period_kind: str, year: int
+    direction: Direction | int | str, period_kind: str, year: int, kind: str | None = None
 ) -> list[tuple[str, list[IndicatorVersion]]]:
-    """The form of a direction for a period: (section, [IndicatorVersion]) in order.
+    """The form of a direction (for a kind of base, or for any kind) for a period: (section,
+    [IndicatorVersion]) in order.
 
     The quarterly light form holds the quarterly indicators; the annual form holds all of them. Each
     indicator appears with the definition in force in `year`.
     """
-    return group_by_section(Catalogue.current().form(_direction_id(direction), period_kind, year))
+    return group_by_section(Catalogue.current().form(_direction_id(direction), kind, period_kind, year))
 
 
 # The sections of the shipped catalogue in the reader's language (stored and written to files in Chinese);

@@ -7,7 +7,8 @@ date, the state, and which required values are present — never from a box some
 - missing: not submitted and the due date has passed; pending: not submitted, not yet due;
 - returned: currently sent back to the base for correction;
 - value completeness: required values present ÷ required values on the form (derived indicators are
-  computed, not entered, and do not count).
+  computed, not entered, and do not count); the form is the base's own, by direction and by kind of base
+  (a university is not asked region questions).
 
 Rates have the reports that are due (on time + late + missing) as denominator, so none can exceed 100 %.
 Reads are scoped through the registry's `base_scope_filter`, like every other read.
@@ -227,8 +228,13 @@ def _on_time_and_late(periods: list[ReportingPeriod]) -> tuple[Q, Q]:
     return on_time, late
 
 
-def _required_ids(catalogue: Catalogue, direction_id: int, kind: str, year: int) -> set[int]:
-    return {v.indicator_id for v in catalogue.required_entries(direction_id, kind, year)}
+def _required_ids(
+    catalogue: Catalogue, direction_id: int, base_kind: str, period: ReportingPeriod
+) -> set[int]:
+    """The indicators a base of this direction and kind must type in for the period."""
+    return {
+        v.indicator_id for v in catalogue.required_entries(direction_id, base_kind, period.kind, period.year)
+    }
 
 
 def period_completeness(
@@ -243,11 +249,15 @@ def period_completeness(
         .select_related("base__authority", "base__direction", "base__province")
     )
     required = {
-        d: _required_ids(catalogue, d, period.kind, period.year)
-        for d in {r.base.direction_id for r in reports}
+        (d, k): _required_ids(catalogue, d, k, period)
+        for d, k in {(r.base.direction_id, r.base.kind) for r in reports}
     }
     present: dict[int, int] = {}
-    conditions = [Q(report__base__direction_id=d, indicator_id__in=ids) for d, ids in required.items() if ids]
+    conditions = [
+        Q(report__base__direction_id=d, report__base__kind=k, indicator_id__in=ids)
+        for (d, k), ids in required.items()
+        if ids
+    ]
     if conditions:
         present = dict(
             ReportValue.objects.filter(report__in=[r.pk for r in reports])
@@ -268,7 +278,7 @@ def period_completeness(
                 submitted_at=report.submitted_at,
                 timeliness=timeliness,
                 days=days,
-                required_expected=len(required[report.base.direction_id]),
+                required_expected=len(required[(report.base.direction_id, report.base.kind)]),
                 required_present=present.get(report.pk, 0),
             )
         )
@@ -317,7 +327,7 @@ def trend(
     counts = (
         scoped_reports(user)
         .filter(period__in=periods)
-        .values("period_id", "base__direction_id")
+        .values("period_id", "base__direction_id", "base__kind")
         .annotate(
             reports=Count("pk"),
             on_time=Count("pk", filter=on_time),
@@ -329,13 +339,13 @@ def trend(
     )
     by_id = {p.pk: p for p in periods}
     tallies = {p.pk: Tally() for p in periods}
-    required: dict[tuple[int, int], set[int]] = {}
+    required: dict[tuple[int, int, str], set[int]] = {}
     for row in counts:
         period = by_id[row["period_id"]]
-        ids = required.setdefault(
-            (period.pk, row["base__direction_id"]),
-            _required_ids(catalogue, row["base__direction_id"], period.kind, period.year),
-        )
+        key = (period.pk, row["base__direction_id"], row["base__kind"])
+        if key not in required:
+            required[key] = _required_ids(catalogue, row["base__direction_id"], row["base__kind"], period)
+        ids = required[key]
         overdue = today > period.due_on
         tallies[period.pk].add(
             Tally(
@@ -351,13 +361,15 @@ def trend(
     present = (
         ReportValue.objects.filter(report__in=scoped_reports(user).filter(period__in=periods))
         .filter(PRESENT)
-        .values("report__period_id", "report__base__direction_id", "indicator_id")
+        .values("report__period_id", "report__base__direction_id", "report__base__kind", "indicator_id")
         .annotate(n=Count("pk"))
         .order_by()
-        .values_list("report__period_id", "report__base__direction_id", "indicator_id", "n")
+        .values_list(
+            "report__period_id", "report__base__direction_id", "report__base__kind", "indicator_id", "n"
+        )
     )
-    for period_id, direction_id, indicator_id, n in present:
-        if indicator_id in required.get((period_id, direction_id), ()):
+    for period_id, direction_id, base_kind, indicator_id, n in present:
+        if indicator_id in required.get((period_id, direction_id, base_kind), ()):
             tallies[period_id].required_present += n
     return [(p, tallies[p.pk]) for p in periods]
 

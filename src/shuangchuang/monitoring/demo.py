@@ -276,9 +276,10 @@ class _Generator:
         self.limit = _local(today, 8 * 60)  # nothing happens after this morning
         self.periods = sorted(periods, key=lambda p: (p.opens_on, p.code))
         self.catalogue = Catalogue.current()
-        self.forms: dict[tuple[int, str, int], list[IndicatorVersion]] = {}
+        self.forms: dict[tuple[int, str, str, int], list[IndicatorVersion]] = {}
         self.bases = list(
-            Base.objects.filter(status__in=ACTIVE_STATUSES)
+            Base.objects.monitored()
+            .filter(status__in=ACTIVE_STATUSES)
             .select_related("direction", "authority")
             .order_by("batch__number", "seq", "code")
         )
@@ -545,7 +546,8 @@ class _Generator:
     # ---- values per report ---------------------------------------------------------------------------------
 
     def _form(self, base: Base, period: ReportingPeriod) -> list[IndicatorVersion]:
-        key = (base.direction_id, period.kind, period.year)
+        """What the base reports for the period: its direction's and its kind's indicators."""
+        key = (base.direction_id, base.kind, period.kind, period.year)
         if key not in self.forms:
             self.forms[key] = self.catalogue.form(*key)
         return self.forms[key]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -38,9 +39,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from shuangchuang.accounts.models import Role
 from shuangchuang.core.bulk import gc_paused
-from shuangchuang.core.tabular import Sheet, TableError, normalise_cell, read_sheets, write_text_cell
+from shuangchuang.core.tabular import (
+    Sheet,
+    TableError,
+    claims_workbook,
+    normalise_cell,
+    read_sheets,
+    text_is_not_a_workbook,
+    write_text_cell,
+)
+from shuangchuang.registry.models import Base
 
-from .catalogue import group_by_section
+from .catalogue import Catalogue, group_by_section
 from .models import (
     EDITABLE_STATES,
     IndicatorVersion,
@@ -52,7 +62,17 @@ from .models import (
 )
 from .selectors import visible_reports
 from .services import apply_plan
-from .validation import Plan, ValueChange, format_number, forms_for, parse_raw, plan_changes
+from .units import unit_label
+from .validation import (
+    Plan,
+    ValueChange,
+    form_key,
+    form_versions,
+    format_number,
+    forms_for,
+    parse_raw,
+    plan_changes,
+)
 
 DATA_SHEET = "填报数据"
 NOTES_SHEET = "说明"
@@ -89,7 +109,7 @@ PREVIEW_LINES = 1000
 def report_workbook(report: Report) -> bytes:
     """One base's report for one period, rows grouped by section, ready to fill in and upload back."""
     period = report.period
-    form = _forms(period, [report.base.direction_id])[report.base.direction_id]
+    form = form_versions(report.base, period)
     saved = _saved_values([report]).get(report.pk, {})
     previous = _previous_values(report)
     editable = report.is_editable
@@ -162,10 +182,10 @@ def report_workbook(report: Report) -> bytes:
 def bases_workbook(period: ReportingPeriod, reports: list[Report], scope: str) -> bytes:
     """Many bases' reports in one sheet, one row per base: what an authority collects and uploads.
 
-    Bases of different directions fill different forms; the columns are the union, and a cell of an
-    indicator that a base's direction does not report is locked and grey.
+    Bases of different directions and kinds fill different forms; the columns are the union, and a cell
+    of an indicator that a base does not report (its direction's or its kind's) is locked and grey.
     """
-    forms = _forms(period, {r.base.direction_id for r in reports})
+    forms = _forms(period, {r.base for r in reports})
     columns = _union(forms.values())
     saved = _saved_values(reports)
 
@@ -188,7 +208,7 @@ def bases_workbook(period: ReportingPeriod, reports: list[Report], scope: str) -
 
     last_row = 2 + len(reports)
     for row, report in enumerate(reports, start=3):
-        form = forms[report.base.direction_id]
+        form = forms[_form_of(report.base)]
         values = saved.get(report.pk, {})
         for column, text in enumerate(
             [report.base.code, report.base.current_name, report.get_state_display()], start=1
@@ -226,9 +246,16 @@ def bases_workbook(period: ReportingPeriod, reports: list[Report], scope: str) -
     return _save(workbook)
 
 
-def _forms(period: ReportingPeriod, direction_ids: Any) -> dict[int, dict[str, IndicatorVersion]]:
-    keys = {(d, period.kind, period.year) for d in direction_ids}
-    return {key[0]: form for key, form in forms_for(keys).items()}
+def _form_of(base: Base) -> tuple[int, str]:
+    return (base.direction_id, base.kind)
+
+
+def _forms(
+    period: ReportingPeriod, bases: Iterable[Base]
+) -> dict[tuple[int, str], dict[str, IndicatorVersion]]:
+    """The forms of these bases for the period, by (direction id, kind of base)."""
+    keys = {form_key(base, period) for base in bases}
+    return {(key[0], key[1]): form for key, form in forms_for(keys).items()}
 
 
 def _union(forms: Any) -> list[IndicatorVersion]:
@@ -241,12 +268,14 @@ def _union(forms: Any) -> list[IndicatorVersion]:
 
 
 def _saved_values(reports: list[Report]) -> dict[int, dict[str, tuple[Decimal | None, str, str]]]:
+    """(number, text, explanation) per report and code. An explanation is that of a flag: a value without
+    one has none to show or to compare with."""
     result: dict[int, dict[str, tuple[Decimal | None, str, str]]] = defaultdict(dict)
     rows = ReportValue.objects.filter(report__in=reports).values_list(
-        "report_id", "indicator__code", "number", "text", "explanation"
+        "report_id", "indicator__code", "number", "text", "explanation", "flags"
     )
-    for report_id, code, number, text, explanation in rows:
-        result[report_id][code] = (number, text, explanation)
+    for report_id, code, number, text, explanation, flags in rows:
+        result[report_id][code] = (number, text, explanation if flags else "")
     return result
 
 
@@ -443,6 +472,9 @@ class UploadedRow:
     cells: dict[str, tuple[int, int]] = field(default_factory=dict)  # code → (row, column)
     labels: dict[str, str] = field(default_factory=dict)  # code → the header the file gave it
 
+    def from_formula(self, code: str, formulas: frozenset[tuple[int, int]]) -> bool:
+        return self.cells.get(code) in formulas
+
 
 @dataclass
 class Upload:
@@ -453,11 +485,13 @@ class Upload:
     errors: list[CellError]
     unresolved: dict[int, str] = field(default_factory=dict)  # column → header without a code row
     header_row: int = 1
+    formulas: frozenset[tuple[int, int]] = frozenset()  # (row, column) read at a formula's saved result
 
 
-def read_upload(data: bytes) -> Upload:
-    """The file's layout, period and raw values, without looking at the database. Raises TableError."""
-    _, sheets = read_sheets(data, wanted=(DATA_SHEET, NOTES_SHEET), csv_name=CSV_SHEET)
+def read_upload(data: bytes, name: str = "") -> Upload:
+    """The file's layout, period and raw values, without looking at the database. Raises TableError.
+    `name` is the uploaded file's name: text under a workbook's name that is no template is told so."""
+    kind, sheets = read_sheets(data, wanted=(DATA_SHEET, NOTES_SHEET), csv_name=CSV_SHEET)
     if not sheets:
         raise TableError(gettext("工作簿中没有工作表。"))
     sheet = next((s for s in sheets if s.name == DATA_SHEET), sheets[0])
@@ -465,15 +499,20 @@ def read_upload(data: bytes) -> Upload:
     period_code = _note(notes, PERIOD_KEY) if notes else ""
     head = sheet.rows[:8]
     if any("指标代码" in cells and "本期数值" in cells for _, cells in head):
-        return _read_report_layout(sheet, period_code)
-    if any(cells[0].lower() == BASE_CODE or cells[0] == META_COLUMNS[BASE_CODE] for _, cells in head):
-        return _read_bases_layout(sheet, period_code)
-    raise TableError(
-        gettext(
-            "找不到表头：请使用从本系统下载的模板（单个基地表的“指标代码”“本期数值”列，"
-            "或多个基地表的“基地编号”列和指标代码行）。"
+        upload = _read_report_layout(sheet, period_code)
+    elif any(cells[0].lower() == BASE_CODE or cells[0] == META_COLUMNS[BASE_CODE] for _, cells in head):
+        upload = _read_bases_layout(sheet, period_code)
+    elif kind == "csv" and claims_workbook(name):
+        raise text_is_not_a_workbook()
+    else:
+        raise TableError(
+            gettext(
+                "找不到表头：请使用从本系统下载的模板（单个基地表的“指标代码”“本期数值”列，"
+                "或多个基地表的“基地编号”列和指标代码行）。"
+            )
         )
-    )
+    upload.formulas = sheet.formulas
+    return upload
 
 
 def _note(sheet: Sheet, key: str) -> str:
@@ -614,6 +653,8 @@ class ChangeRow:
     flags: list[dict[str, str]]
     explanation: str | None
     derived: bool
+    explanation_dropped: str = ""  # the saved explanation that leaves with its flag
+    from_formula: bool = False  # the file held a formula here; its saved result was read
 
 
 @dataclass
@@ -627,6 +668,7 @@ class ImportCheck:
     explanations: dict[tuple[int, str], str] = field(default_factory=dict)
     versions: dict[int, int] = field(default_factory=dict)
     plan: Plan | None = None
+    from_formulas: set[tuple[int, str]] = field(default_factory=set)  # (report, code) read from a formula
 
     @property
     def ok(self) -> bool:
@@ -652,13 +694,15 @@ class ImportCheck:
             lines.append(
                 ChangeRow(
                     code=change.code,
-                    field=version.name,
-                    unit=version.unit,
+                    field=version.label,
+                    unit=unit_label(version.unit),
                     old=display_value(version, change.old),
                     new=display_value(version, change.new),
                     flags=change.flags,
                     explanation=change.explanation,
                     derived=version.is_derived,
+                    explanation_dropped=change.old_explanation if change.explanation == "" else "",
+                    from_formula=(change.report.id, change.code) in self.from_formulas,
                 )
             )
         return [(report, lines, hidden[0]) for report, lines, hidden in grouped.values()]
@@ -693,9 +737,10 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
     """Read, match and validate an uploaded file; write nothing. `check.ok` says whether it may be saved."""
     check = ImportCheck(period=period, source=source)
     try:
-        upload = read_upload(data)
+        upload = read_upload(data, source)
     except TableError as exc:
-        check.errors.append(CellError("", 0, 0, "", str(exc)))
+        sheet = exc.sheet or (CSV_SHEET if exc.row else "")
+        check.errors.append(CellError(sheet, exc.row, exc.column, "", exc.message))
         return check
     check.errors.extend(upload.errors)
     if upload.period_code and upload.period_code.upper() != period.code.upper():
@@ -715,8 +760,10 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
     reports = {
         r.base.code: r for r in visible_reports(user).filter(period=period, base__code__in=codes).order_by()
     }
-    forms = _forms(period, {r.base.direction_id for r in reports.values()})
-    known = {code: v for form in forms.values() for code, v in form.items()}
+    forms = _forms(period, {r.base for r in reports.values()})
+    # Every indicator of the period's forms of any direction and kind, to tell "not for this base" from
+    # "no such indicator"
+    known = {v.indicator.code: v for v in Catalogue.current().form(None, None, period.kind, period.year)}
     by_name = {normalise_cell(v.name): code for code, v in known.items()}
     _resolve_columns(upload, by_name, check.errors)
 
@@ -738,15 +785,14 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
                 )
             )
             continue
-        form = forms[report.base.direction_id]
+        form = forms[_form_of(report.base)]
         raw: dict[str, str] = {}
         for code, text in row.values.items():
             version = form.get(code)
             if version is None:
                 if text and not code.startswith("#"):
                     message = (
-                        gettext("%(direction)s方向的基地本期不填报此指标")
-                        % {"direction": report.base.direction}
+                        _not_reported(report.base, known[code])
                         if code in known
                         else gettext("“%(code)s”不是本报告期的指标代码") % {"code": code}
                     )
@@ -757,6 +803,8 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
                 continue  # computed by the system; a typed value is ignored, as on the page
             raw[code] = text
             locations[(report.id, code)] = (row, version.name)
+            if row.from_formula(code, upload.formulas):
+                check.from_formulas.add((report.id, code))
             explanation = row.explanations.get(code)
             if explanation is not None:
                 check.explanations[(report.id, code)] = explanation
@@ -850,8 +898,18 @@ def _plan(check: ImportCheck, locations: dict[tuple[int, str], tuple[UploadedRow
     check.plan = plan
 
 
+def _not_reported(base: Base, version: IndicatorVersion) -> str:
+    """Why a base leaves an indicator empty: its direction's form or its kind of base does not have it."""
+    if not version.applies_to(base.kind):
+        return gettext("%(kind)s基地不填报此指标（本指标由%(kinds)s基地填报）") % {
+            "kind": base.get_kind_display(),
+            "kinds": version.kinds_label,
+        }
+    return gettext("%(direction)s方向的基地本期不填报此指标") % {"direction": base.direction}
+
+
 def _indicator_name(report: Report, code: str) -> str:
-    form = _forms(report.period, [report.base.direction_id])[report.base.direction_id]
+    form = form_versions(report.base, report.period)
     return form[code].name if code in form else code
 
 
@@ -906,7 +964,9 @@ def display_value(version: IndicatorVersion, value: Decimal | str | None) -> str
     if isinstance(value, str):
         return value
     if version.value_type == ValueType.BOOLEAN:
-        return BOOLEAN_WORDS[0] if value else BOOLEAN_WORDS[1]
+        return gettext(
+            BOOLEAN_WORDS[0] if value else BOOLEAN_WORDS[1]
+        )  # the preview page: the reader's words
     return f"{value.normalize():,f}"
 
 

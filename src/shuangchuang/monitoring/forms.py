@@ -13,10 +13,12 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .evidence import ALLOWED_LABELS, CONFIRMATION_SECTION, GENERAL_SECTION, MAX_BYTES, section_label
+from .evidence import ACCEPT, ALLOWED_LABELS, CONFIRMATION_SECTION, GENERAL_SECTION, MAX_BYTES, section_label
 from .models import IndicatorVersion, Report, ReportValue, ValueType
+from .units import unit_label
 from .validation import Plan, Value, form_versions
 
 DERIVED_SHOWN = Decimal("0.01")  # computed values are kept to 4 places and shown to 2
@@ -27,7 +29,7 @@ def display_value(value: Value, value_type: str) -> str:
     if value is None or value == "":
         return "—"
     if value_type == ValueType.BOOLEAN:
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     if isinstance(value, Decimal):
         return format(value.normalize(), ",f")
     return str(value)
@@ -76,7 +78,7 @@ class FieldRow:
 
     @property
     def unit(self) -> str:
-        return self.version.unit
+        return unit_label(self.version.unit)
 
     @property
     def is_derived(self) -> bool:
@@ -127,7 +129,7 @@ def build_sections(
     """The report's form grouped by section. `posted` keeps what the user typed after a failed save;
     `plan` (from `validation.plan_changes`, nothing saved) supplies live derived values and flags."""
     if versions is None:
-        versions = form_versions(report.base.direction_id, report.period)
+        versions = form_versions(report.base, report.period)
     stored = {v.indicator.code: v for v in report.values.select_related("indicator")}
     previous = _previous_values(report)
     errors = errors or {}
@@ -193,9 +195,7 @@ def posted_comments(data: QueryDict) -> dict[str, str]:
 
 def evidence_sections(report: Report) -> list[str]:
     sections = list(
-        dict.fromkeys(
-            v.indicator.section for v in form_versions(report.base.direction_id, report.period).values()
-        )
+        dict.fromkeys(v.indicator.section for v in form_versions(report.base, report.period).values())
     )
     return [*sections, GENERAL_SECTION]
 
@@ -205,11 +205,13 @@ class EvidenceForm(forms.Form):
     file = forms.FileField(
         label=_("文件"),
         help_text=format_lazy(
-            _("{allowed}，单个文件不超过 {mb} MB。类型按文件内容识别。"),
+            _("{allowed}，单个文件不超过 {mb} MB。类型按文件内容识别，文件扩展名须与内容相符。"),
             allowed=ALLOWED_LABELS,
             mb=MAX_BYTES // 1024 // 1024,
         ),
     )
+
+    accept = ACCEPT  # the file input's accept attribute: the browser offers these files first
 
     def __init__(self, *args: Any, sections: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -11,10 +11,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language, gettext
+from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from shuangchuang.registry.models import Base, Direction
+from shuangchuang.registry.models import Base, BaseKind, Direction
 
 
 class ValueType(models.TextChoices):
@@ -99,6 +100,11 @@ class IndicatorVersion(models.Model):
             "派生指标的公式，引用其他指标代码，例如 RD_SPEND / REVENUE * 100；growth(CODE) 为同比增速"
         ),
     )
+    # Which kinds of base (registry.models.BaseKind) report this indicator under this definition; empty:
+    # every kind. Versioned with the definition, so that a change starts in a year and past forms keep theirs.
+    kinds = models.JSONField(
+        _("适用基地类型"), default=list, blank=True, help_text=_("留空表示适用于全部类型的基地")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -120,6 +126,18 @@ class IndicatorVersion(models.Model):
     @property
     def is_derived(self) -> bool:
         return bool(self.formula)
+
+    def applies_to(self, kind: str) -> bool:
+        """Whether a base of this kind (region, university, institute, enterprise) reports it."""
+        return not self.kinds or kind in self.kinds
+
+    @property
+    def kinds_label(self) -> str:
+        """The kinds in words (区域、高校), or 全部类型."""
+        if not self.kinds:
+            return gettext("全部类型")
+        separator = pgettext("list separator", "、")
+        return separator.join(str(BaseKind(k).label) for k in BaseKind.values if k in self.kinds)
 
 
 class CrossCheck(models.Model):
@@ -191,7 +209,7 @@ class ReportingPeriod(models.Model):
 
     def previous(self) -> ReportingPeriod | None:
         """The period a value is compared with: the quarter before, or the year before."""
-        if self.kind == PeriodKind.ANNUAL:
+        if self.kind == PeriodKind.ANNUAL or self.quarter is None:
             return ReportingPeriod.objects.filter(kind=self.kind, year=self.year - 1).first()
         year, quarter = (self.year, self.quarter - 1) if self.quarter > 1 else (self.year - 1, 4)
         return ReportingPeriod.objects.filter(kind=self.kind, year=year, quarter=quarter).first()
@@ -233,7 +251,7 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
 }
 EDITABLE_STATES = frozenset({ReportState.DRAFT, ReportState.RETURNED})
 # Who holds the report in each state (shown on every report).
-HOLDER = {
+HOLDER: dict[str, Promise] = {
     ReportState.DRAFT: _("基地"),
     ReportState.RETURNED: _("基地"),
     ReportState.SUBMITTED: _("审核单位"),
@@ -356,10 +374,15 @@ class ReportValue(models.Model):
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:
-    """Uploaded files are stored under a random name; the user's file name never chooses a path."""
+    """Uploaded files are stored under a random name with the extension of their checked type; the
+    user's file name never chooses a path."""
     import uuid
 
-    return f"evidence/{instance.report.period.code}/{uuid.uuid4().hex}"
+    from .evidence import KIND_OF_TYPE
+
+    kind = KIND_OF_TYPE.get(instance.content_type)
+    extension = kind.extensions[0] if kind else ""
+    return f"evidence/{instance.report.period.code}/{uuid.uuid4().hex}{extension}"
 
 
 class Evidence(models.Model):

@@ -93,13 +93,17 @@ def create_period(year: int, quarter: int | None = None, *, actor: Any = None) -
 
 @transaction.atomic
 def open_period(period: ReportingPeriod, *, actor: Any = None) -> int:
-    """Open a period for filing and create the report of every active base that has none.
+    """Open a period for filing and create the report of every active monitored base that has none.
+
+    Monitored are the bases with a functional direction (the third batch, `BaseQuerySet.monitored`); the
+    first two batches' bases, which have categories, get no report requests.
 
     Idempotent: a second call creates nothing. Returns the number of reports created.
     """
     period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
     missing = (
-        Base.objects.filter(status__in=ACTIVE_STATUSES)
+        Base.objects.monitored()
+        .filter(status__in=ACTIVE_STATUSES)
         .exclude(pk__in=Report.objects.filter(period=period).values("base_id"))
         .order_by("pk")
         .values_list("pk", flat=True)

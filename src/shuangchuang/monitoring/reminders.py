@@ -156,7 +156,7 @@ def due_reminders(today: dt.date, days: int = DEFAULT_DAYS) -> tuple[list[Remind
         else:
             kind = Kind.DUE_SOON
         required = catalogue.required_entries(
-            report.base.direction_id, report.period.kind, report.period.year
+            report.base.direction_id, report.base.kind, report.period.kind, report.period.year
         )
         missing = [v for v in required if v.indicator_id not in present[report.pk]]
         reminders.append(Reminder(report, kind, missing, addresses.get(report.base_id, [])))

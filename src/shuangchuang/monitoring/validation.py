@@ -12,6 +12,10 @@ Three kinds of check:
   year before: more than 3× or under ⅓) and against its peers in the direction in the same period by the
   robust modified z-score 0.6745·|x − median| / MAD > 3.5 (Iglewicz & Hoaglin), because these figures are
   heavily skewed and mean ± k·σ would flag half the small bases and none of the large ones.
+
+A base explains a flagged value (情况说明). The explanation belongs to the flag: when a save leaves a value
+without a flag (corrected, or no longer unusual), its explanation is cleared with it, on every way in (the
+page, a report workbook, an authority workbook); the audit row of the save keeps the old text.
 """
 
 from __future__ import annotations
@@ -31,11 +35,12 @@ from django.db.models import FloatField, QuerySet
 from django.db.models.functions import Cast
 from django.utils.translation import gettext, gettext_noop
 
-from shuangchuang.registry.models import PEER_GROUPS, BaseKind
+from shuangchuang.registry.models import PEER_GROUPS, Base, BaseKind
 
 from .catalogue import Catalogue
 from .formulas import compute_derived
 from .models import CrossCheck, Indicator, IndicatorVersion, Report, ReportingPeriod, ReportValue, ValueType
+from .units import amount_label, unit_label
 
 Value = Decimal | str | None
 
@@ -46,6 +51,9 @@ UNFLAGGED = frozenset({ValueType.BOOLEAN, ValueType.TEXT})  # yes/no and text ar
 TRUE_WORDS = {"是", "有", "y", "yes", "true", "1", "√"}
 FALSE_WORDS = {"否", "无", "n", "no", "false", "0", "×"}
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# Thousands separators as people type them (a comma, or a space as some spreadsheets group digits), one
+# kind in a number and only between groups of three: "12,34", "1,2,3" or "1.234,5" are not guessed at.
+_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(?P<separator>[, ])\d{3}(?:(?P=separator)\d{3})*(\.\d*)?$")
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ class ValueChange:
     new: Value
     flags: list[dict[str, str]] = field(default_factory=list)
     explanation: str | None = None  # None: leave the stored explanation alone
+    old_explanation: str = ""  # the explanation saved before this change
 
     @property
     def code(self) -> str:
@@ -90,13 +99,22 @@ class Plan:
         return list({c.report.id: c.report for c in self.changes}.values())
 
 
-def form_versions(direction_id: int, period: ReportingPeriod) -> dict[str, IndicatorVersion]:
-    """The indicators of a direction's form for a period, code → the definition in force that year."""
-    return forms_for({(direction_id, period.kind, period.year)})[(direction_id, period.kind, period.year)]
+FormKey = tuple[int, str, str, int]  # direction id, kind of base, period kind, year
 
 
-def forms_for(keys: set[tuple[int, str, int]]) -> dict[tuple[int, str, int], dict[str, IndicatorVersion]]:
-    """Forms for several (direction id, period kind, year) at once: code → the definition in force."""
+def form_key(base: Base, period: ReportingPeriod) -> FormKey:
+    """What a base's form for a period depends on: its direction and kind, and the period's kind and year."""
+    return (base.direction_id, base.kind, period.kind, period.year)
+
+
+def form_versions(base: Base, period: ReportingPeriod) -> dict[str, IndicatorVersion]:
+    """The indicators of a base's form for a period, code → the definition in force that year."""
+    key = form_key(base, period)
+    return forms_for({key})[key]
+
+
+def forms_for(keys: set[FormKey]) -> dict[FormKey, dict[str, IndicatorVersion]]:
+    """Forms for several (direction id, kind of base, period kind, year) at once: code → the definition."""
     catalogue = Catalogue.current()
     return {key: {v.indicator.code: v for v in catalogue.form(*key)} for key in keys}
 
@@ -134,11 +152,16 @@ def parse_raw(version: IndicatorVersion, raw: Any) -> tuple[Value, str | None]:
             return number.quantize(_PLACES), None
         return None, gettext("“%(text)s”超出可填报的范围") % {"text": text}
     cleaned = text
-    if "," in cleaned or " " in cleaned or "，" in cleaned:  # thousands separators as people type them
-        cleaned = cleaned.replace(",", "").replace(" ", "").replace("，", "")
     percent = cleaned.endswith("%")
     if percent:
-        cleaned = cleaned[:-1]
+        cleaned = cleaned[:-1].rstrip()
+    if "," in cleaned or " " in cleaned:  # full-width ones are plain after NFKC
+        if not _GROUPED.match(cleaned):
+            return None, gettext(
+                "“%(text)s”不是有效的数字：“,”只能作千位分隔符，每三位一组（如 1,234 或 1,234,567.5），"
+                "小数点用“.”"
+            ) % {"text": text}
+        cleaned = cleaned.replace(",", "").replace(" ", "")
     if not _NUMBER.match(cleaned):
         return None, gettext("“%(text)s”不是数字") % {"text": text}
     try:
@@ -150,7 +173,7 @@ def parse_raw(version: IndicatorVersion, raw: Any) -> tuple[Value, str | None]:
     if percent and value_type != ValueType.PERCENT:
         return None, gettext("“%(text)s”带有百分号，但本指标单位是“%(unit)s”") % {
             "text": text,
-            "unit": version.unit,
+            "unit": unit_label(version.unit),
         }
     if value_type == ValueType.COUNT and number != number.to_integral_value():
         return None, gettext("“%(text)s”应为整数") % {"text": text}
@@ -237,7 +260,7 @@ def plan_changes(
         return plan
     reports = [r for r, _ in entries]
     periods = {r.period_id: r.period for r in reports}
-    forms = forms_for({(r.base.direction_id, r.period.kind, r.period.year) for r in reports})
+    forms = forms_for({form_key(r.base, r.period) for r in reports})
     # Per form, what every report of it needs: the formulas and (code, definition, indicator) in order.
     formulas = {key: {c: v.formula for c, v in form.items() if v.is_derived} for key, form in forms.items()}
     fields = {key: [(c, v, v.indicator) for c, v in form.items()] for key, form in forms.items()}
@@ -253,12 +276,19 @@ def plan_changes(
             _decimal(number) if number is not None else text or None,
             explanation,
         )
+    # The values whose saved flags a save may clear (with their explanation), as (report pk, code).
+    flagged_before = {
+        (report_id, codes[indicator_id])
+        for report_id, indicator_id in ReportValue.objects.filter(report__in=reports)
+        .exclude(flags=[])
+        .values_list("report_id", "indicator_id")
+    }
     history = _history_values(reports, periods.values(), codes)
     checks = list(CrossCheck.objects.select_related("left", "right"))
 
-    planned: list[tuple[Report, tuple[int, str, int], dict[str, Value], dict[str, Value]]] = []
+    planned: list[tuple[Report, FormKey, dict[str, Value], dict[str, Value]]] = []
     for report, raw in entries:
-        key = (report.base.direction_id, report.period.kind, report.period.year)
+        key = form_key(report.base, report.period)
         form = forms[key]
         derived = formulas[key]
         current: dict[str, Value] = {code: value for code, (value, _) in stored[report.id].items()}
@@ -305,13 +335,31 @@ def plan_changes(
             if flags:
                 report_flags[code] = flags
             old = current.get(code)
+            value_changed = not _same(old, value)
             explanation = explanations.get((report_id, code)) if explanations else None
-            # An empty explanation where none is saved changes nothing (a blank 情况说明 cell in a workbook).
-            explanation_changed = explanation is not None and explanation != (
-                saved[code][1] if code in saved else ""
+            if not flags and (value_changed or explanation is not None):
+                # An explanation belongs to a flag: a value that is not (or no longer) unusual keeps none,
+                # whatever the form or the file still holds; the old text stays in the audit history.
+                explanation = ""
+            # An empty explanation where none is saved changes nothing (a blank 情况说明 cell in a workbook),
+            # unless it goes with a saved flag that no longer holds: then flag and explanation are cleared.
+            explanation_changed = explanation is not None and (
+                explanation != (saved[code][1] if code in saved else "")
+                or (not flags and (report_id, code) in flagged_before)
             )
-            if explanation_changed or not _same(old, value):
-                plan.changes.append(ValueChange(report, indicator, version, old, value, flags, explanation))
+            if explanation_changed or value_changed:
+                plan.changes.append(
+                    ValueChange(
+                        report,
+                        indicator,
+                        version,
+                        old,
+                        value,
+                        flags,
+                        explanation,
+                        saved[code][1] if code in saved else "",
+                    )
+                )
         plan.values[report_id] = after
         plan.flags[report_id] = report_flags
     return plan
@@ -405,6 +453,8 @@ PEER_FLAG = gettext_noop("明显偏离同方向基地（中位数 %(median)s，�
 def flag_text(flag: dict[str, str], translate: Callable[[str], str] = gettext) -> str:
     """A flag in the active language (`translate=str`: in Chinese, as stored). A flag stored before flags
     kept their figures shows its message."""
+    if translate is not str:  # the figures' units in the reader's language too
+        flag = {k: amount_label(v) if k in ("before", "median") else v for k, v in flag.items()}
     if flag.get("kind") == "history" and flag.get("when") in HISTORY_FLAGS:
         return translate(HISTORY_FLAGS[flag["when"]]) % flag
     if flag.get("kind") == "peer" and "z" in flag:
@@ -503,7 +553,7 @@ def _peer_spreads(
 
 def missing_required(report: Report, values: dict[str, Value]) -> list[IndicatorVersion]:
     """Required, entered (not derived) indicators of the report's form that have no value."""
-    form = form_versions(report.base.direction_id, report.period)
+    form = form_versions(report.base, report.period)
     return [
         v
         for code, v in form.items()

@@ -16,7 +16,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,15 +29,18 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from shuangchuang.accounts.models import Role
+from shuangchuang.core.audit_words import reason_words
 from shuangchuang.core.models import AuditEvent
 from shuangchuang.registry.models import Direction
 
 from . import services
+from .audit_words import EVIDENCE_PREFIX, report_field_names
 from .evidence import (
     CONFIRMATION_SECTION,
     TOO_LARGE,
     SizeLimitedUpload,
     add_evidence,
+    download_name,
     section_label,
     withdraw_evidence,
 )
@@ -52,7 +56,7 @@ from .forms import (
     shown_value,
     upload_sections,
 )
-from .models import TRANSITIONS, Action, Report, ReportingPeriod, ReportState, ValueType
+from .models import TRANSITIONS, Action, Report, ReportingPeriod, ReportState, ReportTransition, ValueType
 from .selectors import get_visible_report, visible_reports
 from .services import EXPLANATION_SUFFIX
 from .summary_pdf import PRINTABLE_STATES, FontMissing, render_summary, report_checksum, short_code
@@ -82,11 +86,21 @@ def _default_state(user: Any) -> str:
 def filter_reports(
     reports: QuerySet[Report], params: QueryDict, *, default_state: str = ""
 ) -> QuerySet[Report]:
-    """The list's filters. Flag counts are annotated in the same query, never counted per row."""
+    """The list's filters. Flag counts and the number of submissions (rounds: the first submission and
+    every resubmission after a return or a reopening) are annotated in the same query, never counted per
+    row."""
     flagged = ~Q(values__flags=[])
+    submissions = (
+        ReportTransition.objects.filter(report=OuterRef("pk"), action=Action.SUBMIT)
+        .order_by()
+        .values("report")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     reports = reports.annotate(
         flag_count=Count("values", filter=flagged),
         unexplained_count=Count("values", filter=flagged & Q(values__explanation="")),
+        submission_count=Coalesce(Subquery(submissions, output_field=IntegerField()), Value(0)),
     )
     if period := params.get("period"):
         reports = reports.filter(period__code=period)
@@ -126,7 +140,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "state": request.GET.get("state", default_state),
         "periods": ReportingPeriod.objects.all(),
         "states": ReportState.choices,
-        "directions": Direction.objects.filter(bases__isnull=False).distinct(),
+        "directions": Direction.objects.filter(kind=Direction.Kind.DIRECTION, bases__isnull=False).distinct(),
         "bulk_actions": actions,
         # a row gets a check box when one of the bulk actions starts from its state
         "selectable": {state for (state, move) in TRANSITIONS for action, _, _ in actions if move == action},
@@ -134,11 +148,23 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "queue_title": gettext("待审核的报告")
         if request.user.role == Role.AUTHORITY
         else gettext("待核准的报告"),
+        "list_title": list_title(request.user),
     }
     template = (
         "monitoring/_report_rows.html" if request.headers.get("HX-Request") else "monitoring/report_list.html"
     )
     return render(request, template, context)
+
+
+# Roles that fill, review or approve reports; the others (joint-conference members, evaluators, auditors)
+# only read them.
+REPORT_WORKERS = {Role.OPERATOR, Role.AUTHORITY, Role.NATIONAL_ADMIN}
+
+
+def list_title(user: Any) -> str:
+    if user.role in REPORT_WORKERS or user.is_national_admin:
+        return gettext("运行监测填报")
+    return gettext("运行监测报告查阅")
 
 
 BULK_DONE = {
@@ -297,13 +323,15 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
             code = field.removesuffix(EXPLANATION_SUFFIX)
             version = versions.get(code)
             kind = "evidence" if event.action.startswith("monitoring.evidence") else "value"
-            if version is None:
+            if version is None and field.startswith(EVIDENCE_PREFIX):
+                what = report_field_names({field})[field]
+            elif version is None:
                 what = field or event.action
             elif code != field:  # the explanation of a value: text, shown as it is
                 what = gettext("%(name)s（%(code)s）的情况说明") % {"name": version.label, "code": code}
                 version = None
             else:
-                what = f"{version.label}（{field}）"
+                what = gettext("%(label)s（%(code)s）") % {"label": version.label, "code": field}
             entries.append(
                 HistoryEntry(
                     at=event.at,
@@ -312,7 +340,7 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
                     what=what,
                     old=_history_value(old, version),
                     new=_history_value(new, version),
-                    reason=event.reason,
+                    reason=reason_words(event.reason, action=event.action),
                 )
             )
     entries.sort(key=lambda e: e.at, reverse=True)
@@ -340,7 +368,7 @@ def _render_report(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    versions = form_versions(report.base.direction_id, report.period)
+    versions = form_versions(report.base, report.period)
     sections = build_sections(report, posted=posted, errors=errors, versions=versions)
     actions = services.allowed_actions(user, report)
     printable = report.state in PRINTABLE_STATES
@@ -612,7 +640,7 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
     return FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
-        filename=evidence.original_name,
+        filename=download_name(evidence),
         content_type=evidence.content_type,
     )
 

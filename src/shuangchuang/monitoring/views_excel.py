@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from shuangchuang.accounts.models import Role
+from shuangchuang.core.tabular import limits_note
 from shuangchuang.registry.models import Authority
 
 from . import excel
@@ -114,7 +115,7 @@ def _page_context(request: HttpRequest, form: UploadForm, period: ReportingPerio
         "period": period,
         "reports": reports,
         "is_base": user.role == Role.OPERATOR,
-        "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        "limits": limits_note(),
     }
 
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class RegistryConfig(AppConfig):
     name = "shuangchuang.registry"
     verbose_name = _("示范基地名录")
+
+    def ready(self) -> None:
+        from . import audit_words
+
+        audit_words.register()

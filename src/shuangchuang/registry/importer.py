@@ -1,7 +1,8 @@
 """Import bases of other batches from a CSV or .xlsx file.
 
 Every row is validated and every problem reported with its row, column and reason; nothing is written
-unless the whole file is valid.
+unless the whole file is valid. The file is read by `core.tabular` under the same limits as every upload;
+`TEMPLATE_COLUMNS` is the layout the template, the import page and the reader share.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.core.audit import audit_event, record_many
-from shuangchuang.core.tabular import Table, TableError, read_table
+from shuangchuang.core.tabular import Table, TableError, claims_workbook, read_table, text_is_not_a_workbook
 
 from .models import Authority, Base, BaseKind, BaseStatus, BaseStatusHistory, Batch, Direction, Province
 from .reference import KIND_LABELS
@@ -26,7 +29,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("名称", "基地名称", "name"),
     "short_name": ("简称", "short_name"),
     "batch": ("批次", "batch"),
-    "direction": ("功能方向", "方向", "类别", "direction"),
+    "direction": ("功能方向或类别", "功能方向", "方向", "类别", "direction"),
     "kind": ("类型", "kind"),
     "province": ("省份代码", "省份", "所在省份", "province_code", "province"),
     "city": ("城市", "所在城市", "city"),
@@ -38,12 +41,39 @@ CHINESE_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 
 
 @dataclass(frozen=True)
+class TemplateColumn:
+    key: str
+    header: str  # the template's header, one of COLUMNS[key]
+    values: Promise  # what may be written, as the import page says it
+
+    @property
+    def required(self) -> bool:
+        return self.key in REQUIRED
+
+
+TEMPLATE_COLUMNS = [
+    TemplateColumn("seq", "序号", _("名单中的顺序，正整数；可不填，由系统顺延编号")),
+    TemplateColumn("name", "名称", _("与公布文件一致的正式名称，不超过 100 字")),
+    TemplateColumn("short_name", "简称", _("可不填，默认与名称相同")),
+    TemplateColumn("batch", "批次", _("1、2、3，或“第一批”“第二批”“第三批”")),
+    TemplateColumn("direction", "功能方向或类别", _("第三批填功能方向，第一、二批填类别，见下表")),
+    TemplateColumn("kind", "类型", _("区域、高校、科研院所、企业")),
+    TemplateColumn("province", "省份代码", _("GB/T 2260 省级行政区划代码，或省份全称、简称，见下表")),
+    TemplateColumn("city", "城市", _("所在城市，如“厦门市”")),
+    TemplateColumn("authority", "审核单位", _("审核单位代码、全称或简称，见下表")),
+    TemplateColumn("status", "状态", _("建设中、限期整改、已调整退出；可不填，默认建设中")),
+]
+
+
+@dataclass(frozen=True)
 class RowError:
     row: int
-    column: str
+    column: str  # the header the file gave the column
     message: str
 
     def __str__(self) -> str:
+        if not self.row and not self.column:
+            return self.message  # about the whole file (a reader's error names its own place)
         where = gettext("第 %(row)d 行") % {"row": self.row} if self.row else gettext("表头")
         column = gettext("“%(column)s”列") % {"column": self.column} if self.column else ""
         return gettext("%(where)s%(column)s：%(message)s") % {
@@ -110,6 +140,8 @@ def _batch_number(text: str) -> int | None:
 def validate_rows(table: Table) -> tuple[list[dict[str, Any]], ImportResult]:
     result = ImportResult(source=table.source)
     positions = _header_map(table, result)
+    if result.errors and not positions and table.kind == "csv" and claims_workbook(table.source):
+        result.errors = [RowError(0, "", text_is_not_a_workbook().message)]  # text named .xlsx
     if result.errors:
         return [], result
     refs = _Lookups()
@@ -179,12 +211,12 @@ def validate_rows(table: Table) -> tuple[list[dict[str, Any]], ImportResult]:
             else:
                 row["seq"] = int(text)
         if "batch" in row and "name" in row:
-            key = (row["batch"].number, row["name"])
-            if key in existing:
+            same = (row["batch"].number, row["name"])
+            if same in existing:
                 error("name", gettext("%(batch)s中已有同名示范基地") % {"batch": row["batch"].name})
-            elif key in seen:
-                error("name", gettext("与第 %(row)d 行重复") % {"row": seen[key]})
-            seen[key] = number
+            elif same in seen:
+                error("name", gettext("与第 %(row)d 行重复") % {"row": seen[same]})
+            seen[same] = number
             if row["batch"].number == 3 and "direction" in row and row["direction"].kind != "direction":
                 error(
                     "direction",
@@ -200,7 +232,7 @@ def import_bases(data: bytes, source: str, actor: Any = None) -> ImportResult:
     """Validate the whole file, then write all rows in one transaction, or nothing."""
     try:
         table = read_table(data, source)
-    except TableError as exc:
+    except TableError as exc:  # its text names the sheet, row and column where there is one
         return ImportResult(source=source, errors=[RowError(0, "", str(exc))])
     rows, result = validate_rows(table)
     if result.errors:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import functools
+import re
 import unicodedata
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
 
@@ -30,6 +34,20 @@ def pinyin_initials(text: str) -> str:
     return "".join(ch for ch in "".join(letters).lower() if ch.isalnum())
 
 
+DOCUMENT_NUMBER = re.compile(r"国办发〔(?P<year>\d{4})〕(?P<number>\d+)号")
+SOURCES_EN = Path(__file__).resolve().parent / "data" / "sources_en.csv"
+
+
+@functools.cache
+def source_notes_en() -> dict[str, str]:
+    """The English of the curators' source notes (data/sources_en.csv), keyed by the Chinese note."""
+    try:
+        with SOURCES_EN.open(encoding="utf-8", newline="") as f:
+            return {row["source"]: row["source_en"] for row in csv.DictReader(f) if row["source_en"]}
+    except FileNotFoundError:
+        return {}
+
+
 class Batch(models.Model):
     number = models.PositiveSmallIntegerField(_("批次"), unique=True)
     year = models.PositiveSmallIntegerField(_("公布年份"))
@@ -43,6 +61,28 @@ class Batch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The batch in the reader's language (第三批 → Batch 3 (2020)); `str()` stays the name as entered."""
+        if get_language() == "en":
+            return gettext("第 %(number)d 批（%(year)d 年）") % {"number": self.number, "year": self.year}
+        return self.name
+
+    @property
+    def document_label(self) -> str:
+        """The notice's number the way the reader's language writes it: 国办发〔2020〕51号, Guobanfa [2020] No. 51."""
+        match = DOCUMENT_NUMBER.fullmatch(self.document)
+        if match is None or get_language() != "en":
+            return self.document
+        return gettext("国办发〔%(year)s〕%(number)s号") % match.groupdict()
+
+    @property
+    def label_with_document(self) -> str:
+        """With the notice that published it."""
+        if not self.document:
+            return self.label
+        return gettext("%(batch)s（%(document)s）") % {"batch": self.label, "document": self.document_label}
 
 
 class Direction(models.Model):
@@ -87,6 +127,15 @@ class Province(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (福建省 → Fujian), for pages; `str()` stays Chinese."""
+        return self.name_en if self.name_en and get_language() == "en" else self.name
+
+    @property
+    def short_label(self) -> str:
+        return self.name_en if self.name_en and get_language() == "en" else self.short_name
 
 
 class Authority(models.Model):
@@ -145,6 +194,15 @@ class BaseQuerySet(RestrictedQuerySet["Base"]):
         from shuangchuang.registry.selectors import base_scope_filter
 
         return base_scope_filter(user)
+
+    def monitored(self) -> BaseQuerySet:
+        """The bases the operation monitoring of 国办发〔2020〕51号 covers: those with a functional direction.
+
+        The first two batches have categories instead (区域 / 高校和科研院所 / 企业); the indicator catalogue,
+        the forms and the evaluation schemes are built per functional direction, so those bases get no
+        report requests (they are in the registry, on the map and in the exports).
+        """
+        return self.filter(direction__kind=Direction.Kind.DIRECTION)
 
     def search(self, query: str) -> BaseQuerySet:
         """Chinese substring of the official, short or current name, or pinyin initials (`xmdx`)."""
@@ -209,6 +267,30 @@ class Base(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("registry:base_detail", args=[self.code])
+
+    @property
+    def is_monitored(self) -> bool:
+        """Whether the operation monitoring covers this base (see `BaseQuerySet.monitored`)."""
+        return self.direction.kind == Direction.Kind.DIRECTION
+
+    @property
+    def source_note_en(self) -> str:
+        """The source note in English where the curators have given one ("" otherwise)."""
+        return source_notes_en().get(self.source_note, "")
+
+    @property
+    def location_label(self) -> str:
+        """Province (code) and city: 福建省（350000）厦门市, Fujian (350000), 厦门市 — the city as entered."""
+        if not self.city:
+            return gettext("%(province)s（%(code)s）") % {
+                "province": self.province.label,
+                "code": self.province.code,
+            }
+        return gettext("%(province)s（%(code)s）%(city)s") % {
+            "province": self.province.label,
+            "code": self.province.code,
+            "city": self.city,
+        }
 
 
 class BaseNameHistory(models.Model):

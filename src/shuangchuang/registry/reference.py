@@ -23,3 +23,15 @@ DIRECTIONS = [
 ]
 
 KIND_LABELS = {"区域": "region", "高校": "university", "科研院所": "institute", "企业": "enterprise"}
+
+# How many bases each notice names, by direction or category code (the annexes' own headings).
+NOTICE_COUNTS = {
+    1: {"regional": 17, "academic": 4, "corporate": 7},  # 国办发〔2016〕35号: 28
+    2: {"regional": 45, "academic": 26, "corporate": 21},  # 国办发〔2017〕54号: 92
+    3: {"employment": 25, "integration": 27, "lean": 32, "global": 8},  # 国办发〔2020〕51号: 92
+}
+
+
+def announced_total(batch_number: int) -> int:
+    """The number of bases the batch's notice names (0 for a batch the program does not know)."""
+    return sum(NOTICE_COUNTS.get(batch_number, {}).values())

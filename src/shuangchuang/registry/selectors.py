@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from shuangchuang.accounts.models import Role
 
-from .models import Base, BaseKind, Direction, Province
+from .models import Base, BaseKind, BaseQuerySet, Direction, Province
+from .reference import announced_total
 
 if TYPE_CHECKING:
     from shuangchuang.accounts.models import User
@@ -36,7 +37,7 @@ def base_scope_filter(user: User | None) -> Q | None:
             return None
 
 
-def visible_bases(user: User | None) -> QuerySet[Base]:
+def visible_bases(user: User | None) -> BaseQuerySet:
     return Base.objects.restrict(user).select_related("batch", "direction", "province", "authority")
 
 
@@ -45,7 +46,7 @@ def get_visible_base(user: User | None, code: str) -> Base:
     return get_object_or_404(visible_bases(user), code=code)
 
 
-def filter_bases(bases: QuerySet[Base], params: dict[str, Any]) -> QuerySet[Base]:
+def filter_bases(bases: BaseQuerySet, params: dict[str, Any]) -> BaseQuerySet:
     """Apply the list page's filters; unknown or empty values are ignored rather than failing."""
     if batch := params.get("batch"):
         bases = bases.filter(batch__number=batch) if str(batch).isdigit() else bases.none()
@@ -73,3 +74,18 @@ def province_summary(user: User | None) -> list[dict[str, Any]]:
         .values("code", "name", "short_name", "total", *counts)
     )
     return [dict(row, by_direction=[(d, row[f"n_{d.pk}"]) for d in directions]) for row in rows]
+
+
+def batch_coverage(user: User | None, batch: Any) -> dict[str, int] | None:
+    """For a batch of which the registry holds fewer bases than its notice names: how many of how many.
+
+    Only program-wide readers are told (the count is of the whole registry, not of their scope).
+    """
+    if not batch or not str(batch).isdigit() or base_scope_filter(user) != ALL_BASES:
+        return None
+    number = int(batch)
+    announced = announced_total(number)
+    loaded = Base.objects.filter(batch__number=number).count()
+    if not announced or loaded >= announced:
+        return None
+    return {"number": number, "loaded": loaded, "announced": announced}

@@ -1,4 +1,4 @@
-"""Writes to the registry: loading the shipped data file, importing other batches, status changes.
+"""Writes to the registry: loading the shipped batch files, importing other batches, status changes.
 
 Each function owns its transaction and writes audit rows in it.
 """
@@ -95,22 +95,45 @@ def publication_date(batch_number: int) -> dt.date:
     return next(b[4] for b in BATCHES if b[0] == batch_number)
 
 
+def batch_file(data_dir: Path, number: int) -> Path:
+    """The shipped list of one batch (`bases_batch3.csv`)."""
+    return data_dir / f"bases_batch{number}.csv"
+
+
 @transaction.atomic
 def load_registry(data_dir: Path = DATA_DIR, actor: Any = None) -> LoadReport:
-    """Load the shipped third-batch file. A second run changes nothing; an edited file updates what changed."""
+    """Load the shipped batch files (first, second and third batch). A second run changes nothing; an edited
+    file updates what changed. A batch without a file in `data_dir` is left as it is."""
     load_reference_data(data_dir)
-    batch = Batch.objects.get(number=3)
     directions = {d.name: d for d in Direction.objects.all()}
     provinces = {p.code: p for p in Province.objects.all()}
     authorities = {a.code: a for a in Authority.objects.all()}
+    report = LoadReport()
+    events: list[Any] = []
+    for batch in Batch.objects.order_by("number"):
+        path = batch_file(data_dir, batch.number)
+        if path.exists():
+            _load_batch(batch, _read_csv(path), directions, provinces, authorities, report, events, actor)
+    record_many(events)
+    return report
+
+
+def _load_batch(
+    batch: Batch,
+    rows: list[dict[str, str]],
+    directions: dict[str, Direction],
+    provinces: dict[str, Province],
+    authorities: dict[str, Authority],
+    report: LoadReport,
+    events: list[Any],
+    actor: Any,
+) -> None:
     existing = {
         b.seq: b
         for b in Base.objects.filter(batch=batch).select_related("direction", "province", "authority")
     }
-    report = LoadReport()
-    events = []
-    published = timezone.make_aware(dt.datetime.combine(publication_date(3), dt.time(9)))
-    for row in _read_csv(data_dir / "bases_batch3.csv"):
+    published = timezone.make_aware(dt.datetime.combine(publication_date(batch.number), dt.time(9)))
+    for row in rows:
         seq = int(row["seq"])
         wanted = {
             "name": row["name"],
@@ -126,12 +149,12 @@ def load_registry(data_dir: Path = DATA_DIR, actor: Any = None) -> LoadReport:
         base = existing.get(seq)
         if base is None:
             base = Base.objects.create(
-                batch=batch, seq=seq, code=f"B3-{seq:03d}", current_name=current_name, **wanted
+                batch=batch, seq=seq, code=f"B{batch.number}-{seq:03d}", current_name=current_name, **wanted
             )
             BaseStatusHistory.objects.create(
                 base=base, status=BaseStatus.ACTIVE, changed_at=published, reason=f"{batch.document}公布"
             )
-            events.append(audit_event(actor, "registry.create", base, reason="加载第三批名单"))
+            events.append(audit_event(actor, "registry.create", base, reason=f"加载{batch.name}名单"))
             report.created.append(base.code)
         else:
             changed = [f for f in TRACKED_FIELDS if getattr(base, f) != wanted[f]]
@@ -166,8 +189,6 @@ def load_registry(data_dir: Path = DATA_DIR, actor: Any = None) -> LoadReport:
                     "reason": "行政区划调整更名",
                 },
             )
-    record_many(events)
-    return report
 
 
 @transaction.atomic

@@ -9,5 +9,6 @@ urlpatterns = [
     path("export.csv", views.base_export, name="base_export"),
     path("provinces/", views.province_summary, name="province_summary"),
     path("import/", views.base_import, name="base_import"),
+    path("import/template.xlsx", views.base_import_template, name="base_import_template"),
     path("<slug:code>/", views.base_detail, name="base_detail"),
 ]

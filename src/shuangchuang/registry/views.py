@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,15 +10,19 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 
-from shuangchuang.evaluation.models import RunResult, RunStatus
+from shuangchuang.core.tabular import limits_note
+from shuangchuang.evaluation.selectors import base_results
 from shuangchuang.monitoring.selectors import visible_reports
 
 from . import selectors
-from .exports import bases_csv
-from .importer import import_bases
-from .models import BaseKind, BaseStatus, Batch, Direction, Province
+from .exports import bases_csv, import_template
+from .importer import TEMPLATE_COLUMNS, import_bases
+from .models import Authority, BaseKind, BaseStatus, Batch, Direction, Province
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_program_reader(request: HttpRequest) -> None:
@@ -37,6 +43,7 @@ def base_list(request: HttpRequest) -> HttpResponse:
         "kinds": BaseKind.choices,
         "statuses": BaseStatus.choices,
         "provinces": Province.objects.all(),
+        "coverage": selectors.batch_coverage(request.user, request.GET.get("batch")),
     }
     template = "registry/_base_rows.html" if request.headers.get("HX-Request") else "registry/base_list.html"
     return render(request, template, context)
@@ -64,9 +71,7 @@ def base_detail(request: HttpRequest, code: str) -> HttpResponse:
         "reports": visible_reports(request.user)
         .filter(base=base)
         .order_by("-period__year", "-period__opens_on")[:8],
-        "results": RunResult.objects.filter(base=base, run__status=RunStatus.DONE, included=True)
-        .select_related("run__scheme")
-        .order_by("-run__finished_at")[:4],
+        "results": base_results(base),
     }
     return render(request, "registry/base_detail.html", context)
 
@@ -80,6 +85,8 @@ def province_summary(request: HttpRequest) -> HttpResponse:
         # A province's or a base's own users would otherwise read 30 rows of zeros to find theirs.
         rows = [r for r in rows if r["total"]]
     totals = [sum(r["by_direction"][i][1] for r in rows) for i in range(len(directions))]
+    labels = {p.code: p.label for p in Province.objects.all()}  # the reader's language (name_en)
+    rows = [dict(r, label=labels.get(r["code"], r["name"])) for r in rows]
     context = {
         "rows": rows,
         "directions": [d for d, _ in directions],
@@ -107,8 +114,32 @@ def base_import(request: HttpRequest) -> HttpResponse:
                 % {"size": upload.size // 1024 // 1024, "limit": settings.UPLOAD_MAX_BYTES // 1024 // 1024},
             )
         else:
-            result = import_bases(upload.read(), upload.name, actor=request.user)
+            result = import_bases(upload.read(), _source_name(upload.name), actor=request.user)
             if result.ok:
                 messages.success(request, gettext("已导入 %(n)d 个示范基地。") % {"n": len(result.created)})
                 return redirect("registry:base_list")
-    return render(request, "registry/base_import.html", {"result": result})
+    context = {
+        "result": result,
+        "limits": limits_note(),
+        "columns": TEMPLATE_COLUMNS,
+        "batches": Batch.objects.all(),
+        "directions": Direction.objects.all(),
+        "provinces": Province.objects.all(),
+        "authorities": Authority.objects.all(),
+    }
+    return render(request, "registry/base_import.html", context)
+
+
+def _source_name(name: str) -> str:
+    """The uploaded file's name for messages and the audit reason; it never chooses a path."""
+    return PurePath(name.replace("\\", "/")).name[:100] or "upload"
+
+
+@login_required
+def base_import_template(request: HttpRequest) -> HttpResponse:
+    """The .xlsx to fill in for an import: Chinese headers, drop-down lists, the accepted values."""
+    if not request.user.is_national_admin:
+        raise PermissionDenied
+    response = HttpResponse(import_template(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, "示范基地导入模板.xlsx")
+    return response

@@ -166,10 +166,25 @@ def test_security_admin_cannot_see_or_change_bases(make_user, client_for):
 def test_other_roles_cannot_enter_the_admin(make_user, client_for, role, scope):
     client = client_for(make_user(role, is_staff=True, **scope))
 
-    for path in ["/admin/", "/admin/registry/base/", base_change_url(XMU), "/admin/accounts/user/"]:
+    for path in [
+        "/admin/",
+        "/admin/login/",
+        "/admin/registry/base/",
+        base_change_url(XMU),
+        "/admin/accounts/user/",
+    ]:
         response = client.get(path)
-        assert response.status_code == 302, path
-        assert response["Location"].startswith("/admin/login/"), path
+        html = response.content.decode()
+        assert response.status_code == 403, path
+        assert "无权访问" in html and 'href="/bases/"' in html, path  # the app's page, with its menu
+        assert 'name="password"' not in html, path  # not the admin's invitation to sign in as someone else
+
+
+def test_a_visitor_who_is_not_signed_in_is_sent_to_the_login(client, registry):
+    response = client.get("/admin/registry/base/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
 
 
 def test_inactive_national_admin_cannot_enter_the_admin(make_user, client_for):

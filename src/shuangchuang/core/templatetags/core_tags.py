@@ -31,6 +31,15 @@ def audit_action(action: str) -> str:
     return action_label(action)
 
 
+@register.filter
+def reason(text: str) -> str:
+    """A reason kept with a record (status history, audit row): the app's own words in the reader's
+    language, a person's as typed."""
+    from shuangchuang.core.audit_words import reason_words
+
+    return reason_words(text)
+
+
 @register.simple_tag
 def colon() -> str:
     """The colon after a label: full-width in Chinese (单位：人), ": " in English (Unit: 人)."""

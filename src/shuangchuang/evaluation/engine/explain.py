@@ -5,10 +5,17 @@
   unit actually got (rescaled around its missing values). The contributions of a unit sum to its
   index exactly, so a bar chart of them explains the whole score. Geometric means and TOPSIS are
   not additive; for them contributions are not defined (NaN) and the what-if is the explanation.
-* Strongest and weakest indicators: the largest and smallest differences between the unit's
-  normalised value and the median of its peer group (all units when there are no groups).
 * What-if: the index the unit would have if one indicator were at its group's median, everything
   else (other units, normalisation, TOPSIS's ideal points) unchanged.
+* Strengths and weaknesses: the indicators on which the unit is better (strengths) or worse
+  (weaknesses) than the median of its peer group (all units when there are no groups), judged on the
+  normalised values, where polarity is already applied (higher is better). An indicator counts only
+  when the what-if agrees — bringing a strength down to the median lowers the index, bringing a
+  weakness up raises it — and they are ordered by that change, so the list and the what-if tell one
+  story. A value the unit did not report (missing or imputed) is neither. Each comes with its value
+  and the group's median in the indicator's own units (after imputation, before treatment and
+  normalisation): treatment and normalisation are monotone, so a higher-is-better strength is
+  always above that median and a weakness below it.
 """
 
 from __future__ import annotations
@@ -28,10 +35,17 @@ CHUNK_ELEMENTS = 4_000_000
 
 @dataclass(frozen=True)
 class IndicatorStanding:
+    """One indicator of a unit against its group: normalised `value` and `group_median` (polarity
+    applied), their `difference`, the same two in the indicator's units (`raw_value`, `raw_median`),
+    and `effect`: how much the index would fall (negative: rise) with the indicator at the median."""
+
     indicator: str
     value: float
     group_median: float
     difference: float
+    raw_value: float = float("nan")
+    raw_median: float = float("nan")
+    effect: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -56,15 +70,21 @@ class Explanations:
     group_median: FloatArray
     difference: FloatArray
     what_if_index: FloatArray
+    raw_values: FloatArray  # the values as reported (imputed cells NaN), in the indicators' units
+    raw_group_median: FloatArray  # the group's median of the values the normalised median comes from
 
     def for_unit(self, unit: str, top: int = 3) -> UnitExplanation:
         """Everything about one unit, with its `top` strongest and weakest indicators."""
         result = self.result
         row = result.units.index(unit)
         codes = result.framework.leaf_codes
-        gap = self.difference[row]
-        order = np.argsort(np.where(np.isnan(gap), np.inf, -gap), kind="stable")
-        present = [int(j) for j in order if not np.isnan(gap[j])]
+        # NaN (not reported, or no median) compares false either way, so it is never a strength or weakness
+        gap = np.where(np.isnan(self.raw_values[row]), np.nan, self.difference[row])
+        effect = result.index[row] - self.what_if_index[row]
+        tolerance = 1e-9
+        with np.errstate(invalid="ignore"):
+            above = np.flatnonzero((gap > tolerance) & (effect > tolerance))
+            below = np.flatnonzero((gap < -tolerance) & (effect < -tolerance))
 
         def standing(j: int) -> IndicatorStanding:
             return IndicatorStanding(
@@ -72,10 +92,13 @@ class Explanations:
                 value=float(result.normalised[row, j]),
                 group_median=float(self.group_median[row, j]),
                 difference=float(gap[j]),
+                raw_value=float(self.raw_values[row, j]),
+                raw_median=float(self.raw_group_median[row, j]),
+                effect=float(effect[j]),
             )
 
-        # strongest from the top of the ordering, weakest from the bottom, never the same indicator
-        k = top if len(present) >= 2 * top else len(present) // 2
+        strongest = sorted(above, key=lambda j: (-effect[j], -gap[j], j))[:top]
+        weakest = sorted(below, key=lambda j: (effect[j], gap[j], j))[:top]
         additive = not np.isnan(self.contributions[row]).all()
         return UnitExplanation(
             unit=unit,
@@ -85,8 +108,8 @@ class Explanations:
             contributions={c: float(v) for c, v in zip(codes, self.contributions[row], strict=True)}
             if additive
             else None,
-            strongest=tuple(standing(j) for j in present[:k]),
-            weakest=tuple(standing(j) for j in reversed(present[len(present) - k :])),
+            strongest=tuple(standing(int(j)) for j in strongest),
+            weakest=tuple(standing(int(j)) for j in weakest),
             what_if_at_median={c: float(v) for c, v in zip(codes, self.what_if_index[row], strict=True)},
         )
 
@@ -100,6 +123,11 @@ def explain(result: EvaluationResult) -> Explanations:
     groups = None if result.groups is None else [result.groups[i] for i in kept]
 
     median = _group_medians(z, groups)
+    # The values the normalised ones come from (after imputation), and the medians of exactly those:
+    # their order is that of the normalised values, so each side of the median is the same in both.
+    filled = result.diagnostics.imputed_values
+    raw_median = _group_medians(filled, groups)
+    reported = np.where(result.diagnostics.imputed, np.nan, filled)
     effective = np.full((n_units, len(framework.codes)), np.nan)
     contributions = np.full(z.shape, np.nan)
     if result.settings.aggregate.method == "arithmetic":
@@ -134,6 +162,8 @@ def explain(result: EvaluationResult) -> Explanations:
         group_median=full(median),
         difference=full(z - median),
         what_if_index=full(what_if),
+        raw_values=full(reported),
+        raw_group_median=full(raw_median),
     )
 
 

@@ -5,6 +5,7 @@ from shuangchuang.evaluation.engine import (
     AggregateSettings,
     Dataset,
     Framework,
+    ImputeSettings,
     Node,
     Settings,
     TreatSettings,
@@ -74,3 +75,58 @@ def test_geometric_and_topsis_have_what_if_but_no_additive_contributions():
         assert u4.contributions is None
         assert set(u4.what_if_at_median) == {"a1", "a2", "b1"}
         assert all(np.isfinite(v) for v in u4.what_if_at_median.values())
+
+
+def test_strengths_and_weaknesses_agree_with_the_median_shown_and_with_the_what_if():
+    # "star" is better than the median on every indicator, 有效发明专利数-like `p` only just (13 against
+    # 11.9); `c` is a cost (lower is better), where star's 2 against a median of 6 is a strength.
+    framework = Framework.build(
+        [
+            Node("index"),
+            Node("p", "index", 1),
+            Node("j", "index", 1),
+            Node("r", "index", 1),
+            Node("c", "index", 1, polarity=-1),
+        ]
+    )
+    data = Dataset(
+        ("star", "a", "b", "d", "laggard"),
+        ("p", "j", "r", "c"),
+        np.array(
+            [
+                [13.0, 900, 5000, 2],
+                [11.9, 300, 3000, 6],
+                [12.0, 400, 4000, 5],
+                [8.0, 200, 2000, 7],
+                [4.0, 100, 1000, 8],
+            ]
+        ),
+    )
+    explanations = explain(evaluate(data, framework, SETTINGS))
+
+    star = explanations.for_unit("star", top=4)
+    laggard = explanations.for_unit("laggard", top=4)
+
+    assert star.weakest == () and laggard.strongest == ()
+    assert [s.indicator for s in star.strongest] == ["j", "c", "r", "p"]  # by what reaching the median costs
+    standing = {s.indicator: (s.raw_value, s.raw_median) for s in star.strongest}
+    assert standing["p"] == (13.0, 11.9) and standing["c"] == (2.0, 6.0)
+    for s in star.strongest:
+        assert star.what_if_at_median[s.indicator] < star.index and s.effect > 0
+    for s in laggard.weakest:
+        assert laggard.what_if_at_median[s.indicator] > laggard.index and s.raw_value != s.raw_median
+
+
+def test_a_value_the_unit_did_not_report_is_neither_strength_nor_weakness():
+    # u2 left a2 empty; the mean of the others (20) puts it well above their median (0)
+    data = Dataset(
+        ("u1", "u2", "u3", "u4", "u5"),
+        ("a1", "a2", "b1"),
+        np.array([[0.0, 60.0, 4.0], [3.0, np.nan, 0.0], [5.0, 0.0, 2.0], [2.0, 0.0, 1.0], [1.0, 0.0, 3.0]]),
+    )
+    settings = Settings(treat=TreatSettings("none"), impute=ImputeSettings("mean"))
+
+    u2 = explain(evaluate(data, FRAMEWORK, settings)).for_unit("u2")
+
+    assert "a2" not in {s.indicator for s in u2.strongest + u2.weakest}
+    assert "a1" in {s.indicator for s in u2.strongest}

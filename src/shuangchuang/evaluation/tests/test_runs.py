@@ -1,10 +1,12 @@
 """Evaluation runs in the web app: approved data in, stored scores, ranks and intervals out."""
 
 import io
+import statistics
 from decimal import Decimal
 
 import numpy as np
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from shuangchuang.evaluation.models import EvaluationRun, RunResult
@@ -220,3 +222,121 @@ def test_a_scorecard_in_english_names_indicators_and_the_index_in_english(
     assert scorecard.context["names"]["INDEX"] == "Entrepreneurship and employment index"
     assert "Jobs created" in scheme and "带动就业人数<" not in scheme
     assert run.diagnostics["names"]["JOBS"] == "带动就业人数"  # what the run recorded stays as it was
+
+
+def test_the_scorecard_never_calls_a_value_above_the_peer_median_a_weakness(registry, make_user, client_for):
+    """横州市 is above the median of the regional bases on every indicator: it has strengths and no
+    weakness, shown in the indicators' units beside the median it was judged against."""
+    make_small_catalogue()
+    period = make_period(2025)
+    indicators = {i.code: i for i in Indicator.objects.prefetch_related("versions")}
+    jobs = {}
+    values = []
+    for i, base in enumerate(Base.objects.filter(direction__code="employment").order_by("code")):
+        numbers = {"JOBS": 100 + 10 * i, "JOBS_GRAD": 10 + i, "REVENUE": 5000 + 100 * i, "RD": 200 + 7 * i}
+        if base.code == "B3-012":
+            numbers = {"JOBS": 300, "JOBS_GRAD": 30, "REVENUE": 6800, "RD": 330}
+        numbers["RD_INTENSITY"] = round(numbers["RD"] / numbers["REVENUE"] * 100, 4)
+        if base.kind == "region":
+            jobs[base.code] = numbers["JOBS"]
+        report = Report.objects.create(base=base, period=period, state="approved")
+        values += [
+            ReportValue(
+                report=report,
+                indicator=indicators[code],
+                indicator_version=indicators[code].versions.first(),
+                number=Decimal(str(number)),
+            )
+            for code, number in numbers.items()
+        ]
+    ReportValue.objects.bulk_create(values)
+    scheme = ensure_default_scheme(Direction.objects.get(code="employment"), 2025)
+    scheme.uncertainty_replications = 0
+    scheme.save()
+    run = execute_run(EvaluationRun.objects.create(scheme=scheme).pk)
+
+    result = run.results.get(base__code="B3-012")
+    page = client_for(make_user("operator", base="B3-012")).get(f"/evaluation/runs/{run.pk}/bases/B3-012/")
+
+    assert result.weaknesses == [] and result.strengths
+    for strength in result.strengths:
+        assert strength["value"] > strength["median"]
+        assert result.what_if[strength["indicator"]] < result.score  # the what-if agrees
+    html = page.content.decode()
+    weaknesses = html[html.index('data-testid="weaknesses"') :]
+    assert weaknesses[: weaknesses.index("</ul>")].count("<li") == 1 and "—" in weaknesses[:200]
+    median = statistics.median(jobs.values())
+    assert f"带动就业人数：300 人（同类中位数 {median:g} 人）" in html
+
+
+def test_a_run_stored_before_keeps_only_the_weaknesses_below_the_median_beside_them(
+    approved_year, make_user, client_for
+):
+    approved_year.uncertainty_replications = 0
+    approved_year.save()
+    run = execute_run(EvaluationRun.objects.create(scheme=approved_year).pk)
+    # as runs stored them before: normalised scores, and the lowest gaps listed whatever their sign
+    run.results.filter(base__code="B3-012").update(
+        weaknesses=[
+            {"indicator": "JOBS", "value": 75.0, "median": 40.0},
+            {"indicator": "RD", "value": 20.0, "median": 35.5},
+        ]
+    )
+
+    page = client_for(make_user("national_admin")).get(f"/evaluation/runs/{run.pk}/bases/B3-012/")
+
+    assert [(s.name, s.value, s.median) for s in page.context["weaknesses"]] == [
+        ("研发投入", "20.0 分（标准化）", "35.5 分（标准化）")
+    ]
+
+
+def test_the_run_page_polls_one_part_holding_the_status_the_bar_and_the_results(
+    approved_year, make_user, client_for
+):
+    approved_year.uncertainty_replications = 0
+    approved_year.save()
+    run = EvaluationRun.objects.create(scheme=approved_year)
+    client = client_for(make_user("national_admin"))
+    queued = client.get(f"/evaluation/runs/{run.pk}/").content.decode()
+    outside, polled = queued.split('id="run-progress"')
+    assert "排队中" in polled and "hx-get" in polled
+    assert "排队中" not in outside and "已完成" not in outside  # no status that the polling cannot update
+
+    execute_run(run.pk)  # the worker finishes within the second before the first poll
+    part = client.get(f"/evaluation/runs/{run.pk}/", HTTP_HX_REQUEST="true").content.decode()
+
+    assert 'data-testid="run-status">计算完成<' in part and 'data-testid="progress-value">100%<' in part
+    assert 'style="width: 100%"' in part and 'data-testid="ranking"' in part
+    assert "排队中" not in part and "hx-get" not in part  # and the polling stops
+
+
+def test_runs_of_one_scheme_are_named_and_the_latest_is_marked(approved_year, make_user, client_for):
+    approved_year.uncertainty_replications = 0
+    approved_year.save()
+    first = execute_run(
+        EvaluationRun.objects.create(
+            scheme=approved_year, created_by=make_user("national_admin", last_name="王", first_name="国管")
+        ).pk
+    )
+    second = execute_run(
+        EvaluationRun.objects.create(
+            scheme=approved_year, created_by=make_user("national_admin", last_name="李", first_name="评估")
+        ).pk
+    )
+    client = client_for(make_user("operator", base="B3-012"))
+
+    page = client.get("/bases/B3-012/")
+
+    html = page.content.decode()
+    day = timezone.localtime(second.created_at).strftime("%Y-%m-%d")
+    assert [r.run_id for r in page.context["results"]] == [second.pk, first.pk]
+    assert f"评估运行 #{second.pk} · {day} · 李评估发起" in html
+    assert f"评估运行 #{first.pk} · {day} · 王国管发起" in html
+    assert html.count('data-testid="latest-run"') == 1
+    assert (
+        html.index('data-testid="latest-run"')
+        < html.index(f"评估运行 #{second.pk}")
+        < html.index(f"评估运行 #{first.pk}")
+    )
+    runs = client.get("/evaluation/").context["runs"]
+    assert [(r.pk, r.pk == r.latest_run_id) for r in runs] == [(second.pk, True), (first.pk, False)]

@@ -113,6 +113,18 @@ def test_outliers_are_flagged_and_submitted_ones_are_explained(registry):
     assert not flagged.filter(report__submitted_at__isnull=False, explanation="").exists()
 
 
+def test_no_base_has_values_for_indicators_its_kind_does_not_report(registry):
+    generate()
+    pairs = ReportValue.objects.values_list(
+        "report__base__kind", "indicator_version__kinds", "indicator__code"
+    )
+    assert [(kind, code) for kind, kinds, code in pairs if kinds and kind not in kinds] == []
+    universities = ReportValue.objects.filter(report__base__kind="university")
+    assert universities.filter(indicator__code="ENTR_STUDENTS").exists()
+    assert not universities.filter(indicator__code__in=["ENTR_MIGRANTS", "NEW_ENTITIES_GROWTH"]).exists()
+    assert ReportValue.objects.filter(report__base__kind="region", indicator__code="ENTR_MIGRANTS").exists()
+
+
 def test_derived_values_follow_their_formula_and_scale_differs_by_kind(registry):
     generate()
     lean = Report.objects.filter(

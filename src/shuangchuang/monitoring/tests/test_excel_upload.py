@@ -1,6 +1,8 @@
 """Uploading a filled template: preview first, save on confirmation, every error with its place, all or nothing."""
 
 import io
+import re
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -82,6 +84,16 @@ def save(workbook) -> bytes:
     return buffer.getvalue()
 
 
+def replace_part(data: bytes, name: str, content: bytes) -> bytes:
+    """The same workbook with one part of the package swapped for `content`."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, content if info.filename == name else source.read(info.filename))
+    return buffer.getvalue()
+
+
 def upload(client, data: bytes, name: str = "填报.xlsx", period: str = "2025A"):
     return client.post(UPLOAD, {"period": period, "file": SimpleUploadedFile(name, data)})
 
@@ -91,7 +103,9 @@ def errors_of(response) -> list[tuple[str, str, str, str]]:
 
 
 def stored(base: str, code: str):
-    value = ReportValue.objects.filter(report__base__code=base, indicator__code=code).first()
+    value = ReportValue.objects.filter(
+        report__base__code=base, report__period__code="2025A", indicator__code=code
+    ).first()
     return None if value is None else (value.number if value.number is not None else value.text or None)
 
 
@@ -106,6 +120,7 @@ def database_state():
 
 
 def test_a_base_fills_its_template_sees_the_preview_and_saves_on_confirmation(guangxi, make_user, client_for):
+    make_report(HENGZHOU, make_period(2024), state="locked", JOBS=30)  # 150 is five times as many: flagged
     client = client_for(make_user(Role.OPERATOR, base=HENGZHOU))
     template = client.get(f"/monitoring/excel/2025A/{HENGZHOU}.xlsx").content
     filled = fill_report(
@@ -132,14 +147,16 @@ def test_a_base_fills_its_template_sees_the_preview_and_saves_on_confirmation(gu
     assert stored(HENGZHOU, "HAS_FUND") == 1
     assert stored(HENGZHOU, "NOTE") == "建成共享实验室"
     assert (
-        ReportValue.objects.get(report__base__code=HENGZHOU, indicator__code="JOBS").explanation
+        ReportValue.objects.get(
+            report__base__code=HENGZHOU, report__period__code="2025A", indicator__code="JOBS"
+        ).explanation
         == "新园区投入使用"
     )
     event = AuditEvent.objects.get(action="monitoring.value")  # one audit row for the save …
     changes = {field: (old, new) for field, old, new in event.changes}
     assert changes["JOBS"] == ("120", "150")  # … with every value's old and new
     assert changes["JOBS.explanation"] == (None, "新园区投入使用")  # … and the explanation given
-    assert len(changes) == 7  # 5 typed + 1 derived + 1 explanation
+    assert len(changes) == 8  # 5 typed + 2 derived (研发投入强度, 就业增速) + 1 explanation
     assert event.reason == "Excel 导入（填报.xlsx）：季度汇总"
 
 
@@ -528,3 +545,68 @@ def test_the_preview_lists_only_what_changes_not_the_blank_cells(guangxi, make_u
     preview = upload(client, fill_report(template, {"JOBS": 40}))
 
     assert [line.code for _, group, _ in preview.context["groups"] for line in group] == ["JOBS"]
+
+
+def test_digits_not_grouped_in_threes_are_errors_naming_sheet_cell_field_and_reason(
+    guangxi, make_user, client_for
+):
+    client = client_for(make_user(Role.OPERATOR, base=HENGZHOU))
+    template = client.get(f"/monitoring/excel/2025A/{HENGZHOU}.xlsx").content
+    before = database_state()
+
+    response = upload(client, fill_report(template, {"JOBS": "12,34", "REVENUE": "1.234,5", "RD": "1,2,3"}))
+
+    reason = "不是有效的数字：“,”只能作千位分隔符，每三位一组（如 1,234 或 1,234,567.5），小数点用“.”"
+    assert [(sheet, field, message) for sheet, _, field, message in errors_of(response)] == [
+        ("填报数据", "带动就业人数", f"带动就业人数：“12,34”{reason}"),
+        ("填报数据", "营业收入", f"营业收入：“1.234,5”{reason}"),
+        ("填报数据", "研发投入", f"研发投入：“1,2,3”{reason}"),
+    ]
+    assert all(cell.startswith("D") for _, cell, _, _ in errors_of(response))
+    assert database_state() == before
+
+
+# Formula cells: read at the result the file saved, and said so; without one, refused
+
+
+def report_row(template: bytes, code: str) -> int:
+    sheet = load_workbook(io.BytesIO(template))["填报数据"]
+    return next(row[0].row for row in sheet.iter_rows(min_row=4) if row[0].value == code)
+
+
+def test_a_formula_without_a_saved_result_is_refused_with_its_cell_and_a_hint(guangxi, make_user, client_for):
+    client = client_for(make_user(Role.OPERATOR, base=HENGZHOU))
+    template = client.get(f"/monitoring/excel/2025A/{HENGZHOU}.xlsx").content
+    row = report_row(template, "JOBS")
+    before = database_state()
+
+    # openpyxl, like any program that writes a formula without calculating it, saves no result
+    response = upload(client, fill_report(template, {"JOBS": "=40+1"}))
+
+    [(sheet, cell, _, message)] = errors_of(response)
+    assert (sheet, cell) == ("填报数据", f"D{row}")
+    assert message.startswith("单元格是公式，文件中没有保存计算结果") and "选择性粘贴 → 数值" in message
+    assert database_state() == before and stored(HENGZHOU, "JOBS") == 120
+
+
+def test_a_formula_with_a_saved_result_is_taken_at_it_and_marked_in_the_preview(
+    guangxi, make_user, client_for
+):
+    client = client_for(make_user(Role.OPERATOR, base=HENGZHOU))
+    template = client.get(f"/monitoring/excel/2025A/{HENGZHOU}.xlsx").content
+    row = report_row(template, "JOBS")
+    sheet_xml = zipfile.ZipFile(io.BytesIO(template)).read("xl/worksheets/sheet1.xml")
+    # what Excel saves for =40+1 typed into D{row}: the formula and its result
+    calculated = re.sub(
+        rb'<c r="D' + str(row).encode() + rb'"([^>]*?)(/>|>.*?</c>)',
+        rb'<c r="D' + str(row).encode() + rb'"\1><f>40+1</f><v>41</v></c>',
+        sheet_xml,
+        count=1,
+    )
+    assert calculated != sheet_xml
+
+    preview = upload(client, replace_part(template, "xl/worksheets/sheet1.xml", calculated))
+
+    [line] = [line for _, group, _ in preview.context["groups"] for line in group]
+    assert (line.code, line.old, line.new, line.from_formula) == ("JOBS", "120", "41", True)
+    assert "公式单元格，按文件中保存的计算结果读取" in preview.content.decode()

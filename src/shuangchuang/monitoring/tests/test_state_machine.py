@@ -111,13 +111,11 @@ def test_only_the_right_role_may_act(people, state, action, who):
 
 
 def test_submission_needs_every_required_value_and_explained_flags(report, people):
+    make_report("B3-012", make_period(2024), state="locked", JOBS=12)  # 120 is ten times last year's
     with pytest.raises(ValidationFailed) as missing:
         services.transition(report, Action.SUBMIT, actor=people["operator"])
     assert set(missing.value.errors) == {"JOBS", "JOBS_GRAD", "REVENUE", "RD"}
     services.save_values(report, FULL, actor=people["operator"])
-    ReportValue.objects.filter(report=report, indicator__code="JOBS").update(
-        flags=[{"kind": "peer", "message": "m"}]
-    )
     report.refresh_from_db()
     with pytest.raises(ValidationFailed, match="须填写情况说明"):
         services.transition(report, Action.SUBMIT, actor=people["operator"])

@@ -120,3 +120,37 @@ def test_the_report_page_shows_the_short_code_to_compare_with_the_paper(operator
     assert short_code(report_checksum(report)) in html
     assert 'data-testid="summary-pdf"' in html
     assert '<option value="盖章确认">' in html  # the stamped sheet goes back as evidence
+
+
+@needs_font
+def test_sheets_drawn_with_the_fonts_kept_in_memory_are_those_fpdf_draws_from_the_files(period, monkeypatch):
+    """Each process reads the CJK fonts once and gives every sheet its own copy: a sheet drawn after
+    another one carries its own characters only, byte for byte what fpdf's add_font makes."""
+    import datetime as dt
+
+    from fpdf import FPDF
+
+    from shuangchuang.monitoring import summary_pdf
+
+    hengzhou = make_report(HENGZHOU, period, state="approved", **VALUES)
+    xmu = make_report(XMU, period, state="approved", **{**VALUES, "NOTE": "厦大翔安校区双创基地扩建"})
+    fixed = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
+    monkeypatch.setattr(summary_pdf.timezone, "now", lambda: fixed)
+    real_init = FPDF.__init__
+
+    def dated_init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        self.creation_date = fixed
+
+    monkeypatch.setattr(FPDF, "__init__", dated_init)
+
+    summary_pdf.render_summary(hengzhou)  # the fonts are now prepared, and one sheet has used them
+    kept = summary_pdf.render_summary(xmu)
+
+    def from_files(pdf, style, path, collection_index=0):
+        pdf.add_font(summary_pdf.FONT_FAMILY, style, str(path), collection_font_number=collection_index)
+
+    monkeypatch.setattr(summary_pdf, "add_font", from_files)
+    read_anew = summary_pdf.render_summary(xmu)
+
+    assert kept == read_anew

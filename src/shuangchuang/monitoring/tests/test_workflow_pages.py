@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from shuangchuang.accounts.models import Role
 from shuangchuang.monitoring.models import Report, ReportTransition, ReportValue
@@ -294,6 +296,49 @@ def test_the_list_filters_by_flags_and_lateness_in_a_fixed_number_of_queries(
     assert everything.content.decode().count('data-testid="late"') == 4
 
 
+def test_the_queue_shows_the_latest_submission_and_how_many_rounds(operator, authority, make_user, period):
+    report = make_report(HENGZHOU, period, **COMPLETE)
+    base, reviewer = login(operator), login(authority)
+    act(base, report, "submit")
+    act(reviewer, report, "return", reason="请补充台账")
+    act(base, report, "submit")
+    act(reviewer, report, "return", reason="请核实就业人数")
+    act(base, report, "submit")
+    first, latest = (
+        dt.datetime(2026, 1, 5, 1, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 2, 10, 3, 45, tzinfo=dt.UTC),
+    )
+    Report.objects.filter(pk=report.pk).update(submitted_at=first, last_submitted_at=latest)
+    once = make_report(LIUZHOU, period, **COMPLETE)
+    act(login(make_user(Role.OPERATOR, base=LIUZHOU)), once, "submit")
+
+    rows = reviewer.get("/monitoring/").context["page"]
+
+    by_code = {r.base.code: r for r in rows}
+    assert (by_code[HENGZHOU].submission_count, by_code[LIUZHOU].submission_count) == (3, 1)
+    page = reviewer.get("/monitoring/").content.decode()
+    hengzhou = page[page.index("广西壮族自治区南宁市横州市") :]
+    cell = hengzhou[hengzhou.index('data-testid="submitted-at"') :][:300]
+    assert "2026-02-10 11:45" in cell and "第 3 次报送（首次 2026-01-05）" in cell
+    assert page.count('data-testid="rounds"') == 1  # a report submitted once needs no note
+
+
+def test_the_rounds_are_counted_in_the_query_not_per_row(operator, national, make_user, period):
+    client = login(national)
+    make_report(HENGZHOU, period, state="submitted", **COMPLETE)
+    with CaptureQueriesContext(connection) as one_row:
+        client.get("/monitoring/?state=")
+    for code in ("B3-001", "B3-002", "B3-003", XMU, LIUZHOU):
+        report = make_report(code, period, **COMPLETE)
+        act(login(make_user(Role.OPERATOR, base=code)), report, "submit")
+
+    with CaptureQueriesContext(connection) as six_rows:
+        response = client.get("/monitoring/?state=")
+
+    assert response.context["total"] == 6
+    assert len(six_rows.captured_queries) == len(one_row.captured_queries)
+
+
 def test_the_history_tab_lists_who_when_old_new_and_why(operator, authority, period):
     report = make_report(HENGZHOU, period)
     save(login(operator), report, {**COMPLETE, "JOBS": 100}, action="submit")
@@ -316,9 +361,7 @@ def test_the_history_tab_lists_who_when_old_new_and_why(operator, authority, per
     assert (returned.who, returned.old, returned.reason) == ("韦审核", "已报送", "请补充台账")
     # the first save wrote every value of the form at once: one line each, in the order of the form
     first_save = [e.what for e in history if e.kind == "value" and e.old == "（空）"]
-    form_order = [
-        f"{v.name}（{code}）" for code, v in form_versions(report.base.direction_id, period).items()
-    ]
+    form_order = [f"{v.name}（{code}）" for code, v in form_versions(report.base, period).items()]
     assert first_save == [what for what in form_order if what in first_save] and len(first_save) > 3
     html = response.content.decode()
     assert "请补充台账" in html and "带动就业人数（JOBS）" in html

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 HEADER = "序号,名称,简称,批次,类别,类型,省份代码,城市,审核单位\n"
 GOOD_ROWS = (
-    "1,北京市海淀区,海淀区,2,区域示范基地,区域,110000,北京市,drc-110000\n"
-    "2,清华大学,清华,第二批,高校和科研院所示范基地,高校,北京,北京市,教育部\n"
+    "1,北京市示例区,示例区,2,区域示范基地,区域,110000,北京市,drc-110000\n"
+    "2,示例大学,示大,第二批,高校和科研院所示范基地,高校,北京,北京市,教育部\n"
 )
 
 
@@ -25,7 +25,7 @@ def test_several_bad_rows_are_all_reported_and_nothing_is_written(registry):
         + "3,,无名,2,区域示范基地,区域,110000,北京市,drc-110000\n"
         + "4,某某高新区,某某,9,区域示范基地,区域,110000,某市,drc-110000\n"
         + "5,某某大学,某大,2,高校和科研院所示范基地,学校,990000,某市,不存在的单位\n"
-        + "6,北京市海淀区,海淀,2,区域示范基地,区域,110000,北京市,drc-110000\n"
+        + "6,北京市示例区,示例,2,区域示范基地,区域,110000,北京市,drc-110000\n"
         + "7,厦门大学,厦大,3,区域示范基地,高校,350000,厦门市,moe\n"
     ).encode()
     before = Base.objects.count(), AuditEvent.objects.count()
@@ -55,12 +55,17 @@ def test_errors_are_reported_in_english_after_the_switch(registry):
 
 
 def test_a_clean_gbk_csv_with_full_width_digits_is_imported(registry):
-    data = (HEADER + GOOD_ROWS.replace("1,北京市海淀区", "１,北京市海淀区 ")).encode("gbk")
+    data = (HEADER + GOOD_ROWS.replace("1,北京市示例区", "１,北京市示例区 ")).encode("gbk")
+    next_seq = Base.objects.filter(batch__number=2).count() + 1  # after the shipped second-batch bases
     result = import_bases(data, "二批.csv")
     assert result.ok, result.errors
-    haidian = Base.objects.get(name="北京市海淀区")
-    assert (haidian.code, haidian.batch.number, haidian.direction.name) == ("B2-001", 2, "区域示范基地")
-    assert Base.objects.get(name="清华大学").authority.code == "moe"
+    imported = Base.objects.get(name="北京市示例区")
+    assert (imported.code, imported.batch.number, imported.direction.name) == (
+        f"B2-{next_seq:03d}",
+        2,
+        "区域示范基地",
+    )
+    assert Base.objects.get(name="示例大学").authority.code == "moe"
     assert AuditEvent.objects.filter(action="registry.import").count() == 2
 
 
@@ -71,16 +76,34 @@ def test_xlsx_files_are_imported_by_content_not_by_name(registry):
         sheet.append(line.split(","))
     buffer = io.BytesIO()
     workbook.save(buffer)
+    before = Base.objects.filter(batch__number=2).count()
     result = import_bases(buffer.getvalue(), "named-like-a.csv")
     assert result.ok, result.errors
-    assert Base.objects.filter(batch__number=2).count() == 2
+    assert Base.objects.filter(batch__number=2).count() == before + 2
 
 
-def test_a_file_that_is_not_a_table_is_refused_with_a_reason(registry):
-    result = import_bases(b"%PDF-1.7 not a table", "名单.xlsx")
-    assert [str(e) for e in result.errors] == [
-        "表头：文件不是 CSV 或 Excel (.xlsx) 表格，请另存为 .xlsx 或 CSV 后上传。"
-    ]
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            b"%PDF-1.7 not a table",
+            "不是 Excel 文件（文件内容是 PDF 文档）。请上传 Excel 工作簿（.xlsx）或 CSV 文件。",
+        ),
+        (
+            "会议纪要：请各基地于月底前报送。".encode(),
+            "不是 Excel 文件（文件内容是纯文本）。如果它是 CSV 文件，请把文件扩展名改为 .csv，并按模板的格式填写。",
+        ),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "Workbook".encode("utf-16-le"),
+            "不是 Excel 文件（文件内容是 Excel 97-2003 (.xls) 格式）。"
+            "请在 Excel 或 WPS 中打开，“另存为” Excel 工作簿（.xlsx）后上传。",
+        ),
+    ],
+    ids=["pdf", "text", "old-xls"],
+)
+def test_a_file_that_is_not_a_workbook_is_refused_saying_what_it_is(registry, content, reason):
+    result = import_bases(content, "名单.xlsx")
+    assert [str(e) for e in result.errors] == [reason]
 
 
 def test_missing_columns_are_named(registry):
@@ -106,9 +129,148 @@ def test_national_admin_imports_through_the_page_and_sees_every_error(registry, 
     page = client.post("/bases/import/", {"file": bad}).content.decode()
     assert "第 2 行“名称”列：不能为空" in page and "未导入任何数据" in page
     good = SimpleUploadedFile("good.csv", (HEADER + GOOD_ROWS).encode())
+    before = Base.objects.filter(batch__number=2).count()
     assert client.post("/bases/import/", {"file": good}).status_code == 302
-    assert Base.objects.filter(batch__number=2).count() == 2
+    assert Base.objects.filter(batch__number=2).count() == before + 2
 
 
 def test_only_national_admins_may_import(registry, make_user, client_for):
     assert client_for(make_user("authority", authority="moe")).get("/bases/import/").status_code == 403
+
+
+# Reader errors, limits and the template
+
+
+def page_import(client, name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post("/bases/import/", {"file": SimpleUploadedFile(name, data)})
+
+
+def test_a_csv_with_mixed_line_endings_is_imported_not_answered_with_a_server_error(
+    registry, make_user, client_for
+):
+    client = client_for(make_user("national_admin"))
+    data = (HEADER.replace("\n", "\r") + GOOD_ROWS.replace("\n", "\r\n", 1)).encode()
+    shipped = Base.objects.filter(batch__number=2).count()
+
+    response = page_import(client, "二批.csv", data)
+
+    assert response.status_code == 302
+    assert Base.objects.filter(batch__number=2).count() == shipped + 2
+
+
+def test_a_cell_over_the_csv_field_limit_is_named_with_its_row_and_column(registry, make_user, client_for):
+    client = client_for(make_user("national_admin"))
+    data = (
+        HEADER + GOOD_ROWS + "3," + "X" * 200_000 + ",x,2,区域示范基地,区域,110000,北京市,drc-110000\n"
+    ).encode()
+
+    shipped = Base.objects.filter(batch__number=2).count()
+
+    response = page_import(client, "二批.csv", data)
+
+    assert response.status_code == 200
+    assert [str(e) for e in response.context["result"].errors] == [
+        "第 4 行 B 列：单元格超过 32,767 个字符（Excel 单元格的上限），请检查是否选错了文件。"
+    ]
+    assert Base.objects.filter(batch__number=2).count() == shipped
+
+
+def test_a_formula_without_a_saved_result_is_refused_with_its_place(registry):
+    workbook = Workbook()
+    sheet = workbook.active
+    for line in (HEADER + GOOD_ROWS).splitlines():
+        sheet.append(line.split(","))
+    sheet["A3"] = "=A2+1"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    result = import_bases(buffer.getvalue(), "二批.xlsx")
+
+    [error] = [str(e) for e in result.errors]
+    assert error.startswith("工作表“Sheet”第 3 行 A 列：单元格是公式，文件中没有保存计算结果")
+
+
+def test_a_file_over_the_row_limit_is_refused_at_the_first_row_too_many(registry, monkeypatch):
+    from shuangchuang.core import tabular
+
+    monkeypatch.setattr(tabular, "MAX_ROWS", 20)
+    rows = "".join(
+        f"{n},某某{n}区,某{n},2,区域示范基地,区域,110000,北京市,drc-110000\n" for n in range(1, 40)
+    )
+
+    result = import_bases((HEADER + rows).encode(), "很多.csv")
+
+    assert [str(e) for e in result.errors] == [
+        "第 21 行：表格超过 20 行的上限（第 21 行），请检查是否选错了文件。"
+    ]
+
+
+def test_the_import_page_states_the_limits_columns_and_allowed_values(registry, make_user, client_for):
+    html = client_for(make_user("national_admin")).get("/bases/import/").content.decode()
+
+    assert "文件不超过 20 MB；表格不超过 10,000 行、300 列" in html
+    assert 'href="/bases/import/template.xlsx"' in html
+    for text in (
+        "功能方向或类别",
+        "创业就业",
+        "高校和科研院所示范基地",
+        "科研院所",
+        "110000",
+        "北京市",
+        "moe",
+        "限期整改",
+    ):
+        assert text in html, text
+
+
+def test_the_template_has_chinese_headers_and_the_allowed_values(registry, make_user, client_for):
+    from openpyxl import load_workbook
+
+    response = client_for(make_user("national_admin")).get("/bases/import/template.xlsx")
+
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "attachment" in response["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(response.content))
+    names, values = workbook.worksheets[0], workbook.worksheets[1]
+    assert [c.value for c in names[1]] == [
+        "序号",
+        "名称",
+        "简称",
+        "批次",
+        "功能方向或类别",
+        "类型",
+        "省份代码",
+        "城市",
+        "审核单位",
+        "状态",
+    ]
+    listed = {str(c.value) for row in values.iter_rows() for c in row if c.value is not None}
+    assert {"创业就业", "企业示范基地", "高校", "110000", "北京市", "moe", "教育部", "建设中"} <= listed
+    assert any(
+        "F2" in str(v.sqref) for v in names.data_validations.dataValidation
+    )  # 类型: a list to pick from
+
+
+def test_a_filled_in_template_imports(registry, make_user, client_for):
+    from openpyxl import load_workbook
+
+    client = client_for(make_user("national_admin"))
+    workbook = load_workbook(io.BytesIO(client.get("/bases/import/template.xlsx").content))
+    workbook.worksheets[0].append(
+        [99, "北京市示例新区", "示例新区", 2, "区域示范基地", "区域", "110000", "北京市", "drc-110000", "建设中"]
+    )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    response = page_import(client, "名单模板.xlsx", buffer.getvalue())
+
+    assert response.status_code == 302, response.context["result"].errors
+    assert Base.objects.get(name="北京市示例新区").province_id == "110000"
+
+
+def test_only_national_admins_get_the_template(registry, make_user, client_for):
+    client = client_for(make_user("authority", authority="moe"))
+
+    assert client.get("/bases/import/template.xlsx").status_code == 403

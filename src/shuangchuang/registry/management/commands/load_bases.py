@@ -4,10 +4,15 @@ from shuangchuang.registry.services import DATA_DIR, load_registry
 
 
 class Command(BaseCommand):
-    help = "加载随产品发布的第三批 92 个示范基地名单（可重复运行：再次运行不改变任何数据，文件修改后只更新变化之处）。"
+    help = (
+        "加载随产品发布的示范基地名单（第一、二、三批，bases_batch1.csv—bases_batch3.csv；"
+        "可重复运行：再次运行不改变任何数据，文件修改后只更新变化之处）。"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--data-dir", default=str(DATA_DIR), help="包含 bases_batch3.csv 等文件的目录")
+        parser.add_argument(
+            "--data-dir", default=str(DATA_DIR), help="包含 bases_batch1.csv—bases_batch3.csv 等文件的目录"
+        )
 
     def handle(self, *args, data_dir, **options):
         from pathlib import Path
