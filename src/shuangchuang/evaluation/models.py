@@ -123,7 +123,15 @@ class EvaluationScheme(models.Model):
             return self.description
         rest = self.description.removeprefix(DEFAULT_SCHEME_DESCRIPTION)
         if rest.startswith(LEFT_OUT_NOTE):
-            rest = gettext(LEFT_OUT_NOTE) + rest.removeprefix(LEFT_OUT_NOTE).rstrip("。") + "."
+            from shuangchuang.monitoring.models import IndicatorVersion
+
+            names = rest.removeprefix(LEFT_OUT_NOTE).rstrip("。").split("、")
+            english = dict(
+                IndicatorVersion.objects.filter(name__in=names)
+                .exclude(name_en="")
+                .values_list("name", "name_en")
+            )
+            rest = gettext(LEFT_OUT_NOTE) + "; ".join(english.get(n, n) for n in names) + "."
         return gettext(DEFAULT_SCHEME_DESCRIPTION) + (" " + rest if rest else "")
 
     def settings_dict(self) -> dict[str, object]:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shuangchuang.monitoring.models import IndicatorVersion
+from shuangchuang.monitoring.units import unit_label
 
 from . import selectors, services
 from .exports import results_workbook
@@ -193,6 +194,7 @@ def _units(run: EvaluationRun, nodes: list[SchemeNode]) -> dict[str, str]:
 
 def _amount(value: float, unit: str) -> str:
     number = f"{Decimal(str(round(value, 2))).normalize():,f}"
+    unit = unit_label(unit)
     if not unit:
         return number
     return f"{number}{unit}" if unit == "%" else f"{number} {unit}"

@@ -54,6 +54,7 @@ def report(registry):
     from shuangchuang.monitoring.tests.factories import make_period, make_report, make_small_catalogue
 
     make_small_catalogue()
+    make_report("B3-012", make_period(2025, 2), state="approved", JOBS=100, JOBS_GRAD=20)
     return make_report("B3-012", make_period(2025, 3), JOBS=120, JOBS_GRAD=30)
 
 
@@ -93,6 +94,7 @@ def test_a_save_of_values_names_the_indicators_and_their_explanations(report, ma
 
     operator = make_user(Role.OPERATOR, base="B3-012")
     services.save_values(report, {"JOBS": "150", "JOBS_GRAD": "40"}, actor=operator)
+    # 9,000 is 90 times last quarter's 100: flagged, so its explanation is kept with it
     services.save_values(report, {"JOBS": "9000"}, actor=operator, explanations={"JOBS": "新园区投产"})
     client = client_for(make_user(Role.AUDITOR))
 

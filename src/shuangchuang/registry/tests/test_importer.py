@@ -259,7 +259,18 @@ def test_a_filled_in_template_imports(registry, make_user, client_for):
     client = client_for(make_user("national_admin"))
     workbook = load_workbook(io.BytesIO(client.get("/bases/import/template.xlsx").content))
     workbook.worksheets[0].append(
-        [99, "北京市示例新区", "示例新区", 2, "区域示范基地", "区域", "110000", "北京市", "drc-110000", "建设中"]
+        [
+            99,
+            "北京市示例新区",
+            "示例新区",
+            2,
+            "区域示范基地",
+            "区域",
+            "110000",
+            "北京市",
+            "drc-110000",
+            "建设中",
+        ]
     )
     buffer = io.BytesIO()
     workbook.save(buffer)
