@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
+
+from shuangchuang.core.policy import RestrictedQuerySet
 
 if TYPE_CHECKING:
     from shuangchuang.accounts.models import User
@@ -185,13 +188,12 @@ class BaseStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已调整退出")
 
 
-class BaseQuerySet(models.QuerySet["Base"]):
-    def restrict(self, user: User | None) -> BaseQuerySet:
+class BaseQuerySet(RestrictedQuerySet["Base"]):
+    def scope(self, user: User, action: str) -> Q | None:
         """The bases `user` may see; everything else behaves as if it did not exist (404)."""
         from shuangchuang.registry.selectors import base_scope_filter
 
-        scope = base_scope_filter(user)
-        return self.none() if scope is None else self.filter(scope)
+        return base_scope_filter(user)
 
     def monitored(self) -> BaseQuerySet:
         """The bases the operation monitoring of 国办发〔2020〕51号 covers: those with a functional direction.

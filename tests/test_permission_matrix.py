@@ -1,0 +1,467 @@
+"""The permission matrix: every URL pattern × every role × (an object in scope, one out of scope, a missing
+one) → the answer the user gets (200, 302 to the login page, 403 or 404).
+
+One table, `MATRIX`, holds a row per URL pattern of the site; the admin's pages get theirs from
+`ADMIN_MODELS` (one line per model registered in the admin). `test_every_url_pattern_has_a_row` fails when a
+URL pattern has neither, so a new page cannot be added without saying who may open it. Outside scope and
+missing are the same 404 everywhere.
+
+Each cell is the status code of the first response (no redirects followed). A row's answers are given per
+role either as one code (the same for every object) or as `(in scope, out of scope, missing)`.
+Set `MATRIX_PRINT=1` to print what the site answers instead of comparing (to write a new row).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
+from django.contrib import admin
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from shuangchuang.accounts.models import Role, User
+from shuangchuang.evaluation.models import EvaluationRun, EvaluationScheme, RunResult, RunStatus
+from shuangchuang.monitoring.models import Evidence, Report
+from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
+from shuangchuang.registry.models import Authority, Base, Direction
+
+pytestmark = pytest.mark.django_db
+
+IN_BASE = "B3-012"  # 横州市 (创业就业), reviewed by 广西 DRC; the operator's base, assigned to the evaluator
+OUT_BASE = "B3-001"  # 晋城经开区 (创业就业), reviewed by 山西 DRC: outside every scoped role
+MISSING = 987654
+
+ROLES = [
+    "anonymous",
+    Role.NATIONAL_ADMIN,
+    Role.JOINT_MEMBER,
+    Role.AUTHORITY,
+    Role.OPERATOR,
+    Role.EVALUATOR,
+    Role.AUDITOR,
+    Role.SECURITY_ADMIN,
+]
+SCOPES = ("in", "out", "missing")
+A = "anonymous"
+NA, JM, AU, OP, EV, AD, SA = (
+    Role.NATIONAL_ADMIN,
+    Role.JOINT_MEMBER,
+    Role.AUTHORITY,
+    Role.OPERATOR,
+    Role.EVALUATOR,
+    Role.AUDITOR,
+    Role.SECURITY_ADMIN,
+)
+
+
+# The world every row is tried in
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    clients: dict[str, Client]
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def client(self, role: str) -> Client:
+        client = Client()
+        if role in self.users:
+            client.force_login(self.users[role])
+        return client
+
+    def kwargs(self, scope: str) -> dict[str, Any]:
+        return self.objects[scope]
+
+
+def _user(role: str, **scope: Any) -> User:
+    user = User(username=f"matrix-{role}", role=role)
+    if base := scope.get("base"):
+        user.base = Base.objects.get(code=base)
+    if authority := scope.get("authority"):
+        user.authority = Authority.objects.get(code=authority)
+    user.set_unusable_password()
+    user.save()
+    if assigned := scope.get("assigned"):
+        user.assigned_bases.set(Base.objects.filter(code__in=assigned))
+    return user
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """Users of every role and two of everything (in and out of scope), made once for the module inside a
+    transaction that is rolled back afterwards; each test's own changes roll back as usual."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _make_world()
+        transaction.set_rollback(True)
+
+
+def _make_admin_rows() -> None:
+    """One row for each third-party model in the admin, so that its pages have something to open."""
+    now = timezone.now()
+    seen = {"user_agent": "matrix", "ip_address": "127.0.0.1", "username": "x", "http_accept": "*/*"}
+    AccessAttempt.objects.create(**seen, path_info="/", get_data="", post_data="", failures_since_start=1)
+    AccessLog.objects.create(**seen, path_info="/")
+    AccessFailureLog.objects.create(**seen, path_info="/")
+    DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="shuangchuang.evaluation.tasks.run_evaluation",
+        backend_name="default",
+        run_after=now,
+        exception_class_path="",
+        traceback="",
+    )
+
+
+def _make_world() -> World:
+    make_small_catalogue()
+    period = make_period(2025)
+    bases = {"in": Base.objects.get(code=IN_BASE), "out": Base.objects.get(code=OUT_BASE)}
+    users = {
+        NA: _user(NA),
+        JM: _user(JM),
+        AU: _user(AU, authority="drc-450000"),
+        OP: _user(OP, base=IN_BASE),
+        EV: _user(EV, assigned=(IN_BASE,)),
+        AD: _user(AD),
+        SA: _user(SA),
+    }
+    clients = {A: Client()}
+    for role, user in users.items():
+        clients[role] = Client()
+        clients[role].force_login(user)
+    scheme = EvaluationScheme.objects.create(
+        name="创业就业 2025", direction=Direction.objects.get(code="employment"), year=2025
+    )
+    _make_admin_rows()
+    world = World(users, clients)
+    # a ranking holding the scoped roles' base, and one that does not
+    runs = {
+        s: EvaluationRun.objects.create(scheme=scheme, status=RunStatus.DONE, progress=100) for s in bases
+    }
+    RunResult.objects.create(run=runs["in"], base=bases["out"], included=True, score=40, rank=2)
+    for scope, base in bases.items():
+        report = Report.objects.create(base=base, period=period)
+        evidence = Evidence.objects.create(
+            report=report,
+            section="就业",
+            file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="a.pdf"),
+            original_name="证明.pdf",
+            content_type="application/pdf",
+            size=15,
+            sha256="0" * 64,
+            uploaded_by=users[OP],
+        )
+        RunResult.objects.create(run=runs[scope], base=base, included=True, score=50, rank=1)
+        world.objects[scope] = {
+            "code": base.code,
+            "base": base.code,
+            "base_code": base.code,
+            "pk": report.pk,
+            "evidence_pk": evidence.pk,
+            "period": period.code,
+            "scheme_id": scheme.pk,
+            "run_id": runs[scope].pk,
+            "app_label": "registry",
+            "id": users[OP].pk if scope == "in" else users[JM].pk,
+        }
+    world.objects["missing"] = {
+        "code": "B3-999",
+        "base": "B3-999",
+        "base_code": "B3-999",
+        "pk": MISSING,
+        "evidence_pk": MISSING,
+        "period": "1999A",
+        "scheme_id": MISSING,
+        "run_id": MISSING,
+        "app_label": "registry",
+        "id": MISSING,
+    }
+    return world
+
+
+# The table
+
+
+LOGIN = 302
+SCOPED = (200, 404, 404)  # the object in scope opens; outside scope is the same 404 as missing
+EVERY = (200, 200, 404)  # program-wide readers: every existing object opens
+
+
+@dataclass(frozen=True)
+class Row:
+    answers: dict[str, int | tuple[int, int, int]]
+    method: str = "GET"
+    data: dict[str, Any] = field(default_factory=dict)
+    # which kwargs of the world the URL takes (None: the URL takes none)
+    args: tuple[str, ...] = ()
+    # the request ends the session or changes it (logout, language): made with a client of its own
+    fresh_client: bool = False
+
+
+def readers(
+    *, anonymous: int = LOGIN, scoped: int | tuple[int, int, int] = 200, secadmin: int = 403, **override: Any
+) -> dict[str, int | tuple[int, int, int]]:
+    """The answers of a page every program role reads, scoped roles seeing `scoped`."""
+    answers: dict[str, int | tuple[int, int, int]] = {
+        A: anonymous,
+        NA: EVERY if isinstance(scoped, tuple) else scoped,
+        JM: EVERY if isinstance(scoped, tuple) else scoped,
+        AU: scoped,
+        OP: scoped,
+        EV: scoped,
+        AD: EVERY if isinstance(scoped, tuple) else scoped,
+        SA: secadmin,
+    }
+    answers.update({getattr(Role, k.upper(), k): v for k, v in override.items()})
+    return answers
+
+
+def only(role: str, allowed: int | tuple[int, int, int] = 200, others: int = 403) -> dict[str, Any]:
+    answers: dict[str, Any] = {r: others for r in ROLES}
+    answers[A] = LOGIN
+    answers[role] = allowed
+    return answers
+
+
+# A role that can never do what a URL does gets 403 before anything is looked up; a role that may gets 404 for
+# what lies outside its scope. Evidence: the base, and its authority or the national office filling in on
+# its behalf (代填) while the report is with the base.
+ENTERS_VALUES = {NA: (302, 302, 404), AU: (302, 404, 404), OP: (302, 404, 404)}
+
+MATRIX: dict[str, Row] = {
+    # core
+    "core:home": Row({r: 200 for r in ROLES} | {A: LOGIN}),
+    "core:audit_log": Row(only(AD)),
+    # accounts
+    "accounts:login": Row({r: 302 for r in ROLES} | {A: 200}),
+    "accounts:logout": Row({r: 302 for r in ROLES}, method="POST", fresh_client=True),
+    "accounts:password_change": Row({r: 200 for r in ROLES} | {A: LOGIN}),
+    "accounts:password_change_done": Row({r: 200 for r in ROLES} | {A: LOGIN}),
+    "set_language": Row(
+        {r: 302 for r in ROLES}, method="POST", data={"language": "en", "next": "/"}, fresh_client=True
+    ),
+    # registry
+    "registry:base_list": Row(readers()),
+    "registry:base_export": Row(readers()),
+    "registry:province_summary": Row(readers()),
+    "registry:base_import": Row(only(NA)),
+    "registry:base_detail": Row(readers(scoped=SCOPED), args=("code",)),
+    # monitoring: reading
+    "monitoring:report_list": Row(readers()),
+    "monitoring:completeness": Row(readers()),
+    "monitoring:report_detail": Row(readers(scoped=SCOPED), args=("pk",)),
+    # the summary sheet exists once a report is approved: before that, its page says so (a redirect)
+    "monitoring:report_summary_pdf": Row(
+        readers(scoped=(302, 404, 404)) | {r: (302, 302, 404) for r in (NA, JM, AD)}, args=("pk",)
+    ),
+    "monitoring:evidence_download": Row(readers(scoped=SCOPED), args=("pk", "evidence_pk")),
+    "monitoring:excel_download_report": Row(readers(scoped=SCOPED), args=("period", "base")),
+    "monitoring:excel_download_authority": Row(readers(scoped=(200, 200, 404)), args=("period",)),
+    # monitoring: writing
+    "monitoring:excel_upload": Row(only(NA) | {AU: 200, OP: 200}),
+    "monitoring:excel_confirm": Row(only(NA, 302) | {AU: 302, OP: 302}, method="POST"),
+    # the authority passes, the national office approves and locks many at once (here: approve)
+    "monitoring:bulk_action": Row(only(NA, 302), method="POST", data={"action": "approve"}),
+    # the form is the base's own: reviewers never type into a base's values, they return them
+    "monitoring:report_save": Row(only(OP, (302, 404, 404)), method="POST", args=("pk",)),
+    "monitoring:report_preview": Row(only(OP, SCOPED), method="POST", args=("pk",)),
+    # 报送 is the base's move (here refused with the problems listed: the draft is incomplete)
+    "monitoring:report_transition": Row(
+        only(OP, SCOPED), method="POST", args=("pk",), data={"action": "submit"}
+    ),
+    # evidence goes with the values, also when an authority fills in for the base (代填)
+    "monitoring:evidence_upload": Row(only(OP) | ENTERS_VALUES, method="POST", args=("pk",)),
+    "monitoring:evidence_withdraw": Row(only(OP) | ENTERS_VALUES, method="POST", args=("pk", "evidence_pk")),
+    # evaluation
+    "evaluation:run_list": Row(readers()),
+    "evaluation:create_default_schemes": Row(only(NA, 302), method="POST", data={"year": "2025"}),
+    "evaluation:scheme_detail": Row(readers(scoped=(200, 200, 404)), args=("scheme_id",)),
+    "evaluation:start_run": Row(only(NA, (302, 302, 404)), method="POST", args=("scheme_id",)),
+    "evaluation:run_detail": Row(readers(scoped=SCOPED), args=("run_id",)),
+    "evaluation:run_export": Row(readers(scoped=SCOPED), args=("run_id",)),
+    "evaluation:result_detail": Row(readers(scoped=SCOPED), args=("run_id", "base_code")),
+    # the admin site (its model pages come from ADMIN_MODELS below); one login page for everyone
+    "admin:index": Row(only(NA) | {SA: 200}),
+    "admin:login": Row(only(NA, 302) | {SA: 302}),
+    "admin:logout": Row(only(NA, 302) | {SA: 302}, method="POST", fresh_client=True),
+    "admin:password_change": Row(only(NA) | {SA: 200}),
+    "admin:password_change_done": Row(only(NA) | {SA: 200}),
+    "admin:autocomplete": Row(only(NA, 403) | {SA: 403}),
+    "admin:jsi18n": Row(only(NA) | {SA: 200}),
+    "admin:view_on_site": Row(only(NA, 404) | {SA: 404}, args=("content_type_id", "object_id")),
+    "admin:app_list": Row(only(NA) | {SA: 404}, args=("app_label",)),
+    # the security administrator sets passwords of ordinary accounts (in: an operator, out: a member)
+    "admin:auth_user_password_change": Row(only(SA, (200, 200, 404)), args=("id",)),
+}
+
+# Every model in the admin: who owns its pages, and whether they are read only. Everyone else gets 403.
+ADMIN_MODELS: dict[str, tuple[str | None, str]] = {
+    "accounts.user": (SA, "edit"),
+    "core.auditevent": (NA, "read"),
+    "registry.base": (NA, "edit"),
+    "registry.authority": (NA, "edit"),
+    "registry.province": (NA, "edit"),
+    "registry.batch": (NA, "edit"),
+    "registry.direction": (NA, "edit"),
+    "monitoring.indicator": (NA, "edit"),
+    "monitoring.indicatorversion": (NA, "edit"),
+    "monitoring.crosscheck": (NA, "edit"),
+    "monitoring.reportingperiod": (NA, "edit"),
+    "monitoring.report": (NA, "read"),
+    "monitoring.reportvalue": (NA, "read"),
+    "monitoring.reporttransition": (NA, "read"),
+    "evaluation.evaluationscheme": (NA, "edit"),
+    "evaluation.evaluationrun": (NA, "edit"),
+    # third-party models: nobody uses them through the admin
+    "axes.accessattempt": (None, "read"),
+    "axes.accesslog": (None, "read"),
+    "axes.accessfailurelog": (None, "read"),
+    "django_tasks_database.dbtaskresult": (None, "read"),
+}
+ADMIN_PAGES = ("changelist", "add", "change", "history", "delete")
+ADMIN_SITE_USERS = (NA, SA)
+
+
+def admin_row(model_label: str, page: str) -> Row:
+    owner, mode = ADMIN_MODELS[model_label]
+    writes = page in ("add", "delete")
+    allowed = 403 if owner is None or (mode == "read" and writes) else 200
+    answers: dict[str, Any] = only(owner or NA, allowed) | ({NA: 403} if owner is None else {})
+    if page in ("change", "history", "delete"):
+        for role in ADMIN_SITE_USERS:
+            want = answers[role]
+            # Django's admin sends a missing object's owner back to the index with a message; its history
+            # page does so before it checks permissions
+            missing = 302 if (role == owner and allowed == 200) or page == "history" else want
+            answers[role] = (want, want, missing)
+    return Row(answers)
+
+
+# Walking the URL patterns
+
+
+def url_patterns() -> dict[str, str]:
+    """Every named URL pattern of the site: name → route."""
+    found: dict[str, str] = {}
+
+    def walk(patterns: list[Any], prefix: str, namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}:{p.namespace}".strip(":") if p.namespace else namespace
+                walk(p.url_patterns, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern):
+                name = f"{namespace}:{p.name}".strip(":") if p.name else f"{namespace}:<unnamed {p.pattern}>"
+                found[name] = prefix + str(p.pattern)
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def admin_model_of(name: str) -> tuple[str, str] | None:
+    """`admin:registry_base_change` → ("registry.base", "change")."""
+    for model in admin.site._registry:
+        label = model._meta.label_lower
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+        if name.startswith(prefix):
+            return label, name.removeprefix(prefix)
+    return None
+
+
+def row_for(name: str) -> Row | None:
+    if name in MATRIX:
+        return MATRIX[name]
+    if (found := admin_model_of(name)) and found[0] in ADMIN_MODELS and found[1] in ADMIN_PAGES:
+        return admin_row(*found)
+    return None
+
+
+def test_every_url_pattern_has_a_row():
+    patterns = url_patterns()
+    unnamed_admin = {n for n in patterns if n.startswith("admin:<unnamed")}  # the admin's own redirects
+    missing = sorted(n for n in patterns if n not in unnamed_admin and row_for(n) is None)
+    assert missing == [], "URL patterns without a row in the permission matrix: " + ", ".join(missing)
+    stale = sorted(set(MATRIX) - set(patterns))
+    assert stale == [], "rows for URL patterns that no longer exist: " + ", ".join(stale)
+    registered = {m._meta.label_lower for m in admin.site._registry}
+    assert registered == set(ADMIN_MODELS), "admin models without (or with a stale) row"
+
+
+def _admin_object(model_label: str, scope: str) -> str:
+    """The admin is all or nothing: the first object of the model, for "in" and "out" alike."""
+    obj = apps.get_model(model_label)._default_manager.order_by("pk").first()
+    return str(MISSING) if scope == "missing" or obj is None else str(obj.pk)
+
+
+def url_for(name: str, route_kwargs: list[str], world: World, scope: str) -> str:
+    values = world.kwargs(scope)
+    kwargs = {k: values.get(k) for k in route_kwargs}
+    if (found := admin_model_of(name)) and "object_id" in kwargs:
+        kwargs["object_id"] = _admin_object(found[0], scope)
+    if name == "admin:view_on_site":
+        kwargs = {"content_type_id": "1", "object_id": str(MISSING)}
+    return reverse(name, kwargs=kwargs)
+
+
+def answer(client: Client, row: Row, url: str) -> int:
+    if row.method == "POST":
+        return client.post(url, row.data).status_code
+    return client.get(url).status_code
+
+
+def route_kwargs(route: str) -> list[str]:
+    return re.findall(r"<(?:\w+:)?(\w+)>", route)
+
+
+def rows_to_try() -> list[str]:
+    patterns = url_patterns()
+    return sorted(n for n in patterns if row_for(n) is not None)
+
+
+# Rows whose answers the site does not give yet (issue 9: the views move onto the one policy). Each is an
+# expected failure that must fail: when a row starts passing, take it out of this set.
+PENDING: set[str] = set()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="not on the policy yet"))
+        if n in PENDING or (n.startswith("admin:") and "admin" in PENDING)
+        else n
+        for n in rows_to_try()
+    ],
+)
+def test_answers(world: World, name: str):
+    row = row_for(name)
+    assert row is not None
+    kwargs = route_kwargs(url_patterns()[name])
+    scopes = SCOPES if kwargs else ("in",)
+    observed: dict[str, Any] = {}
+    for role in ROLES:
+        client = world.client(role) if row.fresh_client else world.clients[role]
+        codes = tuple(answer(client, row, url_for(name, kwargs, world, scope)) for scope in scopes)
+        observed[role] = codes if len(codes) > 1 else codes[0]
+    if os.environ.get("MATRIX_PRINT"):
+        print(f"\n{name}: {observed}")
+        return
+    expected = {
+        role: (want if not isinstance(want, tuple) or len(scopes) > 1 else want[0])
+        for role, want in row.answers.items()
+    }
+    expected = {
+        role: (tuple([want] * len(scopes)) if isinstance(want, int) and len(scopes) > 1 else want)
+        for role, want in expected.items()
+    }
+    mismatches = {role: (expected[role], got) for role, got in observed.items() if expected[role] != got}
+    assert mismatches == {}, f"{name}: role → (expected, got)"
