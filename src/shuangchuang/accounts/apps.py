@@ -7,6 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账户与角色")
 
     def ready(self) -> None:
-        from . import audit_words, policy  # policy registers the role rules
+        from . import audit_words  # policy registers the role rules
 
         audit_words.register()

@@ -17,7 +17,9 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from shuangchuang.accounts.models import User
 from shuangchuang.core.audit import record
+from shuangchuang.core.policy import require
 from shuangchuang.monitoring.models import ReportState, ReportValue
 from shuangchuang.registry.models import PEER_GROUPS, Base, BaseKind, BaseStatus
 
@@ -137,12 +139,9 @@ def uncertainty_spec(scheme: EvaluationScheme, framework: Framework) -> Uncertai
     )
 
 
-def start_run(scheme: EvaluationScheme, *, actor: Any) -> EvaluationRun:
+def start_run(scheme: EvaluationScheme, *, actor: User) -> EvaluationRun:
     """Queue a run; the task worker computes it and reports progress on the run's row."""
-    if not actor.is_national_admin:
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied("只有国家管理员可以发起评估。")
+    require(actor, "evaluation.run.start", scheme)
     run = EvaluationRun.objects.create(
         scheme=scheme, created_by=actor, settings_snapshot=scheme.settings_dict()
     )

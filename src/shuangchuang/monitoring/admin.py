@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shuangchuang.core.admin_access import ProgramDataAdmin
+from shuangchuang.core.admin_access import PolicyInline, ProgramDataAdmin
 from shuangchuang.core.audit import audit_event, record_many
 from shuangchuang.registry.models import BaseKind
 
@@ -67,17 +67,10 @@ class AuditedAdmin(ProgramDataAdmin):
 class ReadOnlyAdmin(ProgramDataAdmin):
     """Visible to national administrators, changeable by nobody."""
 
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+    read_only = True
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(PolicyInline):
     extra = 0
     can_delete = False
     show_change_link = True

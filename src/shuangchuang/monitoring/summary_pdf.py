@@ -29,10 +29,11 @@ from django.utils import timezone
 from fpdf import FPDF
 from fpdf.fonts import FontFace, SubsetMap, TTFFont
 
-from .models import Report, ReportState, ValueType
+from .models import Report, ValueType
+from .policy import CONFIRMED_STATES
 from .validation import form_versions
 
-PRINTABLE_STATES = frozenset({ReportState.APPROVED, ReportState.LOCKED})
+PRINTABLE_STATES = CONFIRMED_STATES  # the summary sheet exists once the national office approved
 FONT_FAMILY = "cjk"
 
 
