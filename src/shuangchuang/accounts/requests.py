@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from .models import User
+from shuangchuang.core.policy import active_account
+
+from .models import User, as_account
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -13,3 +16,11 @@ class AuthenticatedRequest(HttpRequest):
     ordinary `HttpRequest`."""
 
     user: User
+
+
+def account_of(request: HttpRequest) -> User:
+    """The signed-in account of a request to a page only accounts reach (the admin's actions), or a 403."""
+    account = active_account(request.user)
+    if account is None:
+        raise PermissionDenied
+    return as_account(account)

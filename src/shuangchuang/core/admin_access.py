@@ -211,5 +211,5 @@ def _admin_view(view: Callable[..., HttpResponse], cacheable: bool = False) -> C
 
 # The admin builds its URLs from these two when the URLconf is loaded, after every app's admin module
 # (which imports this one) has been read.
-admin.site.admin_view = _admin_view  # type: ignore[method-assign]
+admin.site.admin_view = _admin_view  # type: ignore[method-assign,assignment]
 admin.site.login = _signed_in_outsiders_forbidden(_login)  # type: ignore[method-assign]

@@ -46,10 +46,10 @@ from django.shortcuts import get_object_or_404
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpRequest, HttpResponseBase
 
 _M = TypeVar("_M", bound=models.Model)
-_V = TypeVar("_V", bound="Callable[..., HttpResponse]")
+_V = TypeVar("_V", bound="Callable[..., HttpResponseBase]")
 
 # Whoever asks: a signed-in account, an anonymous visitor, or nobody (a command acting as the system).
 Someone: TypeAlias = "AbstractBaseUser | AnonymousUser | None"
@@ -119,7 +119,7 @@ def prefixed(condition: Q, field: str) -> Q:
         if isinstance(child, Q):
             result.children.append(prefixed(child, field))
         else:
-            lookup, value = child
+            lookup, value = cast(tuple[str, Any], child)
             result.children.append((f"{field}__{lookup}", value))
     return result
 
@@ -159,13 +159,14 @@ def require_in_scope(user: Someone, action: str, obj: models.Model) -> None:
         raise PermissionDenied
 
 
-def get_restricted(queryset: models.QuerySet[_M], user: Someone, action: str = VIEW, **lookup: Any) -> _M:
+def get_restricted(
+    queryset: models.QuerySet[_M] | models.Manager[_M], user: Someone, action: str = VIEW, **lookup: Any
+) -> _M:
     """The object, or 404 when it does not exist *or* lies outside the user's scope for `action`."""
+    if isinstance(queryset, models.Manager):
+        queryset = queryset.all()
     if not isinstance(queryset, RestrictedQuerySet):
-        restrict = getattr(queryset, "restrict", None)  # a manager made with as_manager()
-        if restrict is None:
-            raise ImproperlyConfigured(f"{queryset.model.__name__} is not a RestrictedQuerySet")
-        return get_object_or_404(restrict(user, action), **lookup)
+        raise ImproperlyConfigured(f"{queryset.model.__name__} is not a RestrictedQuerySet")
     return get_object_or_404(queryset.restrict(user, action), **lookup)
 
 
@@ -219,7 +220,7 @@ def permission_required(action: str) -> Callable[[_V], _V]:
 
     def decorate(view: _V) -> _V:
         @wraps(view)
-        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             require(request.user, action)
             return view(request, *args, **kwargs)
 

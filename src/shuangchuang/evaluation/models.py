@@ -285,6 +285,11 @@ class RunResult(models.Model):
 
     objects = RunResultQuerySet.as_manager()
 
+    # Set by the ranking page for its rank-interval bar (positions in %), never stored.
+    bar_left: float
+    bar_width: float
+    dot: float | None
+
     class Meta:
         ordering = ["run", "rank", "base__seq"]
         verbose_name = _("评估结果")

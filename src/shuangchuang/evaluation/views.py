@@ -83,7 +83,7 @@ def run_detail(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
         results = [r for r in results if r.peer_group == group]
     n = max(run.unit_count, 1)
     for r in results:
-        if r.rank_p05 is not None and n > 1:
+        if r.rank_p05 is not None and r.rank_p95 is not None and n > 1:
             r.bar_left = (r.rank_p05 - 1) / (n - 1) * 100
             r.bar_width = max((r.rank_p95 - r.rank_p05) / (n - 1) * 100, 0.8)
             r.dot = (r.rank - 1) / (n - 1) * 100 if r.rank else None

@@ -25,11 +25,12 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_noop
@@ -124,7 +125,7 @@ class SizeLimitedUpload(FileUploadHandler):
     """Stops reading an uploaded file once it passes the limit, so nothing larger reaches the disk.
     Installed before the request body is parsed; the view reads `exceeded` to say why there is no file."""
 
-    def __init__(self, request: Any = None, limit: int = MAX_BYTES) -> None:
+    def __init__(self, request: HttpRequest | None = None, limit: int = MAX_BYTES) -> None:
         super().__init__(request)
         self.limit = limit
         self.exceeded = False

@@ -408,7 +408,7 @@ class ReportValue(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator.code}={self.display_value}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The lock holds for every way in: a value of a report that is not open for editing cannot be saved,
         # whether the call comes from a page, an upload, the admin or a shell.
         if not Report.objects.filter(pk=self.report_id, state__in=EDITABLE_STATES).exists():

@@ -219,9 +219,9 @@ def bulk_action(request: AuthenticatedRequest) -> HttpResponse:
     )
     done, skipped = services.act_on_reports(reports, action, actor=request.user)
     if done:
-        messages.success(request, BULK_DONE[action] % {"n": len(done)})
+        messages.success(request, BULK_DONE[Action(action)] % {"n": len(done)})
     for report, reason in skipped:
-        messages.warning(request, BULK_SKIPPED[action] % {"report": report, "reason": reason})
+        messages.warning(request, BULK_SKIPPED[Action(action)] % {"report": report, "reason": reason})
     return redirect(back)
 
 
@@ -254,7 +254,7 @@ STEP_OF_STATE = {
 
 def _progress(report: Report) -> list[dict[str, Any]]:
     """The chain draft → submitted → reviewed → approved → locked, with the time each step was reached."""
-    current = STEP_OF_STATE[report.state]
+    current = STEP_OF_STATE[ReportState(report.state)]
     reached = [report.last_submitted_at, report.reviewed_at, report.approved_at, report.locked_at]
     steps = []
     for index, (_state, label) in enumerate(STEPS):
@@ -619,7 +619,7 @@ def _evidence_upload(request: AuthenticatedRequest, pk: int, limit: SizeLimitedU
     else:
         for field_errors in form.errors.values():
             for error in field_errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect(reverse("monitoring:report_detail", args=[report.pk]) + "?tab=evidence")
 
 
@@ -668,5 +668,5 @@ def report_summary_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return redirect("monitoring:report_detail", pk=report.pk)
     response = HttpResponse(content, content_type="application/pdf")
     filename = f"{report.base.code}-{report.period.code}-运行监测数据汇总表.pdf"
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Content-Disposition"] = content_disposition_header(False, filename) or ""
     return response

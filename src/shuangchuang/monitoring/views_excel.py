@@ -60,10 +60,10 @@ def download_bases(request: AuthenticatedRequest, period: str) -> HttpResponse:
             raise Http404
         reports = reports.filter(base__authority=authority)
         scope = authority.name
-    reports = list(reports.order_by("base__batch__number", "base__direction__order", "base__seq"))
-    if not reports:
+    chosen = list(reports.order_by("base__batch__number", "base__direction__order", "base__seq"))
+    if not chosen:
         raise Http404(gettext("本报告期没有您可以下载的填报。"))
-    data = excel.bases_workbook(period_obj, reports, scope)
+    data = excel.bases_workbook(period_obj, chosen, scope)
     return _xlsx_response(data, f"{period_obj.code}-{scope}-运行监测汇总填报表.xlsx")
 
 

@@ -287,7 +287,7 @@ class Base(models.Model):
     def __str__(self) -> str:
         return self.current_name
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Official names keep their full-width punctuation exactly as published; only white space goes.
         self.name = self.name.strip()
         self.short_name = self.short_name.strip()

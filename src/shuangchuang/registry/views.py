@@ -79,16 +79,17 @@ def base_import(request: AuthenticatedRequest) -> HttpResponse:
     result = None
     if request.method == "POST":
         upload = request.FILES.get("file")
+        size = (upload.size or 0) if upload is not None else 0
         if upload is None:
             messages.error(request, gettext("请选择要导入的文件。"))
-        elif upload.size > settings.UPLOAD_MAX_BYTES:
+        elif size > settings.UPLOAD_MAX_BYTES:
             messages.error(
                 request,
                 gettext("文件过大（%(size)d MB），上限为 %(limit)d MB。")
-                % {"size": upload.size // 1024 // 1024, "limit": settings.UPLOAD_MAX_BYTES // 1024 // 1024},
+                % {"size": size // 1024 // 1024, "limit": settings.UPLOAD_MAX_BYTES // 1024 // 1024},
             )
         else:
-            result = import_bases(upload.read(), _source_name(upload.name), actor=request.user)
+            result = import_bases(upload.read(), _source_name(upload.name or ""), actor=request.user)
             if result.ok:
                 messages.success(request, gettext("已导入 %(n)d 个示范基地。") % {"n": len(result.created)})
                 return redirect("registry:base_list")

@@ -42,14 +42,15 @@ MENU: list[MenuItem] = [
 
 
 def menu_for(user: Someone, path: str) -> list[dict[str, Any]]:
-    items = []
+    items: list[dict[str, Any]] = []
     for item in MENU:
         if not item.visible(user):
             continue
         items.append({"label": item.label, "url": reverse(item.url_name), "active": False})
     # One active entry: the longest URL the path starts with (/monitoring/excel/ is 「Excel 报送」, not
     # 「运行监测」 as well).
-    matches = [i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
+    urls = [str(i["url"]) for i in items]
+    matches = [n for n, url in enumerate(urls) if path == url or (url != "/" and path.startswith(url))]
     if matches:
-        max(matches, key=lambda i: len(i["url"]))["active"] = True
+        items[max(matches, key=lambda n: len(urls[n]))]["active"] = True
     return items
