@@ -107,3 +107,8 @@ def test_templates_ask_the_policy_with_the_may_tag(make_user):
 
     assert template.render(Context({"user": make_user(Role.NATIONAL_ADMIN)})) == "y"
     assert template.render(Context({"user": make_user(Role.JOINT_MEMBER)})) == "n"
+
+
+def test_a_scope_action_outside_the_vocabulary_fails_loudly(make_user):
+    with pytest.raises(policy.UnknownAction, match="veiw"):
+        Base.objects.restrict(make_user(Role.NATIONAL_ADMIN), "veiw")

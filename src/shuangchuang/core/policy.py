@@ -80,6 +80,11 @@ def active_account(user: Someone) -> AbstractBaseUser | None:
     return None
 
 
+def _known(action: str) -> None:
+    if action not in ACTIONS:
+        raise UnknownAction(f"no scope action {action!r}; known: {', '.join(ACTIONS)}")
+
+
 def is_active_user(user: Someone) -> bool:
     return active_account(user) is not None
 
@@ -93,6 +98,7 @@ class RestrictedQuerySet(models.QuerySet[_M], Generic[_M]):
 
     def restrict(self, user: Someone, action: str = VIEW) -> Self:
         """Only the rows `user` may reach for `action`; an empty queryset for inactive or anonymous users."""
+        _known(action)
         account = active_account(user)
         if account is None:
             return self.none()
@@ -104,6 +110,7 @@ class RestrictedQuerySet(models.QuerySet[_M], Generic[_M]):
 
 def scope_of(model: type[models.Model], user: AbstractBaseUser, action: str) -> Q | None:
     """The scope of `model` for `user` (who is active) and `action`."""
+    _known(action)
     queryset = model._default_manager.all()
     if not isinstance(queryset, RestrictedQuerySet):
         raise ImproperlyConfigured(f"{model.__name__} is not on the access policy (RestrictedQuerySet)")

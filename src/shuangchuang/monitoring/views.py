@@ -293,6 +293,8 @@ class HistoryEntry:
 def report_history(report: Report, versions: dict[str, IndicatorVersion]) -> list[HistoryEntry]:
     """Every value change (audit log) and every state change (transitions) of the report, newest first."""
     states = dict(ReportState.choices)
+    # The report's own history, read by whoever reads the report (its scope was checked); the audit log's own
+    # scope (`AuditEvent.objects.restrict`) is the auditor's page of every event.
     events = AuditEvent.objects.filter(object_type=Report._meta.label, object_id=str(report.pk))
     # A transition without an actor (a deleted account, imported or demo history) is still named by the
     # audit row written with it, which keeps the actor's name.
