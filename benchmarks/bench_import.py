@@ -217,10 +217,12 @@ def _filled_workbook(data: dict[str, Any]) -> tuple[bytes, int]:
     from openpyxl import load_workbook
 
     from shuangchuang.monitoring.excel import bases_workbook
-    from shuangchuang.monitoring.selectors import visible_reports
+    from shuangchuang.monitoring.models import Report
 
     period, rng = data["period"], data["rng"]
-    reports = list(visible_reports(data["user"]).filter(period=period).order_by("base__code"))
+    reports = list(
+        Report.objects.restrict(data["user"]).listed().filter(period=period).order_by("base__code")
+    )
     template = bases_workbook(period, reports, "全部基地")
     workbook = load_workbook(io.BytesIO(template))
     sheet = workbook["填报数据"]

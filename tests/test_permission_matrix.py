@@ -248,7 +248,6 @@ ENTERS_VALUES = {NA: (302, 302, 404), AU: (302, 404, 404), OP: (302, 404, 404)}
 
 MATRIX: dict[str, Row] = {
     # core
-    "core:home": Row({r: 200 for r in ROLES} | {A: LOGIN}),
     "core:audit_log": Row(only(AD)),
     # accounts
     "accounts:login": Row({r: 302 for r in ROLES} | {A: 200}),
@@ -258,13 +257,15 @@ MATRIX: dict[str, Row] = {
     "set_language": Row(
         {r: 302 for r in ROLES}, method="POST", data={"language": "en", "next": "/"}, fresh_client=True
     ),
+    # site: the pages that gather several apps (moved here from core and registry, issue 9)
+    "site:home": Row({r: 200 for r in ROLES} | {A: LOGIN}),
+    "site:base_detail": Row(readers(scoped=SCOPED), args=("code",)),
     # registry
     "registry:base_list": Row(readers()),
     "registry:base_export": Row(readers()),
     "registry:province_summary": Row(readers()),
     "registry:base_import": Row(only(NA)),
     "registry:base_import_template": Row(only(NA)),
-    "registry:base_detail": Row(readers(scoped=SCOPED), args=("code",)),
     # monitoring: reading
     "monitoring:report_list": Row(readers()),
     "monitoring:completeness": Row(readers()),
@@ -350,10 +351,12 @@ def admin_row(model_label: str, page: str) -> Row:
     if page in ("change", "history", "delete"):
         for role in ADMIN_SITE_USERS:
             want = answers[role]
-            # Django's admin sends a missing object's owner back to the index with a message; its history
-            # page does so before it checks permissions
+            # Django's admin sends a missing object's owner back to the index with a message. Its history
+            # page would do so before it checks permissions, so that a 302 or a 403 told someone without
+            # access whether an object exists; on the policy a role that never uses the page gets its 403
+            # before any lookup (`PolicyAdmin.get_queryset`), missing object or not (issue 9)
             may_open = role == owner and (allowed == 200 or mode == "in-use")
-            missing = 302 if may_open or page == "history" else want
+            missing = 302 if may_open else want
             answers[role] = (want, want, missing)
     return Row(answers)
 

@@ -14,7 +14,8 @@ def _field_names(fields: str) -> str:
     names = []
     for name in fields.split(", "):
         try:
-            names.append(str(User._meta.get_field(name).verbose_name))
+            field = User._meta.get_field(name)
+            names.append(str(getattr(field, "verbose_name", name)))
         except FieldDoesNotExist:
             names.append(name)  # password1, password2 …: form fields of the admin
     return pgettext("list separator", "、").join(names)

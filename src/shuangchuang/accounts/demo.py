@@ -1,4 +1,5 @@
-"""Demo accounts, one (or two) per role, so a newcomer can open every page as every role."""
+"""Demo accounts, one (or two) per role, so a newcomer can open every page as every role. The accounts are
+made by `site.demo.ensure_demo_accounts` (they need the registry's bases and authorities)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,8 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 
-from shuangchuang.registry.models import Authority, Base
-
-from .models import Role, User
+from .models import Role
 
 
 @dataclass(frozen=True)
@@ -56,25 +54,3 @@ def demo_password() -> str:
         path.write_text(password)
         path.chmod(0o600)
         return password
-
-
-@transaction.atomic
-def ensure_demo_accounts(password: str | None = None) -> list[tuple[DemoAccount, User]]:
-    password = password or demo_password()
-    result = []
-    for account in DEMO_ACCOUNTS:
-        user = User.objects.filter(username=account.username).first() or User(username=account.username)
-        user.last_name, user.first_name = account.full_name[0], account.full_name[1:]
-        user.role = account.role
-        user.organization = account.organization
-        user.authority = (
-            Authority.objects.get(code=account.authority_code) if account.authority_code else None
-        )
-        user.base = Base.objects.get(code=account.base_code) if account.base_code else None
-        user.is_staff = account.role in (Role.NATIONAL_ADMIN, Role.SECURITY_ADMIN)
-        user.set_password(password)
-        user.save()
-        if account.assigned_base_codes:
-            user.assigned_bases.set(Base.objects.filter(code__in=account.assigned_base_codes))
-        result.append((account, user))
-    return result

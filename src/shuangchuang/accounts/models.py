@@ -1,18 +1,23 @@
 """Users, their role and the scope of bases they act on.
 
-A user has exactly one role. The role decides what the user may do; the scope fields decide which bases
-(`shuangchuang.registry.selectors` turns them into querysets, the one place where scoping lives).
+A user has exactly one role. The role decides what the user may do (the rules of `policy.py` and of each
+app's `policy.py`); the scope fields decide which bases (`registry.models.BaseQuerySet.scope` turns them into
+a condition that every other model's scope reaches through its base).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from shuangchuang.core.policy import EVERYTHING, NOTHING, VIEW, RestrictedQuerySet, may
 
 
 class Role(models.TextChoices):
@@ -25,8 +30,18 @@ class Role(models.TextChoices):
     SECURITY_ADMIN = "security_admin", _("安全管理员")
 
 
-class AccountManager(UserManager["User"]):
-    def create_superuser(self, username, email=None, password=None, **extra_fields):
+class UserQuerySet(RestrictedQuerySet["User"]):
+    def scope(self, user: AbstractBaseUser, action: str) -> Q | None:
+        """The security administrator reaches every account (三员分立); everyone else only their own, to read."""
+        if may(user, "accounts.manage"):
+            return EVERYTHING
+        return Q(pk=user.pk) if action == VIEW else NOTHING
+
+
+class AccountManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]  # a generated base
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> User:
         extra_fields.setdefault("role", Role.NATIONAL_ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)
 
@@ -98,24 +113,6 @@ class User(AbstractUser):
             return f"{self.last_name}{self.first_name}".strip()
         return super().get_full_name()
 
-    # Role checks read better at call sites than comparisons with Role members.
-    @property
-    def is_national_admin(self) -> bool:
-        return self.is_active and (self.role == Role.NATIONAL_ADMIN or self.is_superuser)
-
-    @property
-    def is_security_admin(self) -> bool:
-        return self.is_active and (self.role == Role.SECURITY_ADMIN or self.is_superuser)
-
-    @property
-    def is_auditor(self) -> bool:
-        return self.is_active and self.role == Role.AUDITOR
-
-    @property
-    def sees_program_data(self) -> bool:
-        """Security administrators manage accounts only (三员分立); they do not read program data."""
-        return self.is_active and self.role != Role.SECURITY_ADMIN
-
     def scope_label(self) -> str:
         if self.role == Role.OPERATOR and self.base_id:
             return str(self.base)
@@ -126,3 +123,11 @@ class User(AbstractUser):
         if self.role == Role.SECURITY_ADMIN:
             return gettext("账户与安全设置")
         return gettext("全部基地")
+
+
+def as_account(user: AbstractBaseUser) -> User:
+    """The account the policy hands a scope or a rule: always a `User` in this project (the policy's
+    mechanism in `core` knows only Django's base class)."""
+    if not isinstance(user, User):
+        raise TypeError(f"not an account of this project: {user!r}")
+    return user

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "shuangchuang.registry",
     "shuangchuang.monitoring",
     "shuangchuang.evaluation",
+    "shuangchuang.site",
 ]
 
 MIDDLEWARE = [
@@ -99,7 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "shuangchuang.core.context_processors.navigation",
+                "shuangchuang.site.context_processors.navigation",
             ],
         },
     },
@@ -146,7 +147,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "site:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "zh-hans"

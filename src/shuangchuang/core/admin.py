@@ -1,21 +1,16 @@
 from django.contrib import admin
 
-from .admin_access import ProgramDataAdmin
+from .admin_access import PolicyAdmin, put_foreign_admins_on_the_policy
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ProgramDataAdmin):
+class AuditEventAdmin(PolicyAdmin):
     list_display = ("at", "actor_name", "action", "object_repr", "field", "reason")
     list_filter = ("action",)
     search_fields = ("object_repr", "actor_name", "reason")
+    read_only = True  # the audit log is append-only, whoever asks; its rows are `AuditEvent`'s scope
 
-    # The audit log is append-only, whoever asks.
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# The admin modules of the packages installed before this app (axes, the task queue) are loaded by now.
+put_foreign_admins_on_the_policy(admin.site)

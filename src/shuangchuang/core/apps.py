@@ -1,5 +1,13 @@
+import functools
+import re
+
 from django.apps import AppConfig
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+
+def _said(words: Promise, match: re.Match[str], original: str) -> str:
+    return str(words)
 
 
 class CoreConfig(AppConfig):
@@ -17,4 +25,4 @@ class CoreConfig(AppConfig):
             "删除": _("系统管理：删除"),
         }
         for verb, words in admin_reasons.items():
-            register_reason(f"系统管理：?{verb}", lambda m, o, words=words: str(words))
+            register_reason(f"系统管理：?{verb}", functools.partial(_said, words))

@@ -9,16 +9,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
+from .policy import Someone
 
 
-def _actor_name(actor: Any) -> str:
+def _actor_name(actor: Someone) -> str:
     if actor is None:
         return "系统"
-    return actor.get_full_name() or actor.get_username()
+    full_name = getattr(actor, "get_full_name", None)  # the project's accounts have one (林填报)
+    return (full_name() if callable(full_name) else "") or actor.get_username()
 
 
 def audit_event(
-    actor: Any,
+    actor: Someone,
     action: str,
     obj: models.Model,
     *,
@@ -28,7 +30,7 @@ def audit_event(
     reason: str = "",
 ) -> AuditEvent:
     return AuditEvent(
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor_id=getattr(actor, "pk", None),
         actor_name=_actor_name(actor),
         action=action,
         object_type=obj._meta.label,
@@ -41,7 +43,7 @@ def audit_event(
     )
 
 
-def record(actor: Any, action: str, obj: models.Model, **kwargs: Any) -> AuditEvent:
+def record(actor: Someone, action: str, obj: models.Model, **kwargs: Any) -> AuditEvent:
     event = audit_event(actor, action, obj, **kwargs)
     event.save()
     return event

@@ -1,11 +1,14 @@
-from django.contrib import admin
+from typing import Any
 
-from shuangchuang.core.admin_access import ProgramDataAdmin
+from django.contrib import admin
+from django.http import HttpRequest
+
+from shuangchuang.core.admin_access import PolicyInline, ProgramDataAdmin
 
 from .models import EvaluationRun, EvaluationScheme, SchemeNode
 
 
-class SchemeNodeInline(admin.TabularInline):
+class SchemeNodeInline(PolicyInline):
     model = SchemeNode
     extra = 0
     fields = ("code", "name", "parent", "indicator", "weight", "polarity", "order")
@@ -21,11 +24,14 @@ class EvaluationSchemeAdmin(ProgramDataAdmin):
 
 @admin.register(EvaluationRun)
 class EvaluationRunAdmin(ProgramDataAdmin):
+    """A run is started from the evaluation page (`evaluation.run.start`, with its audit row and its task),
+    never added or edited here; a national administrator may delete one."""
+
     list_display = ("pk", "scheme", "status", "progress", "created_at", "fingerprint")
     readonly_fields = [f.name for f in EvaluationRun._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

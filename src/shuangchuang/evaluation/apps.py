@@ -7,6 +7,6 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("绩效评估")
 
     def ready(self) -> None:
-        from . import audit_words
+        from . import audit_words, policy  # noqa: F401  # policy registers the evaluation rules
 
         audit_words.register()

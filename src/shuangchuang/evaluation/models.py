@@ -6,11 +6,24 @@ approved monitoring data into it, stores what it returns and shows it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from shuangchuang.core.policy import (
+    EVERYTHING,
+    NOTHING,
+    VIEW,
+    ProgramDataQuerySet,
+    RestrictedQuerySet,
+    scope_of,
+    scope_through,
+)
 from shuangchuang.monitoring.models import Indicator
 from shuangchuang.registry.models import Base, Direction
 
@@ -94,6 +107,9 @@ class EvaluationScheme(models.Model):
     description = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # A scheme is the program's method, read by every program reader and changed by the national office.
+    objects = ProgramDataQuerySet["EvaluationScheme"].as_manager()
+
     class Meta:
         ordering = ["-year", "direction__order"]
         verbose_name = _("评估方案")
@@ -148,6 +164,11 @@ class EvaluationScheme(models.Model):
         }
 
 
+class SchemeNodeQuerySet(RestrictedQuerySet[Any]):
+    def scope(self, user: AbstractBaseUser, action: str) -> Q | None:
+        return scope_through(EvaluationScheme, "scheme", user, action)
+
+
 class SchemeNode(models.Model):
     """A dimension (with a parent, no indicator) or an indicator (leaf) of a scheme; the root is the index."""
 
@@ -174,6 +195,8 @@ class SchemeNode(models.Model):
     polarity = models.SmallIntegerField(_("极性"), default=1, help_text=_("1 越大越好，-1 越小越好"))
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
+    objects = SchemeNodeQuerySet.as_manager()
+
     class Meta:
         ordering = ["scheme", "order", "pk"]
         verbose_name = _("方案节点")
@@ -189,6 +212,19 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", _("计算中")
     DONE = "done", _("已完成")
     FAILED = "failed", _("失败")
+
+
+class EvaluationRunQuerySet(RestrictedQuerySet["EvaluationRun"]):
+    def scope(self, user: AbstractBaseUser, action: str) -> Q | None:
+        """`VIEW`: every run for users who see every base; for the others, the runs with one of their bases
+        in them (a base of 创业就业 has nothing to look at in the ranking of 全球化创业). `CHANGE` (start,
+        or delete in the admin): the national office, as for schemes."""
+        if action != VIEW:
+            return scope_of(EvaluationScheme, user, action)
+        bases = scope_of(Base, user, VIEW)
+        if bases is NOTHING or bases == EVERYTHING:
+            return bases
+        return Q(pk__in=RunResult.objects.restrict(user).values("run_id"))
 
 
 class EvaluationRun(models.Model):
@@ -212,6 +248,8 @@ class EvaluationRun(models.Model):
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
+    objects = EvaluationRunQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("评估运行")
@@ -219,6 +257,12 @@ class EvaluationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme} #{self.pk}"
+
+
+class RunResultQuerySet(RestrictedQuerySet["RunResult"]):
+    def scope(self, user: AbstractBaseUser, action: str) -> Q | None:
+        """A base's result is seen where the base is; only the run's computation writes results."""
+        return scope_through(Base, "base", user, VIEW) if action == VIEW else NOTHING
 
 
 class RunResult(models.Model):
@@ -238,6 +282,13 @@ class RunResult(models.Model):
     strengths = models.JSONField(_("优势指标"), default=list)
     weaknesses = models.JSONField(_("短板指标"), default=list)
     what_if = models.JSONField(_("若达到中位数"), default=dict)
+
+    objects = RunResultQuerySet.as_manager()
+
+    # Set by the ranking page for its rank-interval bar (positions in %), never stored.
+    bar_left: float
+    bar_width: float
+    dot: float | None
 
     class Meta:
         ordering = ["run", "rank", "base__seq"]

@@ -17,20 +17,22 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from shuangchuang.accounts.models import User
 from shuangchuang.core.audit import record
+from shuangchuang.core.policy import require
 from shuangchuang.monitoring.models import ReportState, ReportValue
 from shuangchuang.registry.models import PEER_GROUPS, Base, BaseKind, BaseStatus
 
 from .engine.aggregate import AggregateMethod, AggregateSettings
 from .engine.data import Dataset, EngineError, Framework, Node
-from .engine.explain import explain
+from .engine.explain import Explanations, IndicatorStanding, explain
 from .engine.impute import ImputeMethod, ImputeSettings
 from .engine.normalise import NormaliseMethod, NormaliseSettings
 from .engine.pipeline import EvaluationResult, Settings, evaluate
 from .engine.rank import competition_ranks
 from .engine.screen import ScreenSettings
 from .engine.treat import TreatMethod, TreatSettings
-from .engine.uncertainty import UncertaintySpec, run_uncertainty
+from .engine.uncertainty import UncertaintyResult, UncertaintySpec, run_uncertainty
 from .engine.weights import WeightMethod, WeightSettings
 from .models import EvaluationRun, EvaluationScheme, RunResult, RunStatus, SchemeNode
 
@@ -137,12 +139,9 @@ def uncertainty_spec(scheme: EvaluationScheme, framework: Framework) -> Uncertai
     )
 
 
-def start_run(scheme: EvaluationScheme, *, actor: Any) -> EvaluationRun:
+def start_run(scheme: EvaluationScheme, *, actor: User) -> EvaluationRun:
     """Queue a run; the task worker computes it and reports progress on the run's row."""
-    if not actor.is_national_admin:
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied("只有国家管理员可以发起评估。")
+    require(actor, "evaluation.run.start", scheme)
     run = EvaluationRun.objects.create(
         scheme=scheme, created_by=actor, settings_snapshot=scheme.settings_dict()
     )
@@ -201,7 +200,14 @@ def _number(value: float) -> float | None:
 
 
 @transaction.atomic
-def _store(run, inputs: RunInputs, result: EvaluationResult, explanations, uncertainty, seed: int) -> None:
+def _store(
+    run: EvaluationRun,
+    inputs: RunInputs,
+    result: EvaluationResult,
+    explanations: Explanations,
+    uncertainty: UncertaintyResult | None,
+    seed: int,
+) -> None:
     codes = result.codes
     groups = inputs.dataset.groups
     peer_rank = np.full(len(result.units), np.nan)
@@ -273,7 +279,7 @@ def _store(run, inputs: RunInputs, result: EvaluationResult, explanations, uncer
     )
 
 
-def _standing(s) -> dict[str, Any]:
+def _standing(s: IndicatorStanding) -> dict[str, Any]:
     """A strength or weakness as stored: value and peer median in the indicator's units, the same two as
     normalised scores, and what the index would lose (gain, when negative) with the value at the median."""
     return {

@@ -6,42 +6,36 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from shuangchuang.accounts.requests import AuthenticatedRequest
+from shuangchuang.core.policy import get_restricted, permission_required, require
 from shuangchuang.monitoring.models import IndicatorVersion
 from shuangchuang.monitoring.units import unit_label
 
 from . import selectors, services
 from .exports import results_workbook
 from .labels import node_names
-from .models import EvaluationRun, EvaluationScheme, RunStatus, SchemeNode
+from .models import EvaluationRun, EvaluationScheme, RunResult, RunStatus, SchemeNode
 from .schemes import ensure_default_schemes
 
 
-def _require_reader(request: HttpRequest) -> None:
-    if not request.user.sees_program_data:
-        raise PermissionDenied
-
-
-@login_required
-def run_list(request: HttpRequest) -> HttpResponse:
-    _require_reader(request)
-    schemes = EvaluationScheme.objects.select_related("direction").prefetch_related("nodes")
-    runs = selectors.visible_runs(request.user)[:30]
+@permission_required("program.read")
+def run_list(request: AuthenticatedRequest) -> HttpResponse:
+    schemes = (
+        EvaluationScheme.objects.restrict(request.user).select_related("direction").prefetch_related("nodes")
+    )
+    runs = selectors.listed_runs(request.user)[:30]
     return render(request, "evaluation/run_list.html", {"schemes": schemes, "runs": runs})
 
 
-@login_required
+@permission_required("evaluation.scheme.create")
 @require_POST
-def create_default_schemes(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_national_admin:
-        raise PermissionDenied
+def create_default_schemes(request: AuthenticatedRequest) -> HttpResponse:
     year = int(request.POST.get("year") or timezone.localdate().year - 1)
     schemes = ensure_default_schemes(year)
     messages.success(
@@ -51,12 +45,11 @@ def create_default_schemes(request: HttpRequest) -> HttpResponse:
     return redirect("evaluation:run_list")
 
 
-@login_required
+@permission_required("evaluation.run.start")
 @require_POST
-def start_run(request: HttpRequest, scheme_id: int) -> HttpResponse:
-    if not request.user.is_national_admin:
-        raise PermissionDenied
-    scheme = get_object_or_404(EvaluationScheme, pk=scheme_id)
+def start_run(request: AuthenticatedRequest, scheme_id: int) -> HttpResponse:
+    scheme = get_restricted(EvaluationScheme.objects, request.user, pk=scheme_id)
+    require(request.user, "evaluation.run.start", scheme)
     run = services.start_run(scheme, actor=request.user)
     messages.info(
         request, gettext("已发起评估：%(scheme)s。计算在后台进行，可在本页查看进度。") % {"scheme": scheme}
@@ -64,12 +57,11 @@ def start_run(request: HttpRequest, scheme_id: int) -> HttpResponse:
     return redirect("evaluation:run_detail", run_id=run.pk)
 
 
-@login_required
-def scheme_detail(request: HttpRequest, scheme_id: int) -> HttpResponse:
-    _require_reader(request)
-    scheme = get_object_or_404(EvaluationScheme.objects.select_related("direction"), pk=scheme_id)
+@permission_required("program.read")
+def scheme_detail(request: AuthenticatedRequest, scheme_id: int) -> HttpResponse:
+    scheme = get_restricted(EvaluationScheme.objects.select_related("direction"), request.user, pk=scheme_id)
     nodes = list(scheme.nodes.select_related("indicator", "parent"))
-    children: dict[int | None, list] = {}
+    children: dict[int | None, list[SchemeNode]] = {}
     for node in nodes:
         children.setdefault(node.parent_id, []).append(node)
     roots = children.get(None, [])
@@ -82,17 +74,16 @@ def scheme_detail(request: HttpRequest, scheme_id: int) -> HttpResponse:
     )
 
 
-@login_required
-def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    _require_reader(request)
-    run = get_object_or_404(selectors.visible_runs(request.user), pk=run_id)
-    results = list(selectors.visible_results(request.user, run))
+@permission_required("program.read")
+def run_detail(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
+    run = get_restricted(selectors.listed_runs(request.user), request.user, pk=run_id)
+    results = list(selectors.ranked_results(request.user, run))
     groups = sorted({r.peer_group for r in results if r.peer_group})
     if group := request.GET.get("group"):
         results = [r for r in results if r.peer_group == group]
     n = max(run.unit_count, 1)
     for r in results:
-        if r.rank_p05 is not None and n > 1:
+        if r.rank_p05 is not None and r.rank_p95 is not None and n > 1:
             r.bar_left = (r.rank_p05 - 1) / (n - 1) * 100
             r.bar_width = max((r.rank_p95 - r.rank_p05) / (n - 1) * 100, 0.8)
             r.dot = (r.rank - 1) / (n - 1) * 100 if r.rank else None
@@ -109,11 +100,14 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
-def result_detail(request: HttpRequest, run_id: int, base_code: str) -> HttpResponse:
-    _require_reader(request)
-    run = get_object_or_404(selectors.visible_runs(request.user), pk=run_id, status=RunStatus.DONE)
-    result = selectors.get_visible_result(request.user, run, base_code)
+@permission_required("program.read")
+def result_detail(request: AuthenticatedRequest, run_id: int, base_code: str) -> HttpResponse:
+    run = get_restricted(EvaluationRun.objects.select_related("scheme"), request.user, pk=run_id)
+    if run.status != RunStatus.DONE:
+        return redirect("evaluation:run_detail", run_id=run.pk)  # no scorecard before the run is done
+    result = get_restricted(
+        RunResult.objects.filter(run=run).select_related("base"), request.user, base__code=base_code
+    )
     scheme_nodes = list(run.scheme.nodes.all())
     names = node_names(run.scheme, scheme_nodes, run.diagnostics.get("names", {}))
     dimensions = [n for n in scheme_nodes if n.parent_id and not n.indicator_id]
@@ -222,11 +216,12 @@ def _standings(
     return rows
 
 
-@login_required
-def run_export(request: HttpRequest, run_id: int) -> HttpResponse:
-    _require_reader(request)
-    run = get_object_or_404(selectors.visible_runs(request.user), pk=run_id, status=RunStatus.DONE)
-    data = results_workbook(run, selectors.visible_results(request.user, run))
+@permission_required("program.read")
+def run_export(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
+    run = get_restricted(EvaluationRun.objects.select_related("scheme"), request.user, pk=run_id)
+    if run.status != RunStatus.DONE:
+        return redirect("evaluation:run_detail", run_id=run.pk)  # nothing to export before the run is done
+    data = results_workbook(run, selectors.ranked_results(request.user, run))
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

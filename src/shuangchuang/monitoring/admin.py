@@ -13,13 +13,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shuangchuang.core.admin_access import ProgramDataAdmin
+from shuangchuang.accounts.requests import account_of
+from shuangchuang.core.admin_access import PolicyInline, ProgramDataAdmin
 from shuangchuang.core.audit import audit_event, record_many
 from shuangchuang.registry.models import BaseKind
 
@@ -40,7 +43,7 @@ from .periods import close_period, open_period
 class AuditedAdmin(ProgramDataAdmin):
     """Writes an audit row for every field changed, every object added or deleted through the admin."""
 
-    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
         super().save_model(request, obj, form, change)
         if not change:
             events = [audit_event(request.user, "admin.add", obj, reason="系统管理新增")]
@@ -59,7 +62,7 @@ class AuditedAdmin(ProgramDataAdmin):
             ]
         record_many(events)
 
-    def delete_model(self, request: Any, obj: Any) -> None:
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
         record_many([audit_event(request.user, "admin.delete", obj, reason="系统管理删除")])
         super().delete_model(request, obj)
 
@@ -67,28 +70,21 @@ class AuditedAdmin(ProgramDataAdmin):
 class ReadOnlyAdmin(ProgramDataAdmin):
     """Visible to national administrators, changeable by nobody."""
 
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+    read_only = True
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(PolicyInline):
     extra = 0
     can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -120,7 +116,7 @@ class IndicatorAdmin(AuditedAdmin):
     autocomplete_fields = ("part_of",)
     inlines = [VersionInline]
 
-    def get_queryset(self, request: Any) -> Any:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return (
             super().get_queryset(request).select_related("part_of").prefetch_related("directions", "versions")
         )
@@ -134,7 +130,7 @@ class IndicatorAdmin(AuditedAdmin):
     def applies_to(self, obj: Indicator) -> str:
         return "、".join(d.name for d in obj.directions.all()) or "通用"
 
-    def save_model(self, request: Any, obj: Indicator, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Indicator, form: ModelForm[Any], change: bool) -> None:
         super().save_model(request, obj, form, change)
         if obj.part_of_id:  # 其中 ≤ 总数 follows from part_of, as when the catalogue is loaded
             CrossCheck.objects.get_or_create(
@@ -209,7 +205,7 @@ class IndicatorVersionAdmin(AuditedAdmin):
     search_fields = ("indicator__code", "name", "name_en")
     autocomplete_fields = ("indicator",)
 
-    def get_queryset(self, request: Any) -> Any:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("indicator").annotate(n_values=Count("values"))
 
     @admin.display(description=_("适用基地类型"))
@@ -218,19 +214,21 @@ class IndicatorVersionAdmin(AuditedAdmin):
 
     @admin.display(description=_("已填报数值"), ordering="n_values")
     def values_entered(self, obj: IndicatorVersion) -> int:
-        return obj.n_values
+        return int(getattr(obj, "n_values", 0))  # annotated by get_queryset
 
     def _in_use(self, obj: IndicatorVersion | None) -> bool:
         return obj is not None and obj.values.exists()
 
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A definition that values were entered under is history: a change is a new version.
         return super().has_change_permission(request, obj) and not self._in_use(obj)
 
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return super().has_delete_permission(request, obj) and not self._in_use(obj)
 
-    def change_view(self, request: Any, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
         obj = self.get_object(request, object_id)
         if self._in_use(obj) and request.method == "GET":
             messages.info(
@@ -256,26 +254,26 @@ class ReportingPeriodAdmin(AuditedAdmin):
     readonly_fields = ("is_open", "opened_at")
     actions = ["open_selected", "close_selected"]
 
-    def get_queryset(self, request: Any) -> Any:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).annotate(n_reports=Count("reports"))
 
     @admin.display(description=_("填报份数"), ordering="n_reports")
     def report_count(self, obj: ReportingPeriod) -> int:
-        return obj.n_reports
+        return int(getattr(obj, "n_reports", 0))  # annotated by get_queryset
 
     @admin.action(description=_("开放填报（为每个建设中的基地建立填报）"))
-    def open_selected(self, request: Any, queryset: Any) -> None:
+    def open_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for period in queryset:
-            created = open_period(period, actor=request.user)
+            created = open_period(period, actor=account_of(request))
             messages.success(
                 request,
                 gettext("%(period)s：已开放，新建 %(n)d 份填报。") % {"period": period.label, "n": created},
             )
 
     @admin.action(description=_("停止填报"))
-    def close_selected(self, request: Any, queryset: Any) -> None:
+    def close_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for period in queryset:
-            close_period(period, actor=request.user)
+            close_period(period, actor=account_of(request))
         messages.success(request, gettext("已停止 %(n)d 个报告期的填报。") % {"n": queryset.count()})
 
 
@@ -288,7 +286,7 @@ class ValueInline(ReadOnlyInline):
     readonly_fields = fields
     show_change_link = False
 
-    def get_queryset(self, request: Any) -> Any:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("indicator")
 
 

@@ -7,6 +7,6 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("运行监测")
 
     def ready(self) -> None:
-        from . import audit_words
+        from . import audit_words, policy  # noqa: F401  # policy registers the monitoring rules
 
         audit_words.register()

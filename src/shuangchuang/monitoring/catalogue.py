@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from shuangchuang.accounts.models import User
 from shuangchuang.core.audit import audit_event, record_many
 from shuangchuang.registry.models import BaseKind, Direction
 
@@ -219,7 +220,7 @@ def _differences(version: IndicatorVersion, wanted: dict[str, Any]) -> list[str]
 
 @transaction.atomic
 def load_catalogue(
-    data_dir: Path = DATA_DIR, *, from_year: int | None = None, actor: Any = None
+    data_dir: Path = DATA_DIR, *, from_year: int | None = None, actor: User | None = None
 ) -> CatalogueReport:
     """Load the catalogue. A second run changes nothing.
 

@@ -11,7 +11,7 @@ date, the state, and which required values are present — never from a box some
   (a university is not asked region questions).
 
 Rates have the reports that are due (on time + late + missing) as denominator, so none can exceed 100 %.
-Reads are scoped through the registry's `base_scope_filter`, like every other read.
+Reads are scoped by `Report.objects.restrict(user)`, like every other read.
 """
 
 from __future__ import annotations
@@ -21,16 +21,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shuangchuang.core.policy import Someone
 from shuangchuang.registry.models import Authority, Base
-from shuangchuang.registry.selectors import base_scope_filter
 
 from .catalogue import Catalogue
 from .models import Report, ReportingPeriod, ReportState, ReportValue
@@ -188,16 +187,6 @@ class PeriodCompleteness:
     authorities: list[AuthorityBlock]
 
 
-def scoped_reports(user: Any) -> QuerySet[Report]:
-    """The reports of the bases the user may see (nothing for an anonymous user or a security admin)."""
-    scope = base_scope_filter(user)
-    if scope is None or not user.sees_program_data:
-        return Report.objects.none()
-    if not scope.children:  # every base: no need for a subquery
-        return Report.objects.all()
-    return Report.objects.filter(base__in=Base.objects.filter(scope).values("pk"))
-
-
 def _local_today() -> dt.date:
     return timezone.localdate()
 
@@ -238,13 +227,13 @@ def _required_ids(
 
 
 def period_completeness(
-    user: Any, period: ReportingPeriod, *, today: dt.date | None = None
+    user: Someone, period: ReportingPeriod, *, today: dt.date | None = None
 ) -> PeriodCompleteness:
     """Per base and per authority for one period: three queries whatever the number of bases."""
     today = today or _local_today()
     catalogue = Catalogue.current()
     reports = list(
-        scoped_reports(user)
+        Report.objects.restrict(user)
         .filter(period=period)
         .select_related("base__authority", "base__direction", "base__province")
     )
@@ -315,7 +304,7 @@ def recent_periods(until: ReportingPeriod | None = None, count: int = TREND_PERI
 
 
 def trend(
-    user: Any, periods: Iterable[ReportingPeriod], *, today: dt.date | None = None
+    user: Someone, periods: Iterable[ReportingPeriod], *, today: dt.date | None = None
 ) -> list[tuple[ReportingPeriod, Tally]]:
     """One tally per period for everything the user sees: two aggregate queries for all the periods."""
     today = today or _local_today()
@@ -325,7 +314,7 @@ def trend(
     catalogue = Catalogue.current()
     on_time, late = _on_time_and_late(periods)
     counts = (
-        scoped_reports(user)
+        Report.objects.restrict(user)
         .filter(period__in=periods)
         .values("period_id", "base__direction_id", "base__kind")
         .annotate(
@@ -359,7 +348,7 @@ def trend(
             )
         )
     present = (
-        ReportValue.objects.filter(report__in=scoped_reports(user).filter(period__in=periods))
+        ReportValue.objects.filter(report__in=Report.objects.restrict(user).filter(period__in=periods))
         .filter(PRESENT)
         .values("report__period_id", "report__base__direction_id", "report__base__kind", "indicator_id")
         .annotate(n=Count("pk"))
@@ -375,7 +364,7 @@ def trend(
 
 
 def base_history(
-    user: Any, periods: Iterable[ReportingPeriod], *, today: dt.date | None = None
+    user: Someone, periods: Iterable[ReportingPeriod], *, today: dt.date | None = None
 ) -> dict[int, Tally]:
     """Each visible base's timeliness over several periods (for the per-base drill-down), one query."""
     today = today or _local_today()
@@ -384,7 +373,7 @@ def base_history(
         return {}
     on_time, late = _on_time_and_late(periods)
     rows = (
-        scoped_reports(user)
+        Report.objects.restrict(user)
         .filter(period__in=periods)
         .values("base_id")
         .annotate(

@@ -25,27 +25,28 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from shuangchuang.accounts.models import Role
+from shuangchuang.accounts.models import User
 from shuangchuang.core.audit import record
+from shuangchuang.core.policy import may
 
-from . import services
 from .catalogue import section_label as catalogue_section_label
 from .exceptions import MonitoringError, NotAllowed
-from .models import Evidence, Report, ReportState
+from .models import Evidence, Report
+from .policy import CONFIRMATION_SECTION, may_upload_to
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ZIP_ENTRIES = 5000
-CONFIRMATION_SECTION = "盖章确认"
 GENERAL_SECTION = "综合"
 
 
@@ -124,7 +125,7 @@ class SizeLimitedUpload(FileUploadHandler):
     """Stops reading an uploaded file once it passes the limit, so nothing larger reaches the disk.
     Installed before the request body is parsed; the view reads `exceeded` to say why there is no file."""
 
-    def __init__(self, request: Any = None, limit: int = MAX_BYTES) -> None:
+    def __init__(self, request: HttpRequest | None = None, limit: int = MAX_BYTES) -> None:
         super().__init__(request)
         self.limit = limit
         self.exceeded = False
@@ -264,23 +265,10 @@ def download_name(evidence: Evidence) -> str:
     return name + kind.extensions[0]
 
 
-def can_upload(actor: Any, report: Report, section: str) -> bool:
-    """Evidence goes with the values while the base fills them in. After approval the base uploads only
-    its signed and stamped summary sheet (盖章确认)."""
-    if section == CONFIRMATION_SECTION:
-        return (
-            actor.is_active
-            and actor.role == Role.OPERATOR
-            and actor.base_id == report.base_id
-            and report.state in (ReportState.APPROVED, ReportState.LOCKED)
-        )
-    return services.can_edit_values(actor, report)
-
-
-def add_evidence(report: Report, upload: UploadedFile, *, section: str, actor: Any) -> Evidence:
+def add_evidence(report: Report, upload: UploadedFile, *, section: str, actor: User) -> Evidence:
     """Check and store one evidence file, with its audit row; raise a `MonitoringError` and store nothing
-    when the user may not upload here or the file is refused."""
-    if not can_upload(actor, report, section):
+    when the user may not upload here (`policy.may_upload_to`) or the file is refused."""
+    if not may_upload_to(actor, report, section):
         if section == CONFIRMATION_SECTION:
             raise NotAllowed(gettext("盖章确认件须由基地在报告核准后上传。"))
         raise NotAllowed(
@@ -318,13 +306,13 @@ def add_evidence(report: Report, upload: UploadedFile, *, section: str, actor: A
     return evidence
 
 
-def withdraw_evidence(evidence: Evidence, *, actor: Any) -> Evidence:
+def withdraw_evidence(evidence: Evidence, *, actor: User) -> Evidence:
     """Take a file off the report (uploaded by mistake, or the wrong scan) while whoever may upload it
     still may: it stays stored and on record, with who withdrew it and when, and is no longer offered."""
     report = evidence.report
     if evidence.withdrawn_at is not None:
         raise NotAllowed(gettext("“%(name)s”已撤回。") % {"name": evidence.original_name})
-    if not can_upload(actor, report, evidence.section):
+    if not may(actor, "monitoring.evidence.withdraw", evidence):
         raise NotAllowed(
             gettext("%(report)s 当前为“%(state)s”，不能撤回佐证材料。")
             % {"report": report, "state": report.get_state_display()}

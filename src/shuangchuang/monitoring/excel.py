@@ -37,8 +37,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from shuangchuang.accounts.models import Role
+from shuangchuang.accounts.models import User
 from shuangchuang.core.bulk import gc_paused
+from shuangchuang.core.policy import CHANGE
 from shuangchuang.core.tabular import (
     Sheet,
     TableError,
@@ -60,7 +61,6 @@ from .models import (
     ReportValue,
     ValueType,
 )
-from .selectors import visible_reports
 from .services import apply_plan
 from .units import unit_label
 from .validation import (
@@ -723,17 +723,8 @@ class ImportCheck:
         }
 
 
-def may_upload(user: Any) -> bool:
-    """Base operators for their base; authorities (代填, for their bases) and the national office for all."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.role in (Role.OPERATOR, Role.AUTHORITY, Role.NATIONAL_ADMIN))
-    )
-
-
 @gc_paused()
-def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -> ImportCheck:
+def check_upload(user: User, period: ReportingPeriod, data: bytes, source: str) -> ImportCheck:
     """Read, match and validate an uploaded file; write nothing. `check.ok` says whether it may be saved."""
     check = ImportCheck(period=period, source=source)
     try:
@@ -758,7 +749,11 @@ def check_upload(user: Any, period: ReportingPeriod, data: bytes, source: str) -
 
     codes = {row.base_code for row in upload.rows if row.base_code}
     reports = {
-        r.base.code: r for r in visible_reports(user).filter(period=period, base__code__in=codes).order_by()
+        r.base.code: r
+        for r in Report.objects.restrict(user, CHANGE)
+        .listed()
+        .filter(period=period, base__code__in=codes)
+        .order_by()
     }
     forms = _forms(period, {r.base for r in reports.values()})
     # Every indicator of the period's forms of any direction and kind, to tell "not for this base" from
@@ -914,12 +909,12 @@ def _indicator_name(report: Report, code: str) -> str:
 
 
 @gc_paused()
-def recheck(user: Any, pending: dict[str, Any]) -> ImportCheck:
+def recheck(user: User, pending: dict[str, Any]) -> ImportCheck:
     """Plan a previewed upload again at confirmation, against the data as it is now."""
     period = ReportingPeriod.objects.get(pk=pending["period"])
     check = ImportCheck(period=period, source=pending["source"])
     wanted = [pk for pk, _ in pending["entries"]]
-    reports = visible_reports(user).filter(pk__in=wanted, period=period).in_bulk()
+    reports = Report.objects.restrict(user, CHANGE).listed().filter(pk__in=wanted, period=period).in_bulk()
     for pk, raw in pending["entries"]:
         report = reports.get(pk)
         if report is None:
@@ -949,7 +944,7 @@ def recheck(user: Any, pending: dict[str, Any]) -> ImportCheck:
 
 
 @gc_paused()
-def save_import(check: ImportCheck, *, actor: Any, note: str = "") -> int:
+def save_import(check: ImportCheck, *, actor: User, note: str = "") -> int:
     """Apply a checked upload in one transaction, or raise a MonitoringError and save nothing."""
     assert check.plan is not None and check.ok
     reason = f"Excel 导入（{check.source}）" + (f"：{note}" if note else "")
@@ -970,8 +965,11 @@ def display_value(version: IndicatorVersion, value: Decimal | str | None) -> str
     return f"{value.normalize():,f}"
 
 
-def upload_periods(user: Any) -> QuerySet[ReportingPeriod]:
-    """The periods in which the user can see at least one report, newest first."""
-    return ReportingPeriod.objects.filter(pk__in=visible_reports(user).values("period_id")).order_by(
-        "-year", "-quarter"
+def upload_periods(user: User) -> QuerySet[ReportingPeriod]:
+    """The periods in which the user may fill in at least one report, newest first."""
+    reports = Report.objects.restrict(user, CHANGE)
+    return (
+        ReportingPeriod.objects.restrict(user)
+        .filter(pk__in=reports.values("period_id"))
+        .order_by("-year", "-quarter")
     )

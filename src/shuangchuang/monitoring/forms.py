@@ -181,16 +181,15 @@ def raw_values(sections: list[Section], data: QueryDict) -> dict[str, str]:
 
 def posted_explanations(data: QueryDict) -> dict[str, str]:
     return {
-        key.removeprefix("explanation-"): text for key, text in data.items() if key.startswith("explanation-")
+        key.removeprefix("explanation-"): data.get(key, "") for key in data if key.startswith("explanation-")
     }
 
 
 def posted_comments(data: QueryDict) -> dict[str, str]:
-    return {
-        key.removeprefix("comment-"): text.strip()
-        for key, text in data.items()
-        if key.startswith("comment-") and text.strip()
+    texts = {
+        key.removeprefix("comment-"): data.get(key, "").strip() for key in data if key.startswith("comment-")
     }
+    return {code: text for code, text in texts.items() if text}
 
 
 def evidence_sections(report: Report) -> list[str]:
@@ -215,7 +214,9 @@ class EvidenceForm(forms.Form):
 
     def __init__(self, *args: Any, sections: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["section"].choices = [(s, section_label(s)) for s in sections]
+        field = self.fields["section"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(s, section_label(s)) for s in sections]
 
 
 def upload_sections(report: Report, *, confirmation_only: bool) -> list[str]:

@@ -8,13 +8,28 @@ audit rows in the same transaction.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
+from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from shuangchuang.accounts.models import Role, as_account
+from shuangchuang.accounts.policy import acts_as
+from shuangchuang.core.policy import (
+    CHANGE,
+    EVERYTHING,
+    NOTHING,
+    REVIEW,
+    VIEW,
+    ProgramDataQuerySet,
+    RestrictedQuerySet,
+    scope_through,
+)
 from shuangchuang.registry.models import Base, BaseKind, Direction
 
 
@@ -66,6 +81,8 @@ class Indicator(models.Model):
     )
     is_active = models.BooleanField(_("启用"), default=True)
 
+    objects = ProgramDataQuerySet["Indicator"].as_manager()
+
     class Meta:
         ordering = ["order", "code"]
         verbose_name = _("监测指标")
@@ -106,6 +123,8 @@ class IndicatorVersion(models.Model):
         _("适用基地类型"), default=list, blank=True, help_text=_("留空表示适用于全部类型的基地")
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProgramDataQuerySet["IndicatorVersion"].as_manager()
 
     class Meta:
         ordering = ["indicator", "valid_from_year"]
@@ -154,6 +173,8 @@ class CrossCheck(models.Model):
     )
     message = models.CharField(_("提示"), max_length=200, blank=True)
 
+    objects = ProgramDataQuerySet["CrossCheck"].as_manager()
+
     class Meta:
         verbose_name = _("逻辑校验")
         verbose_name_plural = _("逻辑校验")
@@ -181,6 +202,8 @@ class ReportingPeriod(models.Model):
     due_on = models.DateField(_("截止日期"))
     is_open = models.BooleanField(_("开放填报"), default=False)
     opened_at = models.DateTimeField(_("开放时间"), null=True, blank=True)
+
+    objects = ProgramDataQuerySet["ReportingPeriod"].as_manager()
 
     class Meta:
         ordering = ["-year", "-quarter"]
@@ -261,6 +284,34 @@ HOLDER: dict[str, Promise] = {
 }
 
 
+class ReportQuerySet(RestrictedQuerySet["Report"]):
+    def scope(self, user: AbstractBaseUser, action: str) -> Q | None:
+        """`VIEW`: where the user sees the base. `CHANGE` (values and evidence): the base's own operator,
+        and its authority and the national office, who may fill in on its behalf (代填). `REVIEW`: its
+        authority and the national office. When each may act is a rule of `policy.py`."""
+        if action == VIEW:
+            return scope_through(Base, "base", user, VIEW)
+        account = as_account(user)
+        if action in (CHANGE, REVIEW) and acts_as(account, Role.NATIONAL_ADMIN):
+            return EVERYTHING
+        if action in (CHANGE, REVIEW) and account.role == Role.AUTHORITY and account.authority_id:
+            return Q(base__authority_id=account.authority_id)
+        if action == CHANGE and account.role == Role.OPERATOR and account.base_id:
+            return Q(base_id=account.base_id)
+        return NOTHING
+
+    def listed(self) -> ReportQuerySet:
+        """With what a list of reports shows of each (base, its direction, authority, province; period)."""
+        return self.select_related("base", "base__direction", "base__authority", "base__province", "period")
+
+
+class ReportPartQuerySet(RestrictedQuerySet[Any]):
+    """What belongs to a report (values, evidence, transitions): reached where the report is."""
+
+    def scope(self, user: AbstractBaseUser, action: str) -> Q | None:
+        return scope_through(Report, "report", user, action)
+
+
 class Report(models.Model):
     """One base's report for one period."""
 
@@ -284,6 +335,8 @@ class Report(models.Model):
         _("核准时的数据"), null=True, blank=True, help_text=_("重新开放后用于显示与上次核准相比的变化")
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["period", "base"]
@@ -342,6 +395,8 @@ class ReportValue(models.Model):
         db_index=False,
     )
 
+    objects = ReportPartQuerySet.as_manager()
+
     class Meta:
         ordering = ["report", "indicator__order"]
         verbose_name = _("填报数值")
@@ -353,7 +408,7 @@ class ReportValue(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator.code}={self.display_value}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The lock holds for every way in: a value of a report that is not open for editing cannot be saved,
         # whether the call comes from a page, an upload, the admin or a shell.
         if not Report.objects.filter(pk=self.report_id, state__in=EDITABLE_STATES).exists():
@@ -403,6 +458,8 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = ReportPartQuerySet.as_manager()
+
     class Meta:
         ordering = ["report", "section", "uploaded_at"]
         verbose_name = _("佐证材料")
@@ -424,6 +481,8 @@ class ReportTransition(models.Model):
     )
     at = models.DateTimeField(_("时间"), auto_now_add=True)
     reason = models.TextField(_("原因"), blank=True)
+
+    objects = ReportPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["report", "at", "pk"]

@@ -11,11 +11,11 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from shuangchuang.accounts.models import User
 from shuangchuang.core.audit import record
 from shuangchuang.registry.models import Base, BaseStatus
 
@@ -69,7 +69,7 @@ def window(year: int, quarter: int | None = None) -> Window:
 
 
 @transaction.atomic
-def create_period(year: int, quarter: int | None = None, *, actor: Any = None) -> ReportingPeriod:
+def create_period(year: int, quarter: int | None = None, *, actor: User | None = None) -> ReportingPeriod:
     """The period with its standard window; an existing period is returned as it is (dates may have been
     moved by the national office on purpose)."""
     code = period_code(year, quarter)
@@ -92,7 +92,7 @@ def create_period(year: int, quarter: int | None = None, *, actor: Any = None) -
 
 
 @transaction.atomic
-def open_period(period: ReportingPeriod, *, actor: Any = None) -> int:
+def open_period(period: ReportingPeriod, *, actor: User | None = None) -> int:
     """Open a period for filing and create the report of every active monitored base that has none.
 
     Monitored are the bases with a functional direction (the third batch, `BaseQuerySet.monitored`); the
@@ -128,7 +128,7 @@ def open_period(period: ReportingPeriod, *, actor: Any = None) -> int:
 
 
 @transaction.atomic
-def close_period(period: ReportingPeriod, *, actor: Any = None) -> None:
+def close_period(period: ReportingPeriod, *, actor: User | None = None) -> None:
     """Stop filing for a period (reports keep their state; reminders stop)."""
     if period.is_open:
         ReportingPeriod.objects.filter(pk=period.pk).update(is_open=False)

@@ -96,7 +96,7 @@ class ReminderRun:
     failed: list[tuple[Reminder, str]] = field(default_factory=list)
 
     def summary(self) -> str:
-        counts = defaultdict(int)
+        counts: defaultdict[str, int] = defaultdict(int)
         for reminder in self.reminders:
             counts[reminder.kind] += 1
         verb = "将发送" if self.dry_run else "已发送"

@@ -19,11 +19,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from shuangchuang.accounts.models import Role
+from shuangchuang.accounts.models import Role, User
 from shuangchuang.core.audit import audit_event, record_many
 from shuangchuang.core.bulk import insert_rows, update_rows
 from shuangchuang.core.models import AuditEvent
-from shuangchuang.registry.models import Base
+from shuangchuang.core.policy import may
 
 from .exceptions import InvalidTransition, NotAllowed, ReportLocked, StaleReport, ValidationFailed
 from .models import (
@@ -34,6 +34,7 @@ from .models import (
     ReportTransition,
     ReportValue,
 )
+from .policy import changeable_reports
 from .validation import Plan, Value, format_number, missing_required, plan_changes
 
 # The audit key of a value's explanation (情况说明): the indicator's code with this suffix.
@@ -44,44 +45,25 @@ def _as_json(value: Value) -> Any:
     return format_number(value) if isinstance(value, Decimal) else value
 
 
-def editable_base_ids(actor: Any, base_ids: Iterable[int]) -> set[int]:
-    """Of these bases, those whose values the actor may change (one query for any number of bases).
-
-    The base's own operator edits its values; an authority or the national office may fill in on a base's
-    behalf (代填) only while the report is still with the base (draft or returned) — checked by the caller.
-    """
-    wanted = set(base_ids)
-    if not actor.is_active:
-        return set()
-    if actor.role == Role.OPERATOR:
-        return wanted & {actor.base_id}
-    if actor.role in (Role.AUTHORITY, Role.NATIONAL_ADMIN) or actor.is_superuser:
-        return set(Base.objects.restrict(actor).filter(pk__in=wanted).values_list("pk", flat=True))
-    return set()
-
-
-def can_edit_values(actor: Any, report: Report) -> bool:
-    return report.state in EDITABLE_STATES and report.base_id in editable_base_ids(actor, [report.base_id])
-
-
 @transaction.atomic
 def apply_plan(
     plan: Plan,
     *,
-    actor: Any,
+    actor: User,
     reason: str = "",
     source: str = "form",
     expected_versions: dict[int, int] | None = None,
 ) -> int:
-    """Write a validated plan. All of it or, on any problem, nothing. Returns the number of values changed."""
+    """Write a validated plan. All of it or, on any problem, nothing. Returns the number of values changed.
+    Every report must be one whose values the actor may change now (`monitoring.values.change`)."""
     expected_versions = expected_versions or {}
     reports = plan.reports
     involved = list({r.id: r for r in reports + [e.report for e in plan.errors]}.values())
-    allowed = editable_base_ids(actor, {r.base_id for r in involved})
+    allowed = changeable_reports(actor, involved)
     for report in involved:
         if report.state not in EDITABLE_STATES:
             raise ReportLocked(report)
-        if report.base_id not in allowed:
+        if report.pk not in allowed:
             raise NotAllowed(gettext("您无权修改 %(report)s 的数据。") % {"report": report})
     if not plan.ok:
         raise ValidationFailed({e.code: e.message for e in plan.errors})
@@ -175,14 +157,14 @@ def save_values(
     report: Report,
     raw: dict[str, Any],
     *,
-    actor: Any,
+    actor: User,
     explanations: dict[str, str] | None = None,
     reason: str = "",
     expected_version: int | None = None,
     source: str = "form",
 ) -> Plan:
     """Validate and save one report's values (a draft save: completeness is checked at submission)."""
-    if not can_edit_values(actor, report):
+    if not may(actor, "monitoring.values.change", report):
         if report.state not in EDITABLE_STATES:
             raise ReportLocked(report)
         raise NotAllowed(gettext("您无权修改 %(report)s 的数据。") % {"report": report})
@@ -223,41 +205,14 @@ def submission_problems(report: Report) -> list[SubmissionProblem]:
     return problems
 
 
-def _required_role(report: Report, action: str) -> str:
-    key = (report.state, action)
-    if key not in TRANSITIONS:
-        raise InvalidTransition(
-            gettext("%(report)s 当前为“%(state)s”，不能执行“%(action)s”。")
-            % {"report": report, "state": report.get_state_display(), "action": Action(action).label}
-        )
-    return TRANSITIONS[key][1]
-
-
-def allowed_actions(actor: Any, report: Report) -> list[str]:
+def allowed_actions(actor: User, report: Report) -> list[str]:
     """The moves of the state machine this actor may make on this report now (to show the buttons);
     `transition` decides again when one is made."""
     return [
         action
-        for (state, action), (_to_state, role) in TRANSITIONS.items()
-        if state == report.state and _actor_may(actor, report, role)
+        for (state, action) in TRANSITIONS
+        if state == report.state and may(actor, f"monitoring.report.{action}", report)
     ]
-
-
-def _actor_may(actor: Any, report: Report, role: str) -> bool:
-    return actor.is_active and (
-        (role == Role.OPERATOR and actor.role == Role.OPERATOR and actor.base_id == report.base_id)
-        or (
-            role == Role.AUTHORITY
-            and actor.role == Role.AUTHORITY
-            and actor.authority_id == report.base.authority_id
-        )
-        or (role == Role.NATIONAL_ADMIN and actor.is_national_admin)
-    )
-
-
-def _check_actor(actor: Any, report: Report, role: str) -> None:
-    if not _actor_may(actor, report, role):
-        raise NotAllowed(gettext("您的角色不能对 %(report)s 执行此操作。") % {"report": report})
 
 
 @transaction.atomic
@@ -265,7 +220,7 @@ def transition(
     report: Report,
     action: str,
     *,
-    actor: Any,
+    actor: User,
     reason: str = "",
     expected_version: int | None = None,
     comments: dict[str, str] | None = None,
@@ -277,8 +232,13 @@ def transition(
             gettext("%(report)s 已被其他人处理（当前状态：%(state)s），您的操作未生效，请刷新后查看。")
             % {"report": report, "state": report.get_state_display()}
         )
-    role = _required_role(report, action)
-    _check_actor(actor, report, role)
+    if (report.state, action) not in TRANSITIONS:
+        raise InvalidTransition(
+            gettext("%(report)s 当前为“%(state)s”，不能执行“%(action)s”。")
+            % {"report": report, "state": report.get_state_display(), "action": Action(action).label}
+        )
+    if not may(actor, f"monitoring.report.{action}", report):
+        raise NotAllowed(gettext("您的角色不能对 %(report)s 执行此操作。") % {"report": report})
     reason = reason.strip()
     if action in (Action.RETURN, Action.REOPEN) and not reason:
         raise InvalidTransition(gettext("退回或重新开放必须填写原因。"))
@@ -350,7 +310,7 @@ BULK_ACTIONS = (Action.PASS, Action.APPROVE, Action.LOCK)
 
 
 def act_on_reports(
-    reports: Iterable[Report], action: str, *, actor: Any
+    reports: Iterable[Report], action: str, *, actor: User
 ) -> tuple[list[Report], list[tuple[Report, str]]]:
     """Make one move of the state machine on each report, each in its own transaction, and list those
     it was not made on with the reason. An authority passes only clean reports (no outlier flags: a

@@ -29,10 +29,13 @@ from django.utils import timezone
 from fpdf import FPDF
 from fpdf.fonts import FontFace, SubsetMap, TTFFont
 
-from .models import Report, ReportState, ValueType
+from shuangchuang.accounts.models import User
+
+from .models import Report, ValueType
+from .policy import CONFIRMED_STATES
 from .validation import form_versions
 
-PRINTABLE_STATES = frozenset({ReportState.APPROVED, ReportState.LOCKED})
+PRINTABLE_STATES = CONFIRMED_STATES  # the summary sheet exists once the national office approved
 FONT_FAMILY = "cjk"
 
 
@@ -186,7 +189,7 @@ class SummarySheet(FPDF):
         self.set_text_color(0)
 
 
-def render_summary(report: Report, *, printed_by: Any = None) -> bytes:
+def render_summary(report: Report, *, printed_by: User | None = None) -> bytes:
     """The A4 summary sheet of an approved or locked report, as PDF bytes."""
     font = find_cjk_font()
     if font is None:

@@ -1,8 +1,10 @@
 """Pages of operation monitoring: the report list (an authority's review queue), the report page with its
 data, evidence and history tabs, and every action on a report.
 
-Views are thin: reads go through `selectors` (a report outside the user's scope is a 404), writes through
-`services` and `evidence`, which check permission and raise `MonitoringError`s that become messages here.
+Views are thin and ask the access policy in one order: a role that never may do what the page does gets a
+403 before anything is looked up (`permission_required`), a report outside the user's scope is a 404
+(`get_restricted`), and a refusal that depends on the report's state is a message. Writes go through
+`services` and `evidence`, which re-check with `may` and raise `MonitoringError`s that become messages.
 """
 
 from __future__ import annotations
@@ -13,13 +15,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -28,9 +29,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from shuangchuang.accounts.models import Role
+from shuangchuang.accounts.models import User
+from shuangchuang.accounts.requests import AuthenticatedRequest
 from shuangchuang.core.audit_words import reason_words
 from shuangchuang.core.models import AuditEvent
+from shuangchuang.core.policy import REVIEW, get_restricted, may, permission_required, require
 from shuangchuang.registry.models import Direction
 
 from . import services
@@ -44,7 +47,6 @@ from .evidence import (
     section_label,
     withdraw_evidence,
 )
-from .evidence import can_upload as evidence_can_upload
 from .exceptions import MonitoringError, StaleReport, ValidationFailed
 from .forms import (
     EvidenceForm,
@@ -56,29 +58,32 @@ from .forms import (
     shown_value,
     upload_sections,
 )
-from .models import TRANSITIONS, Action, Report, ReportingPeriod, ReportState, ReportTransition, ValueType
-from .selectors import get_visible_report, visible_reports
-from .services import EXPLANATION_SUFFIX
-from .summary_pdf import PRINTABLE_STATES, FontMissing, render_summary, report_checksum, short_code
+from .models import (
+    TRANSITIONS,
+    Action,
+    Evidence,
+    IndicatorVersion,
+    Report,
+    ReportingPeriod,
+    ReportState,
+    ReportTransition,
+    ValueType,
+)
+from .services import BULK_ACTIONS, EXPLANATION_SUFFIX
+from .summary_pdf import FontMissing, render_summary, report_checksum, short_code
 from .validation import form_versions, plan_changes
 
 PAGE_SIZE = 50
 
 
-def _require_program_reader(request: HttpRequest) -> None:
-    """Security administrators manage accounts only (三员分立): program data is forbidden, not hidden."""
-    if not request.user.sees_program_data:
-        raise PermissionDenied
-
-
 # The report list and the review queue
 
 
-def _default_state(user: Any) -> str:
+def _default_state(user: User) -> str:
     """An authority opens its queue on what waits for it; the national office on what waits for approval."""
-    if user.role == Role.AUTHORITY:
+    if may(user, "monitoring.report.pass"):
         return ReportState.SUBMITTED
-    if user.is_national_admin:
+    if may(user, "monitoring.report.approve"):
         return ReportState.REVIEWED
     return ""
 
@@ -127,26 +132,29 @@ def filter_reports(
     return reports.order_by("-period__year", "-period__quarter", "period__kind", "base__code")
 
 
-@login_required
-def report_list(request: HttpRequest) -> HttpResponse:
-    _require_program_reader(request)
+@permission_required("program.read")
+def report_list(request: AuthenticatedRequest) -> HttpResponse:
     default_state = _default_state(request.user)
-    reports = filter_reports(visible_reports(request.user), request.GET, default_state=default_state)
+    reports = filter_reports(
+        Report.objects.restrict(request.user).listed(), request.GET, default_state=default_state
+    )
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     actions = bulk_actions(request.user)
     context = {
         "page": page,
         "total": page.paginator.count,
         "state": request.GET.get("state", default_state),
-        "periods": ReportingPeriod.objects.all(),
+        "periods": ReportingPeriod.objects.restrict(request.user),
         "states": ReportState.choices,
-        "directions": Direction.objects.filter(kind=Direction.Kind.DIRECTION, bases__isnull=False).distinct(),
+        "directions": Direction.objects.restrict(request.user)
+        .filter(kind=Direction.Kind.DIRECTION, bases__isnull=False)
+        .distinct(),
         "bulk_actions": actions,
         # a row gets a check box when one of the bulk actions starts from its state
         "selectable": {state for (state, move) in TRANSITIONS for action, _, _ in actions if move == action},
         "is_queue": bool(default_state) and "state" not in request.GET,
         "queue_title": gettext("待审核的报告")
-        if request.user.role == Role.AUTHORITY
+        if may(request.user, "monitoring.report.pass")
         else gettext("待核准的报告"),
         "list_title": list_title(request.user),
     }
@@ -156,13 +164,10 @@ def report_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-# Roles that fill, review or approve reports; the others (joint-conference members, evaluators, auditors)
-# only read them.
-REPORT_WORKERS = {Role.OPERATOR, Role.AUTHORITY, Role.NATIONAL_ADMIN}
-
-
-def list_title(user: Any) -> str:
-    if user.role in REPORT_WORKERS or user.is_national_admin:
+def list_title(user: User) -> str:
+    """Those who fill in reports (the bases, and their authorities and the national office filling in on
+    their behalf) work on them; the others (joint-conference members, evaluators, auditors) only read."""
+    if may(user, "monitoring.values.change"):
         return gettext("运行监测填报")
     return gettext("运行监测报告查阅")
 
@@ -179,38 +184,44 @@ BULK_SKIPPED = {
 }
 
 
-def bulk_actions(user: Any) -> list[tuple[str, str, str]]:
-    """(action, button label, which reports it takes) for the reviewer's list: the authority passes, the
-    national office approves and locks."""
-    if user.role == Role.AUTHORITY:
-        return [(Action.PASS, gettext("批量审核通过"), gettext("只通过勾选中已报送且无异常提示的报告"))]
-    if user.is_national_admin:
-        return [
-            (Action.APPROVE, gettext("批量核准"), gettext("核准勾选中已审核通过的报告")),
-            (Action.LOCK, gettext("批量锁定"), gettext("锁定勾选中已核准的报告")),
-        ]
-    return []
+BULK_BUTTONS = {
+    Action.PASS: (_("批量审核通过"), _("只通过勾选中已报送且无异常提示的报告")),
+    Action.APPROVE: (_("批量核准"), _("核准勾选中已审核通过的报告")),
+    Action.LOCK: (_("批量锁定"), _("锁定勾选中已核准的报告")),
+}
 
 
-@login_required
+def bulk_actions(user: User) -> list[tuple[str, str, str]]:
+    """(action, button label, which reports it takes) for the reviewer's list: the moves of the state
+    machine the user's role makes (the authority passes, the national office approves and locks)."""
+    return [
+        (action, str(BULK_BUTTONS[action][0]), str(BULK_BUTTONS[action][1]))
+        for action in BULK_ACTIONS
+        if may(user, f"monitoring.report.{action}")
+    ]
+
+
+@permission_required("program.read")
 @require_POST
-def bulk_action(request: HttpRequest) -> HttpResponse:
+def bulk_action(request: AuthenticatedRequest) -> HttpResponse:
     """Make one move on every selected report the user may make it on; list the others with the reason."""
-    _require_program_reader(request)
     action = request.POST.get("action", "")
     back = _safe_next(request, reverse("monitoring:report_list"))
-    if action not in {a for a, _, _ in bulk_actions(request.user)}:
+    if action not in BULK_ACTIONS:
         raise PermissionDenied
+    require(request.user, f"monitoring.report.{action}")
     ids = [int(i) for i in request.POST.getlist("report") if i.isdigit()]
     if not ids:
         messages.warning(request, gettext("请先勾选要办理的报告。"))
         return redirect(back)
-    reports = list(visible_reports(request.user).filter(pk__in=ids).order_by("base__code"))
+    reports = list(
+        Report.objects.restrict(request.user, REVIEW).listed().filter(pk__in=ids).order_by("base__code")
+    )
     done, skipped = services.act_on_reports(reports, action, actor=request.user)
     if done:
-        messages.success(request, BULK_DONE[action] % {"n": len(done)})
+        messages.success(request, BULK_DONE[Action(action)] % {"n": len(done)})
     for report, reason in skipped:
-        messages.warning(request, BULK_SKIPPED[action] % {"report": report, "reason": reason})
+        messages.warning(request, BULK_SKIPPED[Action(action)] % {"report": report, "reason": reason})
     return redirect(back)
 
 
@@ -243,7 +254,7 @@ STEP_OF_STATE = {
 
 def _progress(report: Report) -> list[dict[str, Any]]:
     """The chain draft → submitted → reviewed → approved → locked, with the time each step was reached."""
-    current = STEP_OF_STATE[report.state]
+    current = STEP_OF_STATE[ReportState(report.state)]
     reached = [report.last_submitted_at, report.reviewed_at, report.approved_at, report.locked_at]
     steps = []
     for index, (_state, label) in enumerate(STEPS):
@@ -268,11 +279,6 @@ def holder_name(report: Report) -> str:
     return str(report.holder)
 
 
-def enters_values(user: Any, report: Report) -> bool:
-    """Only the base's own operator gets inputs: reviewers never edit a base's values, they return them."""
-    return user.role == Role.OPERATOR and services.can_edit_values(user, report)
-
-
 @dataclass(frozen=True)
 class HistoryEntry:
     at: datetime
@@ -284,9 +290,11 @@ class HistoryEntry:
     reason: str
 
 
-def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntry]:
+def report_history(report: Report, versions: dict[str, IndicatorVersion]) -> list[HistoryEntry]:
     """Every value change (audit log) and every state change (transitions) of the report, newest first."""
     states = dict(ReportState.choices)
+    # The report's own history, read by whoever reads the report (its scope was checked); the audit log's own
+    # scope (`AuditEvent.objects.restrict`) is the auditor's page of every event.
     events = AuditEvent.objects.filter(object_type=Report._meta.label, object_id=str(report.pk))
     # A transition without an actor (a deleted account, imported or demo history) is still named by the
     # audit row written with it, which keeps the actor's name.
@@ -347,7 +355,7 @@ def report_history(report: Report, versions: dict[str, Any]) -> list[HistoryEntr
     return entries
 
 
-def _history_value(value: Any, version: Any) -> str:
+def _history_value(value: Any, version: IndicatorVersion | None) -> str:
     if value is None or value == "":
         return gettext("（空）")
     if version is None or version.value_type == ValueType.TEXT:
@@ -359,7 +367,7 @@ def _history_value(value: Any, version: Any) -> str:
 
 
 def _render_report(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     report: Report,
     *,
     posted: QueryDict | None = None,
@@ -371,16 +379,13 @@ def _render_report(
     versions = form_versions(report.base, report.period)
     sections = build_sections(report, posted=posted, errors=errors, versions=versions)
     actions = services.allowed_actions(user, report)
-    printable = report.state in PRINTABLE_STATES
+    printable = may(user, "monitoring.report.print", report)
     checksum = report_checksum(report) if printable else ""
     confirmation_only = report.state not in (ReportState.DRAFT, ReportState.RETURNED)
     evidence = list(report.evidence.select_related("uploaded_by", "withdrawn_by"))
     evidence_sections = upload_sections(report, confirmation_only=confirmation_only)
-    can_upload = (
-        user.role == Role.OPERATOR
-        and user.base_id == report.base_id
-        and (printable if confirmation_only else services.can_edit_values(user, report))
-    )
+    upload_action = "monitoring.evidence.confirm" if confirmation_only else "monitoring.evidence.upload"
+    can_upload = may(user, upload_action, report)
     changes = services.changes_since_approval(report) if report.approved_snapshot and not printable else []
     tab = request.GET.get("tab", "data")
     if errors:
@@ -390,7 +395,7 @@ def _render_report(
         "version": report.version if version is None else version,
         "sections": sections,
         "problems": _problem_list(sections, errors or {}),
-        "entering": enters_values(user, report),
+        "entering": may(user, "monitoring.values.enter", report),
         "actions": actions,
         "can_comment": Action.RETURN in actions,
         "progress": _progress(report),
@@ -400,7 +405,7 @@ def _render_report(
         "checksum": checksum,
         "short_code": short_code(checksum) if checksum else "",
         "evidence": _group_evidence(evidence, evidence_sections),
-        "withdrawable": _withdrawable(user, report, evidence),
+        "withdrawable": _withdrawable(user, evidence),
         "upload_form": EvidenceForm(sections=evidence_sections) if can_upload else None,
         "confirmation_section": CONFIRMATION_SECTION,
         "confirmation_uploaded": any(
@@ -421,9 +426,9 @@ def _problem_list(sections: list[Section], errors: dict[str, str]) -> list[tuple
     return ordered + [(code, message) for code, message in errors.items() if code not in known]
 
 
-def _group_evidence(evidence: list[Any], sections: list[str]) -> list[tuple[str, list[Any], int]]:
+def _group_evidence(evidence: list[Evidence], sections: list[str]) -> list[tuple[str, list[Evidence], int]]:
     """(section, its files, how many of them are not withdrawn) for every section with a form or a file."""
-    grouped: dict[str, list[Any]] = {section: [] for section in sections}
+    grouped: dict[str, list[Evidence]] = {section: [] for section in sections}
     for item in evidence:
         grouped.setdefault(item.section, []).append(item)
     return [
@@ -432,15 +437,14 @@ def _group_evidence(evidence: list[Any], sections: list[str]) -> list[tuple[str,
     ]
 
 
-def _withdrawable(user: Any, report: Report, evidence: list[Any]) -> set[int]:
-    """The files this user may withdraw: asked once per section (the rule may need a query), not per file."""
-    may = {section: evidence_can_upload(user, report, section) for section in {e.section for e in evidence}}
-    return {e.pk for e in evidence if e.withdrawn_at is None and may[e.section]}
+def _withdrawable(user: User, evidence: list[Evidence]) -> set[int]:
+    """The files this user may withdraw now."""
+    return {e.pk for e in evidence if may(user, "monitoring.evidence.withdraw", e)}
 
 
-def _report_for(request: HttpRequest, pk: int) -> Report:
-    _require_program_reader(request)
-    return get_visible_report(request.user, pk)
+def _report_for(request: AuthenticatedRequest, pk: int) -> Report:
+    """The report, or 404 when it does not exist or lies outside the user's scope."""
+    return get_restricted(Report.objects.listed(), request.user, pk=pk)
 
 
 def _posted_version(request: HttpRequest) -> int | None:
@@ -448,27 +452,24 @@ def _posted_version(request: HttpRequest) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-@login_required
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@permission_required("program.read")
+def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _render_report(request, _report_for(request, pk))
 
 
-@login_required
+@permission_required("monitoring.values.enter")
 @require_POST
-def report_save(request: HttpRequest, pk: int) -> HttpResponse:
+def report_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Save the draft (保存草稿) and, when asked, submit it (报送). What the user typed is kept on error."""
     report = _report_for(request, pk)
     version = _posted_version(request)
     submit = request.POST.get("action") == "submit"
-    if not enters_values(request.user, report):
-        if report.state not in (ReportState.DRAFT, ReportState.RETURNED):
-            messages.error(
-                request,
-                gettext("%(report)s 当前为“%(state)s”，数据不能修改。")
-                % {"report": report, "state": report.get_state_display()},
-            )
-        else:
-            messages.error(request, gettext("只有基地填报员可以在此填报数据；审核意见请通过“退回”提出。"))
+    if not may(request.user, "monitoring.values.enter", report):  # the report left the base meanwhile
+        messages.error(
+            request,
+            gettext("%(report)s 当前为“%(state)s”，数据不能修改。")
+            % {"report": report, "state": report.get_state_display()},
+        )
         return redirect("monitoring:report_detail", pk=report.pk)
 
     raw = raw_values(build_sections(report), request.POST)
@@ -519,13 +520,14 @@ def report_save(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("monitoring:report_detail", pk=report.pk)
 
 
-@login_required
+@permission_required("monitoring.values.enter")
 @require_POST
-def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """Derived values, flags and errors for what is typed so far, computed without saving (htmx)."""
+def report_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Derived values, flags and errors for what is typed so far, computed without saving (htmx). A report
+    that left the base since the page was opened has nothing to preview (204: htmx leaves the page)."""
     report = _report_for(request, pk)
-    if not enters_values(request.user, report):
-        raise PermissionDenied
+    if not may(request.user, "monitoring.values.enter", report):
+        return HttpResponse(status=204)
     plan = plan_changes([(report, raw_values(build_sections(report), request.POST))])
     errors = {e.code: e.message for e in plan.errors}
     sections = build_sections(report, posted=request.POST, errors=errors, plan=plan)
@@ -544,12 +546,15 @@ ACTION_DONE = {
 }
 
 
-@login_required
+@permission_required("program.read")
 @require_POST
-def report_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    """审核通过, 退回, 核准, 锁定, 重新开放 (and 报送 without changes). What was typed is kept on error."""
-    report = _report_for(request, pk)
+def report_transition(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """审核通过, 退回, 核准, 锁定, 重新开放 (and 报送 without changes). What was typed is kept on error.
+    A role that never makes the move is refused before the report is looked up."""
     action = request.POST.get("action", "")
+    if action in Action.values:
+        require(request.user, f"monitoring.report.{action}")
+    report = _report_for(request, pk)
     version = _posted_version(request)
     if action not in Action.values:
         messages.error(request, gettext("未知的操作。"))
@@ -582,16 +587,19 @@ def report_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @csrf_exempt  # only so that the size limit is installed before the body is read; csrf_protect follows
-@login_required
+@permission_required("program.read")
 @require_POST
-def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    if not (may(user, "monitoring.evidence.upload") or may(user, "monitoring.evidence.confirm")):
+        raise PermissionDenied  # a role that never uploads: before the body is read
     limit = SizeLimitedUpload(request)
     request.upload_handlers.insert(0, limit)
     return _evidence_upload(request, pk, limit)
 
 
 @csrf_protect
-def _evidence_upload(request: HttpRequest, pk: int, limit: SizeLimitedUpload) -> HttpResponse:
+def _evidence_upload(request: AuthenticatedRequest, pk: int, limit: SizeLimitedUpload) -> HttpResponse:
     report = _report_for(request, pk)
     files = request.FILES  # reads the body (unless the CSRF check already did)
     if limit.exceeded:
@@ -613,15 +621,15 @@ def _evidence_upload(request: HttpRequest, pk: int, limit: SizeLimitedUpload) ->
     else:
         for field_errors in form.errors.values():
             for error in field_errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect(reverse("monitoring:report_detail", args=[report.pk]) + "?tab=evidence")
 
 
-@login_required
+@permission_required("monitoring.evidence.withdraw")
 @require_POST
-def evidence_withdraw(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+def evidence_withdraw(request: AuthenticatedRequest, pk: int, evidence_pk: int) -> HttpResponse:
     report = _report_for(request, pk)
-    evidence = get_object_or_404(report.evidence, pk=evidence_pk)
+    evidence = get_restricted(Evidence.objects.filter(report=report), request.user, pk=evidence_pk)
     try:
         withdraw_evidence(evidence, actor=request.user)
     except MonitoringError as exc:
@@ -631,12 +639,13 @@ def evidence_withdraw(request: HttpRequest, pk: int, evidence_pk: int) -> HttpRe
     return redirect(reverse("monitoring:report_detail", args=[report.pk]) + "?tab=evidence")
 
 
-@login_required
-def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
+@permission_required("program.read")
+def evidence_download(request: AuthenticatedRequest, pk: int, evidence_pk: int) -> FileResponse:
     """Always a download (never shown inline), with the original name RFC 5987-encoded. A withdrawn file
     is no longer offered (it stays stored, on record in the history)."""
     report = _report_for(request, pk)
-    evidence = get_object_or_404(report.evidence, pk=evidence_pk, withdrawn_at__isnull=True)
+    offered = Evidence.objects.filter(report=report, withdrawn_at__isnull=True)
+    evidence = get_restricted(offered, request.user, pk=evidence_pk)
     return FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
@@ -648,10 +657,10 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
 # The summary sheet
 
 
-@login_required
-def report_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+@permission_required("program.read")
+def report_summary_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = _report_for(request, pk)
-    if report.state not in PRINTABLE_STATES:
+    if not may(request.user, "monitoring.report.print", report):
         messages.error(request, gettext("报告经国家核准后才能打印数据汇总表。"))
         return redirect("monitoring:report_detail", pk=report.pk)
     try:
@@ -661,5 +670,5 @@ def report_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("monitoring:report_detail", pk=report.pk)
     response = HttpResponse(content, content_type="application/pdf")
     filename = f"{report.base.code}-{report.period.code}-运行监测数据汇总表.pdf"
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Content-Disposition"] = content_disposition_header(False, filename) or ""
     return response

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from typing import Any
+
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
+
+from shuangchuang.accounts.requests import AuthenticatedRequest
+from shuangchuang.core.policy import permission_required
 
 from .completeness import Tally, base_history, default_period, period_completeness, recent_periods, trend
 from .models import ReportingPeriod
@@ -13,19 +16,17 @@ from .models import ReportingPeriod
 ALL = "all"
 
 
-@login_required
-def completeness(request: HttpRequest) -> HttpResponse:
+@permission_required("program.read")
+def completeness(request: AuthenticatedRequest) -> HttpResponse:
     """Completeness and timeliness of one period for the bases the user sees: a row per authority, the
     bases of one authority (or of all) as drill-down, and the trend over recent periods."""
-    if not request.user.sees_program_data:
-        raise PermissionDenied
     today = timezone.localdate()
-    periods = list(ReportingPeriod.objects.order_by("-opens_on", "-code"))
+    periods = list(ReportingPeriod.objects.restrict(request.user).order_by("-opens_on", "-code"))
     code = request.GET.get("period")
     period = next((p for p in periods if p.code == code), None) if code else default_period(periods, today)
     if code and period is None:
         raise Http404(gettext("没有这个报告期。"))
-    context: dict = {"periods": periods, "period": period, "today": today}
+    context: dict[str, Any] = {"periods": periods, "period": period, "today": today}
     if period is not None:
         result = period_completeness(request.user, period, today=today)
         recent = recent_periods(period)

@@ -4,37 +4,33 @@ from __future__ import annotations
 
 import secrets
 from pathlib import PurePath
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from shuangchuang.accounts.models import Role
+from shuangchuang.accounts.models import Role, User
+from shuangchuang.accounts.requests import AuthenticatedRequest
+from shuangchuang.core.policy import CHANGE, get_restricted, permission_required
 from shuangchuang.core.tabular import limits_note
 from shuangchuang.registry.models import Authority
 
 from . import excel
 from .exceptions import MonitoringError
-from .models import ReportingPeriod
-from .selectors import visible_reports
+from .models import Report, ReportingPeriod
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PENDING_KEY = "monitoring.excel.pending"
 PENDING_KEEP = 3  # previews a user may have open at once (several tabs)
-
-
-def _require_reader(request: HttpRequest) -> None:
-    if not request.user.sees_program_data:
-        raise PermissionDenied
 
 
 def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
@@ -43,33 +39,31 @@ def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@login_required
-def download_report(request: HttpRequest, period: str, base: str) -> HttpResponse:
-    _require_reader(request)
-    report = get_object_or_404(visible_reports(request.user), period__code=period, base__code=base)
+@permission_required("program.read")
+def download_report(request: AuthenticatedRequest, period: str, base: str) -> HttpResponse:
+    report = get_restricted(Report.objects.listed(), request.user, period__code=period, base__code=base)
     data = excel.report_workbook(report)
     return _xlsx_response(
         data, f"{report.period.code}-{report.base.code}-{report.base.short_name}-填报表.xlsx"
     )
 
 
-@login_required
-def download_bases(request: HttpRequest, period: str) -> HttpResponse:
+@permission_required("program.read")
+def download_bases(request: AuthenticatedRequest, period: str) -> HttpResponse:
     """All the user's bases in one sheet; the national office may narrow it to one authority."""
-    _require_reader(request)
-    period_obj = get_object_or_404(ReportingPeriod, code=period)
-    reports = visible_reports(request.user).filter(period=period_obj)
+    period_obj = get_restricted(ReportingPeriod.objects, request.user, code=period)
+    reports = Report.objects.restrict(request.user).listed().filter(period=period_obj)
     scope = str(request.user.scope_label())
     if authority_code := request.GET.get("authority"):
-        authority = Authority.objects.filter(code=authority_code).first()
+        authority = Authority.objects.restrict(request.user).filter(code=authority_code).first()
         if authority is None:
             raise Http404
         reports = reports.filter(base__authority=authority)
         scope = authority.name
-    reports = list(reports.order_by("base__batch__number", "base__direction__order", "base__seq"))
-    if not reports:
+    chosen = list(reports.order_by("base__batch__number", "base__direction__order", "base__seq"))
+    if not chosen:
         raise Http404(gettext("本报告期没有您可以下载的填报。"))
-    data = excel.bases_workbook(period_obj, reports, scope)
+    data = excel.bases_workbook(period_obj, chosen, scope)
     return _xlsx_response(data, f"{period_obj.code}-{scope}-运行监测汇总填报表.xlsx")
 
 
@@ -82,11 +76,11 @@ class UploadForm(forms.Form):
         help_text=_("从本系统下载的 Excel 模板（.xlsx），或同样格式的 CSV（UTF-8 或 GBK 编码）"),
     )
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["period"].queryset = excel.upload_periods(user)
+        self.fields["period"].queryset = excel.upload_periods(user)  # type: ignore[attr-defined]
 
-    def clean_file(self):
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         limit = settings.UPLOAD_MAX_BYTES
         if upload.size > limit:
@@ -101,12 +95,15 @@ def _source_name(name: str) -> str:
     return PurePath(name.replace("\\", "/")).name[:100] or "upload"
 
 
-def _page_context(request: HttpRequest, form: UploadForm, period: ReportingPeriod | None) -> dict:
+def _page_context(
+    request: AuthenticatedRequest, form: UploadForm, period: ReportingPeriod | None
+) -> dict[str, Any]:
     user = request.user
     reports = []
     if period is not None:
         reports = list(
-            visible_reports(user)
+            Report.objects.restrict(user, CHANGE)
+            .listed()
             .filter(period=period)
             .order_by("base__batch__number", "base__direction__order", "base__seq")
         )
@@ -119,10 +116,8 @@ def _page_context(request: HttpRequest, form: UploadForm, period: ReportingPerio
     }
 
 
-@login_required
-def upload(request: HttpRequest) -> HttpResponse:
-    if not excel.may_upload(request.user):
-        raise PermissionDenied
+@permission_required("monitoring.excel.upload")
+def upload(request: AuthenticatedRequest) -> HttpResponse:
     periods = excel.upload_periods(request.user)
     if request.method != "POST":
         period = periods.filter(code=request.GET.get("period")).first() or periods.first()
@@ -164,11 +159,9 @@ def upload(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@permission_required("monitoring.excel.upload")
 @require_POST
-def confirm(request: HttpRequest) -> HttpResponse:
-    if not excel.may_upload(request.user):
-        raise PermissionDenied
+def confirm(request: AuthenticatedRequest) -> HttpResponse:
     pending = dict(request.session.get(PENDING_KEY, {}))
     payload = pending.pop(request.POST.get("token", ""), None)
     request.session[PENDING_KEY] = pending

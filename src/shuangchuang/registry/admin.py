@@ -1,22 +1,25 @@
-from django.contrib import admin
+from typing import Any
 
-from shuangchuang.core.admin_access import ProgramDataAdmin
+from django.contrib import admin
+from django.http import HttpRequest
+
+from shuangchuang.core.admin_access import PolicyInline, ProgramDataAdmin
 
 from .models import Authority, Base, BaseNameHistory, BaseStatusHistory, Batch, Direction, Province
 
 
-class NameHistoryInline(admin.TabularInline):
+class NameHistoryInline(PolicyInline):
     model = BaseNameHistory
     extra = 0
 
 
-class StatusHistoryInline(admin.TabularInline):
+class StatusHistoryInline(PolicyInline):
     model = BaseStatusHistory
     extra = 0
     readonly_fields = ("status", "changed_at", "changed_by", "reason")
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

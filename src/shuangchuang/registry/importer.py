@@ -17,7 +17,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from shuangchuang.accounts.models import User
 from shuangchuang.core.audit import audit_event, record_many
+from shuangchuang.core.policy import CHANGE, require, require_in_scope
 from shuangchuang.core.tabular import Table, TableError, claims_workbook, read_table, text_is_not_a_workbook
 
 from .models import Authority, Base, BaseKind, BaseStatus, BaseStatusHistory, Batch, Direction, Province
@@ -228,8 +230,12 @@ def validate_rows(table: Table) -> tuple[list[dict[str, Any]], ImportResult]:
     return clean_rows, result
 
 
-def import_bases(data: bytes, source: str, actor: Any = None) -> ImportResult:
-    """Validate the whole file, then write all rows in one transaction, or nothing."""
+def import_bases(data: bytes, source: str, actor: User | None = None) -> ImportResult:
+    """Validate the whole file, then write all rows in one transaction, or nothing. `actor` is the user
+    the import is made for (None: the system, e.g. a command run without `--user`); it must be allowed to
+    import (`registry.import`), and every base it creates must lie inside its scope afterwards."""
+    if actor is not None:
+        require(actor, "registry.import")
     try:
         table = read_table(data, source)
     except TableError as exc:  # its text names the sheet, row and column where there is one
@@ -271,6 +277,8 @@ def import_bases(data: bytes, source: str, actor: Any = None) -> ImportResult:
             events.append(
                 audit_event(actor, "registry.import", base, reason=f"导入文件 {source} 第 {row['row']} 行")
             )
+            if actor is not None:
+                require_in_scope(actor, CHANGE, base)  # rolls the whole import back
             result.created.append(base)
         record_many(events)
     return result

@@ -7,9 +7,10 @@ import functools
 import re
 import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -17,10 +18,17 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
 
-from shuangchuang.core.policy import RestrictedQuerySet
-
-if TYPE_CHECKING:
-    from shuangchuang.accounts.models import User
+from shuangchuang.accounts.models import Role, as_account
+from shuangchuang.core.policy import (
+    CHANGE,
+    EVERYTHING,
+    NOTHING,
+    VIEW,
+    ProgramDataQuerySet,
+    RestrictedQuerySet,
+    may,
+    scope_through,
+)
 
 
 def normalize_text(value: str) -> str:
@@ -53,6 +61,8 @@ class Batch(models.Model):
     year = models.PositiveSmallIntegerField(_("公布年份"))
     name = models.CharField(_("名称"), max_length=60)
     document = models.CharField(_("文件"), max_length=120, blank=True)
+
+    objects = ProgramDataQuerySet["Batch"].as_manager()
 
     class Meta:
         ordering = ["number"]
@@ -98,6 +108,8 @@ class Direction(models.Model):
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.DIRECTION)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
+    objects = ProgramDataQuerySet["Direction"].as_manager()
+
     class Meta:
         ordering = ["order"]
         verbose_name = _("功能方向")
@@ -119,6 +131,8 @@ class Province(models.Model):
     name = models.CharField(_("名称"), max_length=30, unique=True)
     short_name = models.CharField(_("简称"), max_length=10, unique=True)
     name_en = models.CharField(_("英文名称"), max_length=40)
+
+    objects = ProgramDataQuerySet["Province"].as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -156,6 +170,8 @@ class Authority(models.Model):
     )
     note = models.TextField(_("说明"), blank=True)
 
+    objects = ProgramDataQuerySet["Authority"].as_manager()
+
     class Meta:
         ordering = ["kind", "province_id", "code"]
         verbose_name = _("审核单位")
@@ -189,11 +205,28 @@ class BaseStatus(models.TextChoices):
 
 
 class BaseQuerySet(RestrictedQuerySet["Base"]):
-    def scope(self, user: User, action: str) -> Q | None:
-        """The bases `user` may see; everything else behaves as if it did not exist (404)."""
-        from shuangchuang.registry.selectors import base_scope_filter
-
-        return base_scope_filter(user)
+    def scope(self, user: AbstractBaseUser, action: str) -> Q | None:
+        """The bases `user` may see (`VIEW`) or edit as records (`CHANGE`: the national office, in the
+        admin and by import); everything else behaves as if it did not exist (404). The base's reports,
+        results and history reach their scope through this one."""
+        account = as_account(user)
+        if action == CHANGE:
+            return EVERYTHING if may(account, "program.manage") else NOTHING
+        if action != VIEW:
+            return NOTHING
+        if account.is_superuser:
+            return EVERYTHING
+        match account.role:
+            case Role.NATIONAL_ADMIN | Role.JOINT_MEMBER | Role.AUDITOR:
+                return EVERYTHING
+            case Role.AUTHORITY:
+                return Q(authority_id=account.authority_id) if account.authority_id else NOTHING
+            case Role.OPERATOR:
+                return Q(pk=account.base_id) if account.base_id else NOTHING
+            case Role.EVALUATOR:
+                return Q(pk__in=account.assigned_bases.values("pk"))
+            case _:
+                return NOTHING
 
     def monitored(self) -> BaseQuerySet:
         """The bases the operation monitoring of 国办发〔2020〕51号 covers: those with a functional direction.
@@ -254,7 +287,7 @@ class Base(models.Model):
     def __str__(self) -> str:
         return self.current_name
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Official names keep their full-width punctuation exactly as published; only white space goes.
         self.name = self.name.strip()
         self.short_name = self.short_name.strip()
@@ -266,7 +299,7 @@ class Base(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("registry:base_detail", args=[self.code])
+        return reverse("site:base_detail", args=[self.code])  # the page that gathers its monitoring too
 
     @property
     def is_monitored(self) -> bool:
@@ -293,6 +326,13 @@ class Base(models.Model):
         }
 
 
+class BaseHistoryQuerySet(RestrictedQuerySet[Any]):
+    """A base's name and status history: seen and changed where the base is."""
+
+    def scope(self, user: AbstractBaseUser, action: str) -> Q | None:
+        return scope_through(Base, "base", user, action)
+
+
 class BaseNameHistory(models.Model):
     """A name the base has carried since the notice (e.g. 横县 → 横州市, 2021)."""
 
@@ -301,6 +341,8 @@ class BaseNameHistory(models.Model):
     valid_from = models.DateField(_("启用日期"))
     valid_to = models.DateField(_("停用日期"), null=True, blank=True)
     reason = models.CharField(_("原因"), max_length=200, blank=True)
+
+    objects = BaseHistoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["base", "valid_from"]
@@ -320,6 +362,8 @@ class BaseStatusHistory(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.CharField(_("原因"), max_length=300)
+
+    objects = BaseHistoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["base", "changed_at", "pk"]

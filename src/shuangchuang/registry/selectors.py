@@ -1,49 +1,16 @@
-"""Reads that depend on who asks. Every view, export and command acting for a user goes through here."""
+"""Reads of the registry that do more than scope (filters, counts). Who sees which base is
+`Base.objects.restrict(user)` (`models.BaseQuerySet.scope`), the one place it is decided."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404
 
-from shuangchuang.accounts.models import Role
+from shuangchuang.core.policy import Someone, reaches_everything
 
 from .models import Base, BaseKind, BaseQuerySet, Direction, Province
 from .reference import announced_total
-
-if TYPE_CHECKING:
-    from shuangchuang.accounts.models import User
-
-ALL_BASES = Q()
-
-
-def base_scope_filter(user: User | None) -> Q | None:
-    """The condition on `Base` that a user's role and scope allow; None means nothing at all."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    if user.is_superuser:
-        return ALL_BASES
-    match user.role:
-        case Role.NATIONAL_ADMIN | Role.JOINT_MEMBER | Role.AUDITOR:
-            return ALL_BASES
-        case Role.AUTHORITY:
-            return Q(authority_id=user.authority_id) if user.authority_id else None
-        case Role.OPERATOR:
-            return Q(pk=user.base_id) if user.base_id else None
-        case Role.EVALUATOR:
-            return Q(pk__in=user.assigned_bases.values("pk"))
-        case _:
-            return None
-
-
-def visible_bases(user: User | None) -> BaseQuerySet:
-    return Base.objects.restrict(user).select_related("batch", "direction", "province", "authority")
-
-
-def get_visible_base(user: User | None, code: str) -> Base:
-    """The base with this code, or 404 when it does not exist *or* lies outside the user's scope."""
-    return get_object_or_404(visible_bases(user), code=code)
 
 
 def filter_bases(bases: BaseQuerySet, params: dict[str, Any]) -> BaseQuerySet:
@@ -63,7 +30,7 @@ def filter_bases(bases: BaseQuerySet, params: dict[str, Any]) -> BaseQuerySet:
     return bases
 
 
-def province_summary(user: User | None) -> list[dict[str, Any]]:
+def province_summary(user: Someone) -> list[dict[str, Any]]:
     """One row per province-level division: the user's visible bases counted by direction."""
     bases = Base.objects.restrict(user)
     directions = list(Direction.objects.filter(bases__in=bases).distinct().order_by("order"))
@@ -76,12 +43,12 @@ def province_summary(user: User | None) -> list[dict[str, Any]]:
     return [dict(row, by_direction=[(d, row[f"n_{d.pk}"]) for d in directions]) for row in rows]
 
 
-def batch_coverage(user: User | None, batch: Any) -> dict[str, int] | None:
+def batch_coverage(user: Someone, batch: Any) -> dict[str, int] | None:
     """For a batch of which the registry holds fewer bases than its notice names: how many of how many.
 
     Only program-wide readers are told (the count is of the whole registry, not of their scope).
     """
-    if not batch or not str(batch).isdigit() or base_scope_filter(user) != ALL_BASES:
+    if not batch or not str(batch).isdigit() or not reaches_everything(Base, user):
         return None
     number = int(batch)
     announced = announced_total(number)

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from shuangchuang.accounts.models import User
 from shuangchuang.core.audit import audit_event, record_many
 
 from .models import (
@@ -101,7 +102,7 @@ def batch_file(data_dir: Path, number: int) -> Path:
 
 
 @transaction.atomic
-def load_registry(data_dir: Path = DATA_DIR, actor: Any = None) -> LoadReport:
+def load_registry(data_dir: Path = DATA_DIR, actor: User | None = None) -> LoadReport:
     """Load the shipped batch files (first, second and third batch). A second run changes nothing; an edited
     file updates what changed. A batch without a file in `data_dir` is left as it is."""
     load_reference_data(data_dir)
@@ -126,7 +127,7 @@ def _load_batch(
     authorities: dict[str, Authority],
     report: LoadReport,
     events: list[Any],
-    actor: Any,
+    actor: User | None,
 ) -> None:
     existing = {
         b.seq: b
@@ -192,7 +193,7 @@ def _load_batch(
 
 
 @transaction.atomic
-def change_status(base: Base, status: str, *, actor: Any, reason: str) -> None:
+def change_status(base: Base, status: str, *, actor: User | None, reason: str) -> None:
     """Record a status change with who and why (commendation, rectification, withdrawal)."""
     if status not in BaseStatus.values:
         raise ValueError(f"未知状态：{status}")

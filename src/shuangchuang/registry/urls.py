@@ -10,5 +10,5 @@ urlpatterns = [
     path("provinces/", views.province_summary, name="province_summary"),
     path("import/", views.base_import, name="base_import"),
     path("import/template.xlsx", views.base_import_template, name="base_import_template"),
-    path("<slug:code>/", views.base_detail, name="base_detail"),
+    # a base's own page gathers monitoring and evaluation: it is the site's (`site:base_detail`, bases/<code>/)
 ]

@@ -5,7 +5,16 @@ from typing import Any
 from django import template
 from django.utils.translation import pgettext
 
+from shuangchuang.core import policy
+
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def may(context: template.Context, action: str, obj: object = None) -> bool:
+    """`{% may "monitoring.report.submit" report as can_submit %}`: the access policy's answer for the
+    signed-in user, for templates that show or hide a button (the view decides again when it is used)."""
+    return policy.may(context.get("user"), action, obj)
 
 
 @register.simple_tag(takes_context=True)

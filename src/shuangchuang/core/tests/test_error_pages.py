@@ -3,13 +3,11 @@
 
 import pytest
 
-from shuangchuang.accounts.models import Role
-
 pytestmark = pytest.mark.django_db
 
 
 def test_opening_a_form_only_address_shows_the_apps_page(make_user, client_for):
-    client = client_for(make_user(Role.AUTHORITY, authority="moe"))
+    client = client_for(make_user("authority", authority="moe"))
 
     response = client.get("/monitoring/bulk/")
 
@@ -21,7 +19,7 @@ def test_opening_a_form_only_address_shows_the_apps_page(make_user, client_for):
 
 
 def test_the_405_page_speaks_english_after_the_switch(make_user, client_for):
-    client = client_for(make_user(Role.NATIONAL_ADMIN))
+    client = client_for(make_user("national_admin"))
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
 
     response = client.get("/evaluation/schemes/defaults/")
@@ -31,7 +29,7 @@ def test_the_405_page_speaks_english_after_the_switch(make_user, client_for):
 
 
 def test_the_admin_is_a_403_page_in_the_apps_layout_for_an_auditor(make_user, client_for):
-    client = client_for(make_user(Role.AUDITOR))
+    client = client_for(make_user("auditor"))
 
     response = client.get("/admin/")
 

@@ -1,6 +1,7 @@
 """Which indicators a base reports depends on its kind (region, university, research institute, enterprise)
 as well as its direction: 厦门大学 in 创业就业 is not asked the region questions — on its form, in its
-templates, in what is required, in completeness and in the default evaluation scheme."""
+templates, in what is required and in completeness (the default evaluation scheme: evaluation's
+test_default_schemes_by_kind.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from shuangchuang.accounts.models import Role
-from shuangchuang.evaluation.schemes import ensure_default_scheme
 from shuangchuang.monitoring import services
 from shuangchuang.monitoring.catalogue import DATA_DIR, CatalogueError, form_for, load_catalogue
 from shuangchuang.monitoring.completeness import period_completeness, trend
 from shuangchuang.monitoring.models import Action, IndicatorVersion, ReportValue
 from shuangchuang.monitoring.validation import form_versions
-from shuangchuang.registry.models import Direction
 
 from .factories import make_period, make_report
 
@@ -172,22 +171,6 @@ def test_completeness_counts_what_each_kind_is_asked(period, make_user):
     assert tally.required_expected == rows[XMU].required_expected + rows[HENGZHOU].required_expected
     assert tally.required_present == rows[XMU].required_present
     assert region.values.count() == 0
-
-
-def test_the_default_schemes_hold_what_every_kind_of_base_in_the_direction_reports(catalogue):
-    employment = ensure_default_scheme(
-        Direction.objects.get(code="employment"), 2025
-    )  # regions, universities
-    integration = ensure_default_scheme(Direction.objects.get(code="integration"), 2025)  # and enterprises
-    lean = ensure_default_scheme(Direction.objects.get(code="lean"), 2025)  # regions and institutes
-
-    def nodes(scheme):
-        return set(scheme.nodes.exclude(indicator=None).values_list("code", flat=True))
-
-    assert not nodes(employment) & REGION_QUESTIONS and {"ENTR_STUDENTS", "JOBS_TOTAL"} <= nodes(employment)
-    assert "返乡入乡创业农民工人数" in employment.description
-    assert {"OPEN_PLATFORMS", "SUPPLY_CHAIN_SMES"} <= nodes(integration)
-    assert "HIDDEN_CHAMPIONS" not in nodes(lean) and "SRDI_SMES" in nodes(lean)
 
 
 def without_kinds(tmp_path):

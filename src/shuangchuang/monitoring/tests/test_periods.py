@@ -92,3 +92,12 @@ def test_open_period_command(registry, capsys):
 def test_open_period_command_refuses_a_bad_code(registry):
     with pytest.raises(CommandError, match="2025Q3"):
         call_command("open_period", "2025Q5")
+
+
+def test_opening_a_period_asks_only_the_monitored_bases_for_reports(registry):
+    period = create_period(2031, 1)
+
+    created = open_period(period)
+
+    assert created == registry.count() == Base.objects.monitored().count()
+    assert not Report.objects.filter(period=period, base__batch__number__in=[1, 2]).exists()

@@ -6,8 +6,6 @@ from collections import Counter
 import pytest
 
 from shuangchuang.accounts.models import Role
-from shuangchuang.monitoring.models import Report
-from shuangchuang.monitoring.periods import create_period, open_period
 from shuangchuang.registry.models import Authority, Base, Direction
 from shuangchuang.registry.reference import NOTICE_COUNTS
 from shuangchuang.registry.services import DATA_DIR, batch_file
@@ -159,12 +157,3 @@ def test_the_province_summary_groups_directions_and_categories(make_user, client
     assert "功能方向</th>" in html and "类别</th>" in html
     beijing = next(r for r in page.context["rows"] if r["code"] == "110000")
     assert beijing["total"] == Base.objects.filter(province_id="110000").count()
-
-
-def test_opening_a_period_asks_only_the_monitored_bases_for_reports(registry):
-    period = create_period(2031, 1)
-
-    created = open_period(period)
-
-    assert created == registry.count() == Base.objects.monitored().count()
-    assert not Report.objects.filter(period=period, base__batch__number__in=[1, 2]).exists()

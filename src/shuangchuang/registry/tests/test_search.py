@@ -29,13 +29,3 @@ def test_search_by_chinese_substring_or_pinyin_initials(registry, query, expecte
 
 def test_search_for_nothing_returns_nothing(registry):
     assert not Base.objects.search("不存在的基地").exists()
-
-
-def test_the_base_page_links_to_its_own_reports_only(registry, make_user, client_for):
-    from shuangchuang.monitoring.tests.factories import make_period, make_report
-
-    period = make_period(2025, 3)
-    own = make_report("B3-012", period)
-    other = make_report("B3-001", period)
-    page = client_for(make_user("operator", base="B3-012")).get("/bases/B3-012/").content.decode()
-    assert f"/monitoring/reports/{own.pk}/" in page and f"/monitoring/reports/{other.pk}/" not in page

@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from shuangchuang.monitoring.demo import DEMO_SEED, DemoDataRefused, generate
@@ -9,11 +12,11 @@ class Command(BaseCommand):
         "（相同种子生成相同数据）。已有演示数据时不做任何事；--reset 重新生成。"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--seed", type=int, default=DEMO_SEED, help=f"随机种子（默认 {DEMO_SEED}）")
         parser.add_argument("--reset", action="store_true", help="删除已有的演示填报后重新生成")
 
-    def handle(self, *args, seed, reset, **options):
+    def handle(self, *args: Any, seed: int, reset: bool, **options: Any) -> None:
         try:
             summary = generate(seed, reset=reset)
         except DemoDataRefused as exc:

@@ -1,4 +1,6 @@
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,13 +13,13 @@ class Command(BaseCommand):
         "修改指标定义后用 --from-year 指定新定义的起始年度：新增该年起的版本，过去的数据仍指向原定义。"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--data-dir", default=str(DATA_DIR), help="包含 indicators.csv 和 cross_checks.csv 的目录"
         )
         parser.add_argument("--from-year", type=int, help="修改后的定义自哪一年起适用")
 
-    def handle(self, *args, data_dir, from_year=None, **options):
+    def handle(self, *args: Any, data_dir: str, from_year: int | None = None, **options: Any) -> None:
         try:
             report = load_catalogue(Path(data_dir), from_year=from_year)
         except CatalogueError as exc:

@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from shuangchuang.monitoring.periods import PeriodCodeError, create_period, open_period, parse_period_code
@@ -6,10 +9,10 @@ from shuangchuang.monitoring.periods import PeriodCodeError, create_period, open
 class Command(BaseCommand):
     help = "开放一个报告期（如 2025Q3 或 2025A）：不存在时按标准填报时间创建，并为每个建设中的示范基地建立填报（可重复运行）。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("period", help="报告期代码：季度 2025Q3，年报 2025A")
 
-    def handle(self, *args, period, **options):
+    def handle(self, *args: Any, period: str, **options: Any) -> None:
         try:
             year, quarter = parse_period_code(period)
             reporting_period = create_period(year, quarter)

@@ -1,4 +1,6 @@
 import datetime as dt
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,14 +13,14 @@ class Command(BaseCommand):
         "同一份填报每天最多提醒一次）。"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--days", type=int, default=DEFAULT_DAYS, help=f"提前几天提醒（默认 {DEFAULT_DAYS} 天）"
         )
         parser.add_argument("--dry-run", action="store_true", help="只列出将要提醒的填报，不发送邮件")
         parser.add_argument("--date", help="按指定日期（YYYY-MM-DD）计算，默认今天")
 
-    def handle(self, *args, days, dry_run, date=None, **options):
+    def handle(self, *args: Any, days: int, dry_run: bool, date: str | None = None, **options: Any) -> None:
         try:
             today = dt.date.fromisoformat(date) if date else None
         except ValueError as exc:

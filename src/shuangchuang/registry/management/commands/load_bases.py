@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from shuangchuang.registry.services import DATA_DIR, load_registry
@@ -9,12 +12,12 @@ class Command(BaseCommand):
         "可重复运行：再次运行不改变任何数据，文件修改后只更新变化之处）。"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--data-dir", default=str(DATA_DIR), help="包含 bases_batch1.csv—bases_batch3.csv 等文件的目录"
         )
 
-    def handle(self, *args, data_dir, **options):
+    def handle(self, *args: Any, data_dir: str, **options: Any) -> None:
         from pathlib import Path
 
         report = load_registry(Path(data_dir))

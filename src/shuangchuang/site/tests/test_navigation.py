@@ -48,7 +48,7 @@ def test_readers_do_not_get_the_excel_upload_entry(role, make_user, client_for):
     ],
 )
 def test_one_menu_entry_is_active(path, active, make_user):
-    from shuangchuang.core.navigation import menu_for
+    from shuangchuang.site.navigation import menu_for
 
     menu = menu_for(make_user(Role.NATIONAL_ADMIN), path)
 

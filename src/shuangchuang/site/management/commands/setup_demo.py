@@ -1,17 +1,25 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from shuangchuang.accounts.demo import demo_password, ensure_demo_accounts
+from shuangchuang.accounts.demo import demo_password
+from shuangchuang.evaluation.models import EvaluationRun
+from shuangchuang.evaluation.schemes import ensure_default_schemes
+from shuangchuang.evaluation.services import execute_run
+from shuangchuang.monitoring.models import ReportingPeriod
 from shuangchuang.registry.services import load_registry
+from shuangchuang.site.demo import ensure_demo_accounts
 
 
 class Command(BaseCommand):
     help = "准备演示环境：加载示范基地名录、演示数据和每个角色的演示账户（可重复运行）。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--skip-data", action="store_true", help="不生成运行监测演示数据")
 
-    def handle(self, *args, skip_data=False, **options):
+    def handle(self, *args: Any, skip_data: bool = False, **options: Any) -> None:
         report = load_registry()
         self.stdout.write(f"示范基地名单：{report.summary()}")
         accounts = ensure_demo_accounts()
@@ -28,11 +36,6 @@ class Command(BaseCommand):
 
     def _demo_evaluations(self) -> None:
         """One finished evaluation run per direction on the last full year, so rankings have numbers."""
-        from shuangchuang.evaluation.models import EvaluationRun
-        from shuangchuang.evaluation.schemes import ensure_default_schemes
-        from shuangchuang.evaluation.services import execute_run
-        from shuangchuang.monitoring.models import ReportingPeriod
-
         last = ReportingPeriod.objects.filter(kind="annual").order_by("-year").first()
         if last is None:
             return

@@ -100,12 +100,12 @@ def demo(registry):
 
 
 def pages_for(user: User, run) -> list[str]:
-    from shuangchuang.monitoring.excel import may_upload
-    from shuangchuang.monitoring.selectors import visible_reports
+    from shuangchuang.core.policy import may
+    from shuangchuang.monitoring.models import Report
     from shuangchuang.registry.models import Base
 
     pages = ["/", "/accounts/password/"]
-    if not user.sees_program_data:
+    if not may(user, "program.read"):
         return pages
     pages += [
         "/bases/",
@@ -121,7 +121,7 @@ def pages_for(user: User, run) -> list[str]:
         pages.append(base.get_absolute_url())
         if run.results.filter(base=base, included=True).exists():
             pages.append(f"/evaluation/runs/{run.pk}/bases/{base.code}/")
-    reports = visible_reports(user).exclude(values__isnull=True)
+    reports = Report.objects.restrict(user).exclude(values__isnull=True)
     chosen = (
         reports.filter(state="returned").order_by("base__code").first(),
         reports.filter(period__quarter__isnull=True).order_by("base__code").first(),  # yes/no and text values
@@ -131,9 +131,9 @@ def pages_for(user: User, run) -> list[str]:
             pages += [
                 f"/monitoring/reports/{report.pk}/{tab}" for tab in ("", "?tab=history", "?tab=evidence")
             ]
-    if may_upload(user):
+    if may(user, "monitoring.excel.upload"):
         pages.append("/monitoring/excel/")
-    if user.is_auditor:
+    if may(user, "audit.read"):
         pages += ["/audit/", "/audit/?action=monitoring.value", "/audit/?action=monitoring.open_period"]
     return pages
 

@@ -1,0 +1,56 @@
+"""The main menu. Each entry names the page and the policy's action that decides who sees it, so that an
+entry is shown exactly to those the page lets in (`tests/test_permission_matrix.py` holds the pages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from shuangchuang.core.policy import Someone, may
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: Promise
+    url_name: str
+    # the actions of the policy of which the user needs one (none: every signed-in user)
+    actions: tuple[str, ...] = ()
+
+    def visible(self, user: Someone) -> bool:
+        if user is None or not user.is_authenticated:
+            return False
+        return not self.actions or any(may(user, action) for action in self.actions)
+
+
+MENU: list[MenuItem] = [
+    MenuItem(_("首页"), "site:home"),
+    MenuItem(pgettext_lazy("menu", "示范基地"), "registry:base_list", ("program.read",)),
+    MenuItem(_("分省汇总"), "registry:province_summary", ("program.read",)),
+    MenuItem(_("运行监测"), "monitoring:report_list", ("program.read",)),
+    MenuItem(_("填报统计"), "monitoring:completeness", ("program.read",)),
+    # only the roles that may upload: the page is a 403 for readers (members, evaluators, auditors)
+    MenuItem(_("Excel 报送"), "monitoring:excel_upload", ("monitoring.excel.upload",)),
+    MenuItem(_("绩效评估"), "evaluation:run_list", ("program.read",)),
+    MenuItem(_("审计日志"), "core:audit_log", ("audit.read",)),
+    MenuItem(_("系统管理"), "admin:index", ("program.manage", "accounts.manage")),
+]
+
+
+def menu_for(user: Someone, path: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for item in MENU:
+        if not item.visible(user):
+            continue
+        items.append({"label": item.label, "url": reverse(item.url_name), "active": False})
+    # One active entry: the longest URL the path starts with (/monitoring/excel/ is 「Excel 报送」, not
+    # 「运行监测」 as well).
+    urls = [str(i["url"]) for i in items]
+    matches = [n for n, url in enumerate(urls) if path == url or (url != "/" and path.startswith(url))]
+    if matches:
+        items[max(matches, key=lambda n: len(urls[n]))]["active"] = True
+    return items
