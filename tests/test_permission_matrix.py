@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -32,7 +33,7 @@ from django_tasks_db.models import DBTaskResult
 
 from shuangchuang.accounts.models import Role, User
 from shuangchuang.evaluation.models import EvaluationRun, EvaluationScheme, RunResult, RunStatus
-from shuangchuang.monitoring.models import Evidence, Report
+from shuangchuang.monitoring.models import Evidence, Report, ReportTransition, ReportValue
 from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
 from shuangchuang.registry.models import Authority, Base, Direction
 
@@ -124,7 +125,7 @@ def _make_admin_rows() -> None:
 
 
 def _make_world() -> World:
-    make_small_catalogue()
+    jobs = make_small_catalogue()["JOBS"]
     period = make_period(2025)
     bases = {"in": Base.objects.get(code=IN_BASE), "out": Base.objects.get(code=OUT_BASE)}
     users = {
@@ -163,6 +164,12 @@ def _make_world() -> World:
             uploaded_by=users[OP],
         )
         RunResult.objects.create(run=runs[scope], base=base, included=True, score=50, rank=1)
+        ReportValue.objects.create(
+            report=report, indicator=jobs, indicator_version=jobs.versions.get(), number=Decimal(12)
+        )
+        ReportTransition.objects.create(
+            report=report, action="submit", from_state="draft", to_state="submitted", actor=users[OP]
+        )
         world.objects[scope] = {
             "code": base.code,
             "base": base.code,
@@ -256,6 +263,7 @@ MATRIX: dict[str, Row] = {
     "registry:base_export": Row(readers()),
     "registry:province_summary": Row(readers()),
     "registry:base_import": Row(only(NA)),
+    "registry:base_import_template": Row(only(NA)),
     "registry:base_detail": Row(readers(scoped=SCOPED), args=("code",)),
     # monitoring: reading
     "monitoring:report_list": Row(readers()),
@@ -294,7 +302,7 @@ MATRIX: dict[str, Row] = {
     # the admin site (its model pages come from ADMIN_MODELS below); one login page for everyone
     "admin:index": Row(only(NA) | {SA: 200}),
     "admin:login": Row(only(NA, 302) | {SA: 302}),
-    "admin:logout": Row(only(NA, 302) | {SA: 302}, method="POST", fresh_client=True),
+    "admin:logout": Row({r: 302 for r in ROLES}, method="POST", fresh_client=True),
     "admin:password_change": Row(only(NA) | {SA: 200}),
     "admin:password_change_done": Row(only(NA) | {SA: 200}),
     "admin:autocomplete": Row(only(NA, 403) | {SA: 403}),
@@ -315,14 +323,15 @@ ADMIN_MODELS: dict[str, tuple[str | None, str]] = {
     "registry.batch": (NA, "edit"),
     "registry.direction": (NA, "edit"),
     "monitoring.indicator": (NA, "edit"),
-    "monitoring.indicatorversion": (NA, "edit"),
+    # the admin's object is the version the world's values use: a definition in use cannot be deleted
+    "monitoring.indicatorversion": (NA, "in-use"),
     "monitoring.crosscheck": (NA, "edit"),
     "monitoring.reportingperiod": (NA, "edit"),
     "monitoring.report": (NA, "read"),
     "monitoring.reportvalue": (NA, "read"),
     "monitoring.reporttransition": (NA, "read"),
     "evaluation.evaluationscheme": (NA, "edit"),
-    "evaluation.evaluationrun": (NA, "edit"),
+    "evaluation.evaluationrun": (NA, "no-add"),  # runs are started from the scheme page
     # third-party models: nobody uses them through the admin
     "axes.accessattempt": (None, "read"),
     "axes.accesslog": (None, "read"),
@@ -335,15 +344,16 @@ ADMIN_SITE_USERS = (NA, SA)
 
 def admin_row(model_label: str, page: str) -> Row:
     owner, mode = ADMIN_MODELS[model_label]
-    writes = page in ("add", "delete")
-    allowed = 403 if owner is None or (mode == "read" and writes) else 200
+    refused = {"edit": (), "no-add": ("add",), "in-use": ("delete",), "read": ("add", "delete")}[mode]
+    allowed = 403 if owner is None or page in refused else 200
     answers: dict[str, Any] = only(owner or NA, allowed) | ({NA: 403} if owner is None else {})
     if page in ("change", "history", "delete"):
         for role in ADMIN_SITE_USERS:
             want = answers[role]
             # Django's admin sends a missing object's owner back to the index with a message; its history
             # page does so before it checks permissions
-            missing = 302 if (role == owner and allowed == 200) or page == "history" else want
+            may_open = role == owner and (allowed == 200 or mode == "in-use")
+            missing = 302 if may_open or page == "history" else want
             answers[role] = (want, want, missing)
     return Row(answers)
 
@@ -430,7 +440,14 @@ def rows_to_try() -> list[str]:
 
 # Rows whose answers the site does not give yet (issue 9: the views move onto the one policy). Each is an
 # expected failure that must fail: when a row starts passing, take it out of this set.
-PENDING: set[str] = set()
+PENDING: set[str] = {
+    "admin:login",  # an anonymous GET is a 500 today: ProgramDataAdmin assumes a User
+    "monitoring:report_save",
+    "monitoring:report_preview",
+    "monitoring:report_transition",
+    "monitoring:evidence_upload",
+    "monitoring:evidence_withdraw",
+}
 
 
 @pytest.mark.parametrize(
