@@ -70,9 +70,10 @@ def page_as(open_page, live_server):
     from django.conf import settings
     from django.test import Client
 
+    from conftest import sign_in
+
     def page_as(user, width: int = 1366, height: int = 800):
-        client = Client()
-        client.force_login(user)
+        client = sign_in(Client(), user)
         page = open_page(width, height)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         page.context.add_cookies(

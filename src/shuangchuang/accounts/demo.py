@@ -1,4 +1,11 @@
-"""Demo accounts, one (or two) per role, so a newcomer can open every page as every role."""
+"""Demo accounts, one (or two) per role, so a newcomer can open every page as every role.
+
+Only where `DEMO_MODE` is on (the default settings; the production settings turn it off and
+`setup_demo` refuses to run there). The demo accounts share one password made on this machine (var/),
+are not asked to change it (the next person trying the product needs it), and those whose role signs in
+with a second factor share one TOTP key made on this machine too (var/demo-totp-key): add it once to an
+authenticator app, or read the current code with `manage.py demo_code`.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,16 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shuangchuang.registry.models import Authority, Base
 
 from .models import Role, User
+from .services import STAFF_ROLES
 
 
 @dataclass(frozen=True)
@@ -58,8 +70,39 @@ def demo_password() -> str:
         return password
 
 
+def demo_totp_key() -> str:
+    """The TOTP key (hex) of the demo accounts that sign in with a second factor, kept in var/."""
+    path = settings.VAR_DIR / "demo-totp-key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(20)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+def demo_totp_secret() -> str:
+    """The same key in base32, as authenticator apps take it when typed in."""
+    import base64
+
+    return base64.b32encode(bytes.fromhex(demo_totp_key())).decode()
+
+
+def demo_code() -> str:
+    """The demo accounts' current six-digit code."""
+    return f"{TOTP(bytes.fromhex(demo_totp_key())).token():06d}"
+
+
+def require_demo_mode() -> None:
+    if not settings.DEMO_MODE:
+        raise ImproperlyConfigured("演示账户只在演示模式（DEMO_MODE）下建立；生产配置不允许默认或演示账户。")
+
+
 @transaction.atomic
 def ensure_demo_accounts(password: str | None = None) -> list[tuple[DemoAccount, User]]:
+    require_demo_mode()
     password = password or demo_password()
     result = []
     for account in DEMO_ACCOUNTS:
@@ -71,10 +114,17 @@ def ensure_demo_accounts(password: str | None = None) -> list[tuple[DemoAccount,
             Authority.objects.get(code=account.authority_code) if account.authority_code else None
         )
         user.base = Base.objects.get(code=account.base_code) if account.base_code else None
-        user.is_staff = account.role in (Role.NATIONAL_ADMIN, Role.SECURITY_ADMIN)
+        user.is_staff = account.role in STAFF_ROLES
+        user.is_active = True
         user.set_password(password)
+        user.must_change_password = False
+        user.password_changed_at = timezone.now()
+        user.disabled_as_unused_at = None
         user.save()
         if account.assigned_base_codes:
             user.assigned_bases.set(Base.objects.filter(code__in=account.assigned_base_codes))
+        if user.needs_second_factor:
+            TOTPDevice.objects.filter(user=user).delete()
+            TOTPDevice.objects.create(user=user, name="演示动态口令", key=demo_totp_key(), confirmed=True)
         result.append((account, user))
     return result

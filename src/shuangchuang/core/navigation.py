@@ -27,6 +27,12 @@ def _admin_site(user: Any) -> bool:
     return user.is_authenticated and (user.is_national_admin or user.is_security_admin)
 
 
+def _confirms_grants(user: Any) -> bool:
+    from .policy import may
+
+    return user.is_authenticated and may(user, "accounts.confirm_grant")
+
+
 def _excel_upload(user: Any) -> bool:
     """Only the roles that may upload: the page is a 403 for readers (members, evaluators, auditors)."""
     try:
@@ -47,6 +53,7 @@ MENU: list[MenuItem] = [
     MenuItem(
         _("审计日志"), "core:audit_log", lambda u: u.is_authenticated and (u.is_auditor or u.is_superuser)
     ),
+    MenuItem(_("授权确认"), "accounts:grant_list", _confirms_grants),
     MenuItem(_("系统管理"), "admin:index", _admin_site),
 ]
 
