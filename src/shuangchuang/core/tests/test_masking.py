@@ -13,7 +13,7 @@ from shuangchuang.core.masking import mask_email, mask_id_number, mask_phone
         ("13812345678", "138****5678"),
         ("0592-1234567", "059*-***4567"),
         ("+86 138 1234 5678", "+86 1** **** 5678"),
-        ("12345", "***45")  # too short to keep both ends,
+        ("12345", "***45"),  # too short to keep both ends
         ("", ""),
         (None, ""),
     ],
