@@ -243,6 +243,8 @@ class UserAdmin(DjangoUserAdmin):
         return own + super().get_urls()
 
     def second_factor_reset_view(self, request: HttpRequest, id: str) -> HttpResponse:
+        if not self.has_change_permission(request):  # a role that never may: 403 before any lookup
+            raise PermissionDenied
         user = get_object_or_404(User, pk=id)
         if not may(request.user, "accounts.reset_second_factor", user):
             raise PermissionDenied
@@ -259,6 +261,8 @@ class UserAdmin(DjangoUserAdmin):
         return TemplateResponse(request, "admin/accounts/user/reset_second_factor.html", context)
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        if not self.has_change_permission(request):  # a role that never may: 403 before any lookup
+            raise PermissionDenied
         user = get_object_or_404(User, pk=id)
         if not may(request.user, "accounts.set_password", user):
             raise PermissionDenied

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+from django_otp import user_has_device
 
 from shuangchuang.core.policy import permission_required, require
 
@@ -76,7 +77,7 @@ class OwnPasswordChangeView(auth_views.PasswordChangeView):
 @login_required
 def second_factor_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if user.is_verified():  # type: ignore[union-attr]
+    if user.is_verified() or not user_has_device(user):  # type: ignore[union-attr]
         return redirect(_next_url(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -151,6 +152,8 @@ def account_security(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def recovery_codes(request: HttpRequest) -> HttpResponse:
+    if not services.has_second_factor(request.user):  # type: ignore[arg-type]
+        return redirect("accounts:security")
     codes = services.regenerate_recovery_codes(request.user)  # type: ignore[arg-type]
     return render(
         request, "accounts/recovery_codes.html", {"codes": codes, "next": reverse("accounts:security")}

@@ -229,8 +229,12 @@ def test_the_idle_time_is_a_setting(settings, make_user, client_for):
 def test_sign_in_failure_and_sign_out_are_in_the_audit_log_with_the_address(client, make_user):
     user = make_user(Role.OPERATOR, base=XMU, username="xmu")
 
-    client.post("/accounts/login/", {"username": "xmu", "password": "Wrong-password-1"}, REMOTE_ADDR="10.0.0.7")
-    client.post("/accounts/login/", {"username": "nobody", "password": "Wrong-password-1"}, REMOTE_ADDR="10.0.0.7")
+    client.post(
+        "/accounts/login/", {"username": "xmu", "password": "Wrong-password-1"}, REMOTE_ADDR="10.0.0.7"
+    )
+    client.post(
+        "/accounts/login/", {"username": "nobody", "password": "Wrong-password-1"}, REMOTE_ADDR="10.0.0.7"
+    )
     client.post("/accounts/login/", {"username": "xmu", "password": TEST_PASSWORD}, REMOTE_ADDR="10.0.0.7")
     client.post("/accounts/logout/", REMOTE_ADDR="10.0.0.7")
 

@@ -134,11 +134,17 @@ def test_the_change_form_refuses_the_current_password(make_user, client_for):
 def test_an_initial_password_must_be_changed_at_first_sign_in(client, make_user):
     make_user(Role.OPERATOR, base=XMU, username="newcomer", must_change_password=True)
 
-    signed_in = client.post("/accounts/login/", {"username": "newcomer", "password": TEST_PASSWORD}, follow=True)
+    signed_in = client.post(
+        "/accounts/login/", {"username": "newcomer", "password": TEST_PASSWORD}, follow=True
+    )
     elsewhere = client.get("/bases/")
     changed = client.post(
         "/accounts/password/",
-        {"old_password": TEST_PASSWORD, "new_password1": "Lotus-river-morning", "new_password2": "Lotus-river-morning"},
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password1": "Lotus-river-morning",
+            "new_password2": "Lotus-river-morning",
+        },
     )
 
     assert signed_in.redirect_chain[-1][0].startswith("/accounts/password/")

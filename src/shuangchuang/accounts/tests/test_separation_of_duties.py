@@ -63,7 +63,9 @@ def test_a_national_admin_confirms_and_the_new_account_gets_its_password_then(ma
     assert account.is_active and account.role == Role.NATIONAL_ADMIN
     assert account.check_password(password) and account.must_change_password
     assert password in confirmed.content.decode()
-    requested, confirmed_row = events("accounts.grant_requested", account) + events("accounts.grant_confirmed", account)
+    requested, confirmed_row = events("accounts.grant_requested", account) + events(
+        "accounts.grant_confirmed", account
+    )
     assert (requested.actor, requested.new_value) == (secadmin, Role.NATIONAL_ADMIN)
     assert (confirmed_row.actor, confirmed_row.new_value) == (national, Role.NATIONAL_ADMIN)
 
@@ -130,11 +132,15 @@ def test_nobody_confirms_a_grant_they_asked_for_or_on_their_own_account(make_use
     national = make_user(Role.NATIONAL_ADMIN)
     _, grant = services.create_account(secadmin, User(username="x", role=Role.NATIONAL_ADMIN))
 
-    assert client_for(secadmin).post(f"/accounts/grants/{grant.pk}/", {"decision": "confirm"}).status_code == 403
+    assert (
+        client_for(secadmin).post(f"/accounts/grants/{grant.pk}/", {"decision": "confirm"}).status_code == 403
+    )
     assert client_for(make_user(Role.AUDITOR)).get("/accounts/grants/").status_code == 403
     national.role = Role.JOINT_MEMBER
     own = services.save_account_changes(secadmin, national)
-    assert client_for(national).post(f"/accounts/grants/{own.pk}/", {"decision": "confirm"}).status_code == 403
+    assert (
+        client_for(national).post(f"/accounts/grants/{own.pk}/", {"decision": "confirm"}).status_code == 403
+    )
 
 
 # Passwords of the other two administrators
