@@ -100,7 +100,7 @@ class AccountObligationsMiddleware:
         name = _url_name(request)
         if name in ALWAYS_OPEN:
             return self.get_response(request)
-        if not user.is_verified():  # type: ignore[union-attr]
+        if not user.is_verified():  # type: ignore[union-attr,attr-defined]  # set by django-otp
             if user_has_device(user):
                 target = "accounts:second_factor_verify"
             elif user.needs_second_factor:  # type: ignore[union-attr]
