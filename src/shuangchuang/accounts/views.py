@@ -29,6 +29,9 @@ from .models import GrantState, RoleGrant
 from .signals import record_failed_sign_in
 from .throttle import address_throttled
 
+# The menu is left out until the account has met its obligations (its pages would only send it back).
+NO_MENU: list[dict[str, Any]] = []
+
 
 def _next_url(request: HttpRequest, default: str = "core:home") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -60,6 +63,8 @@ class OwnPasswordChangeView(auth_views.PasswordChangeView):
         context["forced"] = user.must_change_password  # type: ignore[union-attr]
         context["expired"] = services.password_expired(user)  # type: ignore[arg-type]
         context["next"] = self.request.GET.get("next", "")
+        if context["forced"] or context["expired"]:
+            context["nav_items"] = NO_MENU
         return context
 
     def form_valid(self, form: Any) -> HttpResponse:
@@ -88,7 +93,11 @@ def second_factor_verify(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "token", _("动态口令不正确或已过期，请输入验证器当前显示的 6 位数字，或一个未用过的恢复码。")
         )
-    return render(request, "accounts/second_factor_verify.html", {"form": form, "next": _next_url(request)})
+    return render(
+        request,
+        "accounts/second_factor_verify.html",
+        {"form": form, "next": _next_url(request), "nav_items": NO_MENU},
+    )
 
 
 @never_cache
@@ -111,15 +120,14 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponse:
             )
         form.add_error("token", _("动态口令不正确，请输入验证器当前显示的 6 位数字（注意手机时间要准确）。"))
     secret = device.config_url.split("secret=")[1].split("&")[0]
-    return render(
-        request,
-        "accounts/second_factor_enrol.html",
-        {
-            "form": form,
-            "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
-            "next": _next_url(request),
-        },
-    )
+    context: dict[str, Any] = {
+        "form": form,
+        "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+        "next": _next_url(request),
+    }
+    if not user.is_verified():  # type: ignore[union-attr]
+        context["nav_items"] = NO_MENU
+    return render(request, "accounts/second_factor_enrol.html", context)
 
 
 @never_cache
