@@ -53,9 +53,20 @@ MENU: list[MenuItem] = [
     MenuItem(
         _("审计日志"), "core:audit_log", lambda u: u.is_authenticated and (u.is_auditor or u.is_superuser)
     ),
-    MenuItem(_("授权确认"), "accounts:grant_list", _confirms_grants),
     MenuItem(_("系统管理"), "admin:index", _admin_site),
 ]
+
+
+# The user menu (under the name in the header): one's own account, and acts few people do rarely.
+USER_MENU: list[MenuItem] = [
+    MenuItem(_("账户安全"), "accounts:security", lambda u: u.is_authenticated),
+    MenuItem(_("修改密码"), "accounts:password_change", lambda u: u.is_authenticated),
+    MenuItem(_("授权确认"), "accounts:grant_list", _confirms_grants),
+]
+
+
+def user_menu_for(user: Any) -> list[dict[str, Any]]:
+    return [{"label": item.label, "url": reverse(item.url_name)} for item in USER_MENU if item.visible(user)]
 
 
 def menu_for(user: Any, path: str) -> list[dict[str, Any]]:

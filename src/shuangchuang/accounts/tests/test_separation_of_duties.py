@@ -302,3 +302,12 @@ def test_the_production_settings_turn_demo_mode_and_superusers_off():
     text = (Path(__file__).resolve().parents[2] / "config" / "production.py").read_text()
 
     assert "DEMO_MODE = False" in text and "ALLOW_SUPERUSER = False" in text
+
+
+def test_national_admins_find_the_grants_in_their_user_menu(make_user, client_for):
+    def has_link(user: User) -> bool:
+        return 'href="/accounts/grants/"' in client_for(user).get("/").content.decode()
+
+    assert has_link(make_user(Role.NATIONAL_ADMIN))
+    assert not has_link(make_user(Role.SECURITY_ADMIN))
+    assert not has_link(make_user(Role.AUDITOR))
