@@ -29,6 +29,15 @@ from .forms import AccountChangeForm, AccountCreationForm
 from .models import GrantState, User
 
 admin.site.unregister(Group)
+
+
+def _own_password_on_the_app_page(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    """The admin's "change my password" is the app's page, which keeps the password's history, clears an
+    initial password's flag and writes the audit row."""
+    return redirect("accounts:password_change")
+
+
+admin.site.password_change = _own_password_on_the_app_page  # type: ignore[method-assign]
 # Devices hold TOTP secrets: nobody browses them; a reset is the security administrator's action below.
 for model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(model):

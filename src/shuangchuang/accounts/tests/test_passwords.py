@@ -175,3 +175,9 @@ def test_an_expired_password_must_be_changed_when_expiry_is_on(settings, make_us
 
     assert response["Location"].startswith("/accounts/password/")
     assert "您的密码已到期" in page
+
+
+def test_the_admins_own_password_form_is_the_apps_page(make_user, client_for):
+    response = client_for(make_user(Role.SECURITY_ADMIN)).get("/admin/password_change/")
+
+    assert response.status_code == 302 and response["Location"] == "/accounts/password/"
