@@ -91,39 +91,34 @@ def test_security_admin_changes_a_user_in_the_admin(make_user, client_for):
     assert AuditEvent.objects.filter(action="accounts.change", object_id=str(operator.pk)).exists()
 
 
-def test_security_admin_creates_an_operator_account(make_user, client_for, registry):
+def test_security_admin_creates_an_operator_account_with_a_password_made_by_the_system(
+    make_user, client_for, registry
+):
     client = client_for(make_user(Role.SECURITY_ADMIN))
 
     response = client.post(
         "/admin/accounts/user/add/",
         {
             "username": "xmu_office",
-            "usable_password": "true",
-            "password1": "Xiamen-univ-2024",
-            "password2": "Xiamen-univ-2024",
             "role": Role.OPERATOR,
             "organization": "厦门大学双创示范基地办公室",
             "base": registry.get(code=XMU).pk,
         },
     )
 
-    assert response.status_code == 302
-    assert User.objects.get(username="xmu_office").base.code == XMU
+    account = User.objects.get(username="xmu_office")
+    password = response.context["password"]
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert password in response.content.decode() and len(password) >= 16
+    assert account.base.code == XMU and account.is_active and account.check_password(password)
+    assert account.must_change_password  # an initial password: changed at first sign-in
 
 
 def test_an_operator_account_without_a_base_is_refused_in_chinese(make_user, client_for, registry):
     client = client_for(make_user(Role.SECURITY_ADMIN))
 
-    response = client.post(
-        "/admin/accounts/user/add/",
-        {
-            "username": "nobody",
-            "usable_password": "true",
-            "password1": "Xiamen-univ-2024",
-            "password2": "Xiamen-univ-2024",
-            "role": Role.OPERATOR,
-        },
-    )
+    response = client.post("/admin/accounts/user/add/", {"username": "nobody", "role": Role.OPERATOR})
 
     assert response.status_code == 200
     assert "基地填报员必须关联一个示范基地。" in response.content.decode()
@@ -203,9 +198,9 @@ def test_menu_links_to_the_admin_only_for_the_two_administrators(make_user, clie
     assert not menu_has_admin(make_user(Role.AUDITOR))
 
 
-def test_the_security_admin_cannot_change_its_own_role(client, make_user):
+def test_the_security_admin_cannot_change_its_own_role(client_for, make_user):
     secadmin = make_user("security_admin", username="sec")
-    client.force_login(secadmin)
+    client = client_for(secadmin)
     page = client.get(f"/admin/accounts/user/{secadmin.pk}/change/").content.decode()
     assert 'name="role"' not in page
     other = make_user("joint_member", username="member")

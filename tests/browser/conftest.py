@@ -67,12 +67,12 @@ def screenshot_dir() -> Path:
 @pytest.fixture
 def page_as(open_page, live_server):
     """A browser window already logged in as `user` (the session cookie of a forced login)."""
+    from conftest import sign_in
     from django.conf import settings
     from django.test import Client
 
     def page_as(user, width: int = 1366, height: int = 800):
-        client = Client()
-        client.force_login(user)
+        client = sign_in(Client(), user)
         page = open_page(width, height)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         page.context.add_cookies(

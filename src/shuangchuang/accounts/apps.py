@@ -7,6 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账户与角色")
 
     def ready(self) -> None:
-        from . import audit_words, policy  # noqa: F401  (policy registers the role rules)
+        from . import audit_words, checks, policy, signals  # noqa: F401  (policy: role rules; signals: audit)
 
         audit_words.register()

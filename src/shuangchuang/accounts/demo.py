@@ -1,5 +1,12 @@
-"""Demo accounts, one (or two) per role, so a newcomer can open every page as every role. The accounts are
-made by `site.demo.ensure_demo_accounts` (they need the registry's bases and authorities)."""
+"""Demo accounts, one (or two) per role, so a newcomer can open every page as every role.
+
+Only where `DEMO_MODE` is on (the default settings; the production settings turn it off and
+`setup_demo` refuses to run there). The demo accounts share one password made on this machine (var/),
+are not asked to change it (the next person trying the product needs it), and those whose role signs in
+with a second factor share one TOTP key made on this machine too (var/demo-totp-key): add it once to an
+authenticator app, or read the current code with `manage.py demo_code`. The accounts are made by
+`site.demo.ensure_demo_accounts` (they need the registry's bases and authorities).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,8 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django_otp.oath import TOTP
 
 from .models import Role
 
@@ -54,3 +63,33 @@ def demo_password() -> str:
         path.write_text(password)
         path.chmod(0o600)
         return password
+
+
+def demo_totp_key() -> str:
+    """The TOTP key (hex) of the demo accounts that sign in with a second factor, kept in var/."""
+    path = settings.VAR_DIR / "demo-totp-key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(20)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+def demo_totp_secret() -> str:
+    """The same key in base32, as authenticator apps take it when typed in."""
+    import base64
+
+    return base64.b32encode(bytes.fromhex(demo_totp_key())).decode()
+
+
+def demo_code() -> str:
+    """The demo accounts' current six-digit code."""
+    return f"{TOTP(bytes.fromhex(demo_totp_key())).token():06d}"
+
+
+def require_demo_mode() -> None:
+    if not settings.DEMO_MODE:
+        raise ImproperlyConfigured("演示账户只在演示模式（DEMO_MODE）下建立；生产配置不允许默认或演示账户。")

@@ -7,8 +7,10 @@ a condition that every other model's scope reaches through its base).
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -38,10 +40,31 @@ class UserQuerySet(RestrictedQuerySet["User"]):
         return Q(pk=user.pk) if action == VIEW else NOTHING
 
 
+# Roles whose accounts sign in with a second factor (TOTP): they reach every base, or hold one of the
+# three duties of 三员分立. Others may enrol one.
+SECOND_FACTOR_ROLES = frozenset({Role.NATIONAL_ADMIN, Role.AUTHORITY, Role.SECURITY_ADMIN, Role.AUDITOR})
+
+# The security administrator's own grant list: roles it may give alone. Every other role reaches all
+# bases or one of the three duties, and is given only when a national administrator confirms it
+# (two-person rule, `RoleGrant`).
+GRANT_LIST = frozenset({Role.OPERATOR, Role.EVALUATOR})
+CONFIRMED_ROLES = frozenset(Role) - GRANT_LIST
+
+# Roles whose password the security administrator never sets (三员分立: the system administrator, who is
+# the national administrator here, and the auditor who audits the security administrator).
+PASSWORD_PROTECTED_ROLES = frozenset({Role.NATIONAL_ADMIN, Role.AUDITOR})
+
+
 class AccountManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]  # a generated base
     def create_superuser(
         self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
     ) -> User:
+        """Refused where `ALLOW_SUPERUSER` is off (the production settings): a superuser holds every role
+        at once, which 三员分立 forbids. `manage.py createsuperuser` reports the message."""
+        if not settings.ALLOW_SUPERUSER:
+            raise ValidationError(
+                gettext("生产环境不允许超级用户（三员分立）：请由安全管理员建立各角色的账户。")
+            )
         extra_fields.setdefault("role", Role.NATIONAL_ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)
 
@@ -76,6 +99,18 @@ class User(AbstractUser):
         blank=True,
         related_name="evaluators",
         help_text=_("第三方评估机构账户：国家发展改革委指派其评估的基地。"),
+    )
+    must_change_password = models.BooleanField(
+        _("下次登录须修改密码"),
+        default=False,
+        help_text=_("初始密码或他人重置的密码：本人登录后须先改为自己的密码。"),
+    )
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    disabled_as_unused_at = models.DateTimeField(
+        _("因长期未使用停用于"),
+        null=True,
+        blank=True,
+        help_text=_("由每日运行的 disable_unused_accounts 命令填写。"),
     )
 
     objects: ClassVar[AccountManager] = AccountManager()
@@ -113,6 +148,15 @@ class User(AbstractUser):
             return f"{self.last_name}{self.first_name}".strip()
         return super().get_full_name()
 
+    @property
+    def needs_second_factor(self) -> bool:
+        return self.role in SECOND_FACTOR_ROLES or self.is_superuser
+
+    @property
+    def password_set_on(self) -> datetime.datetime:
+        """When the current password was set (accounts from before the record: when they were made)."""
+        return self.password_changed_at or self.date_joined
+
     def scope_label(self) -> str:
         if self.role == Role.OPERATOR and self.base_id:
             return str(self.base)
@@ -131,3 +175,65 @@ def as_account(user: AbstractBaseUser) -> User:
     if not isinstance(user, User):
         raise TypeError(f"not an account of this project: {user!r}")
     return user
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's last passwords (`PASSWORD_HISTORY` of them), so that none is used again.
+
+    Kept as the same salted hashes as the password itself; never the password."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"
+
+
+class GrantState(models.TextChoices):
+    PENDING = "pending", _("待确认")
+    CONFIRMED = "confirmed", _("已确认")
+    REJECTED = "rejected", _("已驳回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class RoleGrant(models.Model):
+    """A role outside the security administrator's grant list, asked for and not yet given (two-person
+    rule): a new account of that role stays inactive, an existing account keeps its old role, until a
+    national administrator confirms. Both acts are in the audit log."""
+
+    user = models.ForeignKey(User, verbose_name=_("账户"), on_delete=models.CASCADE, related_name="grants")
+    role = models.CharField(_("申请的角色"), max_length=32, choices=Role.choices)
+    authority = models.ForeignKey(
+        "registry.Authority", verbose_name=_("审核单位"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    new_account = models.BooleanField(_("新建账户"), default=False)
+    old_role = models.CharField(_("原角色"), max_length=32, choices=Role.choices, blank=True)
+    state = models.CharField(_("状态"), max_length=16, choices=GrantState.choices, default=GrantState.PENDING)
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("申请人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User, verbose_name=_("确认人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    reason = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("待确认授权")
+        verbose_name_plural = _("待确认授权")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(state="pending"), name="one_pending_grant_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} → {self.get_role_display()}"

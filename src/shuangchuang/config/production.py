@@ -17,3 +17,7 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+
+# 三员分立: no superuser (it would hold every role at once) and no demo accounts.
+DEMO_MODE = False
+ALLOW_SUPERUSER = False

@@ -54,3 +54,15 @@ def menu_for(user: Someone, path: str) -> list[dict[str, Any]]:
     if matches:
         items[max(matches, key=lambda n: len(urls[n]))]["active"] = True
     return items
+
+
+# The user menu (under the name in the header): one's own account, and acts few people do rarely.
+USER_MENU: list[MenuItem] = [
+    MenuItem(_("账户安全"), "accounts:security"),
+    MenuItem(_("修改密码"), "accounts:password_change"),
+    MenuItem(_("授权确认"), "accounts:grant_list", ("accounts.confirm_grant",)),
+]
+
+
+def user_menu_for(user: Someone) -> list[dict[str, Any]]:
+    return [{"label": item.label, "url": reverse(item.url_name)} for item in USER_MENU if item.visible(user)]

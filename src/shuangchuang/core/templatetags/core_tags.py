@@ -53,3 +53,33 @@ def reason(text: str) -> str:
 def colon() -> str:
     """The colon after a label: full-width in Chinese (单位：人), ": " in English (Unit: 人)."""
     return pgettext("label separator", "：")
+
+
+def _reveal(viewer: Any) -> bool:
+    from shuangchuang.core.policy import may
+
+    return viewer is not None and bool(viewer) and may(viewer, "accounts.view_personal_data")
+
+
+@register.filter
+def mask_phone(value: str, viewer: Any = None) -> str:
+    """A phone number masked (138****5678), in full for a `viewer` who may see personal data."""
+    from shuangchuang.core import masking
+
+    return value if _reveal(viewer) else masking.mask_phone(value)
+
+
+@register.filter
+def mask_email(value: str, viewer: Any = None) -> str:
+    """An e-mail address masked (z*******@ndrc.gov.cn), in full for a `viewer` who may see personal data."""
+    from shuangchuang.core import masking
+
+    return value if _reveal(viewer) else masking.mask_email(value)
+
+
+@register.filter
+def mask_id_number(value: str, viewer: Any = None) -> str:
+    """An ID number masked (110***********1234), in full for a `viewer` who may see personal data."""
+    from shuangchuang.core import masking
+
+    return value if _reveal(viewer) else masking.mask_id_number(value)

@@ -7,6 +7,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from conftest import sign_in
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -55,7 +56,7 @@ def media(settings, tmp_path):
 
 def login(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 
@@ -278,7 +279,7 @@ def test_the_security_administrator_is_forbidden(make_user, report):
 
 def test_every_post_needs_the_csrf_token(operator, report):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(operator)
+    sign_in(client, operator)
 
     response = client.post(page_url(report, "save/"), {"value-JOBS": "5", "version": 0})
 
@@ -356,7 +357,7 @@ def test_evidence_over_10_mb_is_refused(operator, report, media):
 
 def test_an_evidence_upload_needs_the_csrf_token(operator, report, media):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(operator)
+    sign_in(client, operator)
     file = SimpleUploadedFile("a.pdf", PDF_BYTES)
 
     response = client.post(page_url(report, "evidence/"), {"section": "就业", "file": file})

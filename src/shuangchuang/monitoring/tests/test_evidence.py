@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import pytest
+from conftest import sign_in
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -190,13 +191,13 @@ def test_a_name_stored_before_these_rules_is_offered_for_download_with_its_conte
 
 def test_the_download_header_is_safe_for_chinese_names_and_quotes(report, operator, media, make_user):
     client = Client()
-    client.force_login(operator)
+    sign_in(client, operator)
     client.post(
         f"/monitoring/reports/{report.pk}/evidence/", {"section": "就业", "file": file("就业台账.pdf", PDF)}
     )
     evidence = Evidence.objects.get()
     reviewer = Client()
-    reviewer.force_login(make_user(Role.AUTHORITY, authority=GUANGXI))
+    sign_in(reviewer, make_user(Role.AUTHORITY, authority=GUANGXI))
     url = f"/monitoring/reports/{report.pk}/evidence/{evidence.pk}/"
 
     chinese = reviewer.get(url)
@@ -212,7 +213,7 @@ def test_the_download_header_is_safe_for_chinese_names_and_quotes(report, operat
 
 def test_the_page_refuses_an_executable_name_and_says_why(report, operator, media):
     client = Client()
-    client.force_login(operator)
+    sign_in(client, operator)
 
     response = client.post(
         f"/monitoring/reports/{report.pk}/evidence/",

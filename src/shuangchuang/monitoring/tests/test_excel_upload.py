@@ -6,6 +6,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from conftest import sign_in
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
@@ -450,9 +451,9 @@ def test_when_base_and_authority_upload_the_same_report_the_later_confirmation_i
     from django.test import Client
 
     operator = Client()
-    operator.force_login(make_user(Role.OPERATOR, base=HENGZHOU))
+    sign_in(operator, make_user(Role.OPERATOR, base=HENGZHOU))
     authority = Client()
-    authority.force_login(make_user(Role.AUTHORITY, authority="drc-450000"))
+    sign_in(authority, make_user(Role.AUTHORITY, authority="drc-450000"))
     mine = upload(
         operator, fill_report(operator.get(f"/monitoring/excel/2025A/{HENGZHOU}.xlsx").content, {"JOBS": 170})
     )

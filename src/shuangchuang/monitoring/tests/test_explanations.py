@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from conftest import sign_in
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
@@ -48,7 +49,7 @@ def jobs(report: Report) -> ReportValue:
 
 def login(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

@@ -10,6 +10,7 @@ import io
 import shutil
 
 import pytest
+from conftest import sign_in
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -49,7 +50,7 @@ def period(catalogue):
 
 def login(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

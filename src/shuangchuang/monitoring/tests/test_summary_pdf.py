@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from conftest import sign_in
 from django.test import Client
 
 from shuangchuang.accounts.models import Role
@@ -39,7 +40,7 @@ def operator(make_user):
 
 def login(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

@@ -13,6 +13,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from conftest import sign_in
 
 from shuangchuang.accounts.models import Role, User
 
@@ -155,7 +156,7 @@ def test_no_page_keeps_chinese_of_its_own_in_english(demo, make_user, client):
     users = [make_user(role, last_name="林", first_name="英文", **scope) for role, scope in ROLES]
     data = data_strings()
     for user in users:
-        client.force_login(user)
+        sign_in(client, user)
         client.post("/i18n/setlang/", {"language": "en", "next": "/"})
         for page in pages_for(user, demo):
             response = client.get(page)

@@ -1,10 +1,11 @@
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from shuangchuang.accounts.demo import demo_password
+from shuangchuang.accounts.demo import demo_password, demo_totp_secret
 from shuangchuang.evaluation.models import EvaluationRun
 from shuangchuang.evaluation.schemes import ensure_default_schemes
 from shuangchuang.evaluation.services import execute_run
@@ -20,6 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("--skip-data", action="store_true", help="不生成运行监测演示数据")
 
     def handle(self, *args: Any, skip_data: bool = False, **options: Any) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError(
+                "setup_demo 只用于演示环境：生产配置（DEMO_MODE 关闭）下不建立任何默认或演示账户。"
+                "请由安全管理员建立真实账户。"
+            )
         report = load_registry()
         self.stdout.write(f"示范基地名单：{report.summary()}")
         accounts = ensure_demo_accounts()
@@ -30,9 +36,18 @@ class Command(BaseCommand):
         self.stdout.write("每日提醒可由计划任务运行：python manage.py send_reminders")
         self.stdout.write("")
         self.stdout.write(f"演示账户（密码均为 {password}）：")
+        second_factor = []
         for account, user in accounts:
             scope = user.scope_label()
             self.stdout.write(f"  {account.username:<14} {user.get_role_display():<10} {scope}")
+            if user.needs_second_factor:
+                second_factor.append(account.username)
+        secret = demo_totp_secret()
+        grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+        self.stdout.write("")
+        self.stdout.write(f"{'、'.join(second_factor)} 登录时还须输入动态口令（演示账户共用一个密钥）：")
+        self.stdout.write(f"  在手机验证器中手动添加密钥 {grouped}（基于时间，6 位），")
+        self.stdout.write("  或随时运行 python manage.py demo_code 查看当前口令。")
 
     def _demo_evaluations(self) -> None:
         """One finished evaluation run per direction on the last full year, so rankings have numbers."""
