@@ -6,7 +6,7 @@ values); the admin only shows forms and lists. Initial passwords are made by the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -27,7 +27,7 @@ from shuangchuang.core.policy import may
 
 from . import services
 from .forms import AccountChangeForm, AccountCreationForm
-from .models import GrantState, User, as_account
+from .models import GrantState, User
 
 admin.site.unregister(Group)
 
@@ -296,7 +296,7 @@ class UserAdmin(PolicyAdmin, DjangoUserAdmin):  # type: ignore[misc]  # both are
     @admin.action(description=_("停用所选账户"))
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         done = 0
-        for user in queryset.filter(is_active=True).exclude(pk=as_account(request.user).pk):
+        for user in queryset.filter(is_active=True).exclude(pk=cast(User, request.user).pk):
             user.is_active = False
             services.save_account_changes(request.user, user)  # type: ignore[arg-type]
             done += 1
