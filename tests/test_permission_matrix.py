@@ -464,14 +464,7 @@ def rows_to_try() -> list[str]:
 
 # Rows whose answers the site does not give yet (issue 9: the views move onto the one policy). Each is an
 # expected failure that must fail: when a row starts passing, take it out of this set.
-PENDING: set[str] = {
-    "admin:login",  # an anonymous GET is a 500 today: ProgramDataAdmin assumes a User
-    "monitoring:report_save",
-    "monitoring:report_preview",
-    "monitoring:report_transition",
-    "monitoring:evidence_upload",
-    "monitoring:evidence_withdraw",
-}
+PENDING: set[str] = set()
 
 
 @pytest.mark.parametrize(

@@ -299,7 +299,9 @@ def test_setup_demo_refuses_outside_demo_mode(settings):
 def test_the_production_settings_turn_demo_mode_and_superusers_off():
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[2] / "config" / "production.py").read_text()
+    text = (
+        Path(__file__).resolve().parents[1] / "src" / "shuangchuang" / "config" / "production.py"
+    ).read_text()
 
     assert "DEMO_MODE = False" in text and "ALLOW_SUPERUSER = False" in text
 

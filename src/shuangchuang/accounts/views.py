@@ -33,7 +33,7 @@ from .throttle import address_throttled
 NO_MENU: list[dict[str, Any]] = []
 
 
-def _next_url(request: HttpRequest, default: str = "core:home") -> str:
+def _next_url(request: HttpRequest, default: str = "site:home") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
