@@ -34,7 +34,7 @@ from django_tasks_db.models import DBTaskResult
 
 from shuangchuang.accounts.models import Role, User
 from shuangchuang.evaluation.models import EvaluationRun, EvaluationScheme, RunResult, RunStatus
-from shuangchuang.monitoring.models import Evidence, Report, ReportTransition, ReportValue
+from shuangchuang.monitoring.models import Evidence, Report, ReportValue
 from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
 from shuangchuang.registry.models import Authority, Base, Direction
 
@@ -167,9 +167,6 @@ def _make_world() -> World:
         RunResult.objects.create(run=runs[scope], base=base, included=True, score=50, rank=1)
         ReportValue.objects.create(
             report=report, indicator=jobs, indicator_version=jobs.versions.get(), number=Decimal(12)
-        )
-        ReportTransition.objects.create(
-            report=report, action="submit", from_state="draft", to_state="submitted", actor=users[OP]
         )
         world.objects[scope] = {
             "code": base.code,
@@ -351,7 +348,6 @@ ADMIN_MODELS: dict[str, tuple[str | None, str]] = {
     "monitoring.reportingperiod": (NA, "edit"),
     "monitoring.report": (NA, "read"),
     "monitoring.reportvalue": (NA, "read"),
-    "monitoring.reporttransition": (NA, "read"),
     "evaluation.evaluationscheme": (NA, "edit"),
     "evaluation.evaluationrun": (NA, "no-add"),  # runs are started from the scheme page
     # third-party models: nobody uses them through the admin

@@ -57,7 +57,7 @@ def visible_text(html: str) -> str:
 def data_strings() -> list[str]:
     """What people and the registry entered, longest first (so that a name inside a longer one goes whole)."""
     from shuangchuang.core.models import AuditEvent
-    from shuangchuang.monitoring.models import Evidence, ReportTransition, ReportValue
+    from shuangchuang.monitoring.models import Evidence, ReportValue, state_changes
     from shuangchuang.registry.models import Authority, Base, BaseNameHistory
 
     strings: set[str] = set()
@@ -72,7 +72,7 @@ def data_strings() -> list[str]:
     strings |= set(AuditEvent.objects.values_list("actor_name", flat=True)) - {"系统"}
     for field in ("text", "explanation", "review_comment"):
         strings |= set(ReportValue.objects.values_list(field, flat=True))
-    strings |= set(ReportTransition.objects.values_list("reason", flat=True))
+    strings |= set(state_changes().values_list("reason", flat=True))
     strings |= set(AuditEvent.objects.filter(action="monitoring.return").values_list("reason", flat=True))
     strings |= set(Evidence.objects.values_list("original_name", flat=True))
     return sorted((s for s in strings if s), key=len, reverse=True)
