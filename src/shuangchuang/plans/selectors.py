@@ -285,3 +285,34 @@ def staff_checks(bases: Iterable[Base]) -> list[StaffCheck]:
 
 def staff_check(base: Base) -> StaffCheck:
     return staff_checks([base])[0]
+
+
+def base_panel(user: Someone, base: Base) -> dict[str, object]:
+    """What the base's page (`site:base_detail`) shows of plans and organisation, read through the user's
+    scope: the plan in force with each goal's headline, the version under work, task counts, the
+    organisation and the staff check."""
+    from .models import Mechanism, Meeting, Organisation, TaskProgress, TaskStatus
+
+    versions = list(
+        plan_versions(user, base).only("pk", "state", "version", "title", "start_year", "end_year", "base_id")
+    )
+    current = next((p for p in versions if p.state == PlanState.APPROVED), None)
+    under_work = next(
+        (p for p in versions if p.state in (PlanState.DRAFT, PlanState.SUBMITTED, PlanState.RETURNED)), None
+    )
+    panel: dict[str, object] = {"current": current, "under_work": under_work}
+    if current is not None:
+        panel["goals"] = goal_series(current)
+        keys = list(current.tasks.values_list("key", flat=True))
+        panel["tasks_total"] = len(keys)
+        panel["tasks_done"] = (
+            TaskProgress.objects.filter(task__plan__base=base, task__key__in=keys, status=TaskStatus.DONE)
+            .values("task__key")
+            .distinct()
+            .count()
+        )
+    panel["organisation"] = Organisation.objects.restrict(user).filter(base=base).first()
+    panel["mechanisms"] = Mechanism.objects.restrict(user).filter(base=base).count()
+    panel["meetings"] = Meeting.objects.restrict(user).filter(mechanism__base=base).count()
+    panel["staff"] = staff_check(base)
+    return panel
