@@ -47,7 +47,7 @@ class DateInput(forms.DateInput):
 
 
 class PlanForm(StyledForm):
-    title = forms.CharField(label=_("方案名称"), max_length=120)
+    title = forms.CharField(label=_("建设方案名称"), max_length=120)
     start_year = forms.IntegerField(label=_("建设期起始年度"), min_value=2015, max_value=2050)
     end_year = forms.IntegerField(label=_("建设期结束年度"), min_value=2015, max_value=2060)
     focus = forms.CharField(label=_("建设重点"), widget=forms.Textarea(attrs={"rows": 4}))

@@ -161,7 +161,7 @@ class Plan(models.Model):
     base = models.ForeignKey(Base, verbose_name=_("示范基地"), on_delete=models.PROTECT, related_name="plans")
     version = models.PositiveSmallIntegerField(_("版本号"))
     state = models.CharField(_("状态"), max_length=12, choices=PlanState.choices, default=PlanState.DRAFT)
-    title = models.CharField(_("方案名称"), max_length=120)
+    title = models.CharField(_("建设方案名称"), max_length=120)
     start_year = models.PositiveSmallIntegerField(_("建设期起始年度"))
     end_year = models.PositiveSmallIntegerField(_("建设期结束年度"))
     focus = models.TextField(_("建设重点"), help_text=_("围绕本基地功能方向的建设重点"))
