@@ -10,6 +10,7 @@ from shuangchuang.evaluation.models import EvaluationRun
 from shuangchuang.evaluation.schemes import ensure_default_schemes
 from shuangchuang.evaluation.services import execute_run
 from shuangchuang.monitoring.models import ReportingPeriod
+from shuangchuang.plans.demo import ensure_demo_plans
 from shuangchuang.registry.services import load_registry
 from shuangchuang.site.demo import ensure_demo_accounts
 
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         if not skip_data:
             call_command("generate_demo_data", stdout=self.stdout)
             self._demo_evaluations()
+            for line in ensure_demo_plans():
+                self.stdout.write(f"演示建设方案：{line}")
         password = demo_password()
         self.stdout.write("每日提醒可由计划任务运行：python manage.py send_reminders")
         self.stdout.write("")
