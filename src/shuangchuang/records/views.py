@@ -78,7 +78,7 @@ def policy_list(request: AuthenticatedRequest) -> HttpResponse:
 @permission_required("records.policy.record")
 def policy_create(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    form = PolicyForm(request.POST or None, request.FILES or None, user=user)
+    form = PolicyForm(request.POST if request.method == "POST" else None, request.FILES or None, user=user)
     if not request.POST and (code := request.GET.get("base")):
         form.fields["bases"].initial = list(form.base_choices.filter(code=code).values_list("pk", flat=True))
     if request.method == "POST" and form.is_valid():
@@ -181,7 +181,7 @@ def problem_create(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if user.base is None:
         raise PermissionDenied
-    form = ProblemForm(request.POST or None)
+    form = ProblemForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             problem = services.raise_problem(actor=user, base=user.base, **form.cleaned_data)
@@ -288,7 +288,7 @@ def experience_create(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if user.base is None:
         raise PermissionDenied
-    form = ExperienceForm(request.POST or None)
+    form = ExperienceForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             experience = services.save_experience(actor=user, base=user.base, **form.cleaned_data)
@@ -306,7 +306,7 @@ def experience_edit(request: AuthenticatedRequest, experience_id: int) -> HttpRe
     if not may(request.user, "records.experience.edit", experience):
         messages.error(request, gettext("只有草稿可以修改。"))
         return redirect(experience)
-    form = ExperienceForm(request.POST or None, instance=experience)
+    form = ExperienceForm(request.POST if request.method == "POST" else None, instance=experience)
     if request.method == "POST" and form.is_valid():
         try:
             services.save_experience(
