@@ -16,6 +16,9 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from .audit_words import register_reason
+        from .perf import install_fast_choice_display
+
+        install_fast_choice_display()
 
         # what admin_access.py and the monitoring admin write for a change made in the Django admin
         admin_reasons = {
