@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -31,6 +32,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 GRACEFUL_SECONDS = 30
 # The npm packages' folders (settings.STATICFILES_DIRS) hold every build of each library, 60 MB that
@@ -54,6 +56,10 @@ def cores() -> int:
 def default_web_workers() -> int:
     """gunicorn's advice for its workers: (2 × cores) + 1 (one waits on the database while one computes)."""
     return 2 * cores() + 1
+
+
+def _var_dir(env: dict[str, str]) -> Path:
+    return Path(env.get("SHUANGCHUANG_VAR", Path.cwd() / "var"))
 
 
 def _int_env(name: str, default: int) -> int:
@@ -154,6 +160,12 @@ def serve(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "shuangchuang.config.production")
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("LOG_FORMAT", "json")
+    # gunicorn's processes add up their request counters in files here (cleared at each start)
+    metrics_dir = Path(env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_var_dir(env) / "prometheus")))
+    if not args.dry_run:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True, exist_ok=True)
     setup, children = commands(args)
     if args.dry_run:
         for command in setup + [c.command for c in children]:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "django_prometheus",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -76,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shuangchuang.core.observability.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -90,6 +93,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "shuangchuang.accounts.middleware.AccountObligationsMiddleware",
     "shuangchuang.core.middleware.MethodNotAllowedPageMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "shuangchuang.config.urls"
@@ -285,9 +289,37 @@ TASKS = {
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "双创示范基地监测评估平台 <noreply@localhost>")
 
+# /readyz fails when a background task has waited longer than this for a worker; /metrics answers these
+# addresses, or anyone with "Authorization: Bearer METRICS_TOKEN" (site/health.py).
+READYZ_TASK_WAIT_SECONDS = int(os.environ.get("READYZ_TASK_WAIT_SECONDS", 300))
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# Logs on standard error: LOG_FORMAT=json (one object a line, with request and task ids; the production
+# start's default) or text. Statements slower than SLOW_QUERY_MS are logged (0: never). core/observability.py
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+SLOW_QUERY_MS = float(os.environ.get("SLOW_QUERY_MS", 200))
+LOGGING_CONFIG = "logging.config.dictConfig"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "shuangchuang.core.observability.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "shuangchuang.core.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # a line per request and per task where the logs are collected (JSON); quiet on a terminal
+        "shuangchuang.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+        "shuangchuang.tasks": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+        "shuangchuang.slow_query": {"level": "WARNING"},
+    },
 }

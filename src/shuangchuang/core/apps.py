@@ -15,10 +15,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("平台")
 
     def ready(self) -> None:
+        from . import observability
         from .audit_words import register_reason
         from .perf import install_fast_choice_display
 
         install_fast_choice_display()
+        observability.connect_task_signals()
 
         # what admin_access.py and the monitoring admin write for a change made in the Django admin
         admin_reasons = {
