@@ -62,7 +62,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks",
-    "django_tasks_db",
     "django_prometheus",
     "axes",
     "django_otp",
@@ -73,7 +72,11 @@ INSTALLED_APPS = [
     "shuangchuang.registry",
     "shuangchuang.monitoring",
     "shuangchuang.evaluation",
+    "shuangchuang.plans",
+    "shuangchuang.records",
     "shuangchuang.site",
+    # After the project's apps: `evaluation`'s db_worker (the library's, with heartbeats) takes precedence.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -285,6 +288,12 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# The task worker (`manage.py db_worker`) writes a heartbeat for itself and for the run it computes every
+# EVALUATION_HEARTBEAT_SECONDS; a run whose heartbeat is older than EVALUATION_RUN_STALE_SECONDS lost its
+# worker (killed, out of memory, machine restarted) and is marked failed; a worker is alive while its own
+# heartbeat is younger than that (`evaluation.selectors.worker_alive`, for the readiness check).
+EVALUATION_HEARTBEAT_SECONDS = float(os.environ.get("EVALUATION_HEARTBEAT_SECONDS", 5))
+EVALUATION_RUN_STALE_SECONDS = float(os.environ.get("EVALUATION_RUN_STALE_SECONDS", 60))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "双创示范基地监测评估平台 <noreply@localhost>")
@@ -292,6 +301,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "双创示范基地监
 # /readyz fails when a background task has waited longer than this for a worker; /metrics answers these
 # addresses, or anyone with "Authorization: Bearer METRICS_TOKEN" (site/health.py).
 READYZ_TASK_WAIT_SECONDS = int(os.environ.get("READYZ_TASK_WAIT_SECONDS", 300))
+# and, when set, also while no task worker has written its heartbeat lately (a machine whose own
+# TASK_WORKERS run the tasks; off where other machines run them)
+READYZ_REQUIRE_TASK_WORKER = env_bool("READYZ_REQUIRE_TASK_WORKER", False)
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 

@@ -3,7 +3,7 @@
 - ``/healthz``: the process answers (no database, nothing else): restart it when this fails.
 - ``/readyz``: it can serve now: the database answers, the cache answers (Redis when configured), no
   migration is waiting, and the background tasks are being taken (no task has waited longer than
-  ``READYZ_TASK_WAIT_SECONDS``). 200 or 503, with each check's result in JSON: take the machine out of the
+  ``READYZ_TASK_WAIT_SECONDS``; with ``READYZ_REQUIRE_TASK_WORKER``, a task worker's heartbeat is recent). 200 or 503, with each check's result in JSON: take the machine out of the
   pool while it fails.
 - ``/metrics``: Prometheus text format: requests, latencies and database statements per view and method
   (django-prometheus; with gunicorn's several processes added up through PROMETHEUS_MULTIPROC_DIR, which the
@@ -81,17 +81,28 @@ def check_migrations() -> dict[str, Any]:
 
 
 def check_task_workers() -> dict[str, Any]:
-    """Tasks are being taken: nothing has waited longer than READYZ_TASK_WAIT_SECONDS."""
+    """Tasks are being taken: nothing has waited longer than READYZ_TASK_WAIT_SECONDS; with
+    READYZ_REQUIRE_TASK_WORKER, also a worker's heartbeat within EVALUATION_RUN_STALE_SECONDS (the
+    evaluation app's `worker_alive`, written by every `db_worker`)."""
     from django_tasks_db.models import DBTaskResult
 
+    from shuangchuang.evaluation.selectors import last_worker_beat, worker_alive
+
+    now = timezone.now()
     waiting = DBTaskResult.objects.ready()
     oldest = waiting.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
-    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
-    limit = settings.READYZ_TASK_WAIT_SECONDS
-    result: dict[str, Any] = {"ok": age <= limit, "waiting": waiting.count(), "oldest_seconds": round(age)}
-    running = DBTaskResult.objects.running()
-    result["running"] = running.count()
-    return result
+    age = (now - oldest).total_seconds() if oldest else 0.0
+    alive = worker_alive(now)
+    beat = last_worker_beat()
+    ok = age <= settings.READYZ_TASK_WAIT_SECONDS and (alive or not settings.READYZ_REQUIRE_TASK_WORKER)
+    return {
+        "ok": ok,
+        "worker_alive": alive,
+        "last_beat_seconds": round((now - beat).total_seconds()) if beat else None,
+        "waiting": waiting.count(),
+        "oldest_seconds": round(age),
+        "running": DBTaskResult.objects.running().count(),
+    }
 
 
 CHECKS: dict[str, Callable[[], dict[str, Any]]] = {

@@ -65,13 +65,25 @@ def test_readyz_fails_when_queued_tasks_are_not_taken_by_any_worker(settings):
         response = Client().get("/readyz")
 
     assert response.status_code == 503
-    assert response.json()["checks"]["task_workers"] == {
-        "ok": False,
-        "waiting": 1,
-        "oldest_seconds": 360,
-        "running": 0,
-        "ms": response.json()["checks"]["task_workers"]["ms"],
-    }
+    check = response.json()["checks"]["task_workers"]
+    assert (check["ok"], check["waiting"], check["oldest_seconds"], check["worker_alive"]) == (
+        False,
+        1,
+        360,
+        False,
+    )
+
+
+def test_readyz_can_require_a_live_task_worker(settings):
+    settings.READYZ_REQUIRE_TASK_WORKER = True
+    from shuangchuang.evaluation.heartbeat import worker_beating
+
+    assert Client().get("/readyz").status_code == 503
+    with worker_beating("web-1:4242"):
+        response = Client().get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["task_workers"]["worker_alive"] is True
 
 
 def test_metrics_give_requests_per_view_and_the_task_queue(settings):
