@@ -116,12 +116,13 @@ def apply_plan(
         [*head, str(report_id), names[report_id], "", olds[report_id], changed, why]
         for report_id, changed in news.items()
     ]
-    insert_rows(AuditEvent, AUDIT_FIELDS, events)
+    # the audit rows join the hash chain one by one (core/chain.py), so they go through the model
+    record_many(AuditEvent(**dict(zip(AUDIT_FIELDS, row, strict=True))) for row in events)
     return values_changed
 
 
 AUDIT_FIELDS = [
-    "at", "actor", "actor_name", "action", "object_type", "object_id", "object_repr", "field",
+    "at", "actor_id", "actor_name", "action", "object_type", "object_id", "object_repr", "field",
     "old_value", "new_value", "reason",
 ]  # fmt: skip
 
