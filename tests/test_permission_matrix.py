@@ -250,6 +250,8 @@ ENTERS_VALUES = {NA: (302, 302, 404), AU: (302, 404, 404), OP: (302, 404, 404)}
 MATRIX: dict[str, Row] = {
     # core
     "core:audit_log": Row(only(AD)),
+    "core:audit_export_csv": Row(only(AD)),
+    "core:audit_export_xlsx": Row(only(AD)),
     # accounts
     "accounts:login": Row({r: 302 for r in ROLES} | {A: 200}),
     "accounts:logout": Row({r: 302 for r in ROLES}, method="POST", fresh_client=True),

@@ -240,3 +240,11 @@ def test_two_writers_at_once_on_postgresql_never_fork_the_chain(registry, make_u
     assert len(rows) == 30
     assert len({row.prev_hash for row in rows}) == 30  # no two rows follow the same row
     assert chain.verify().ok
+
+
+def test_settings_that_would_weaken_the_log_are_refused_by_the_system_checks(settings):
+    from shuangchuang.core.checks import audit_settings
+
+    settings.AUDIT_RETENTION_DAYS, settings.AUDIT_HASH_ALGORITHM = 30, "md5"
+
+    assert {error.id for error in audit_settings()} == {"core.E001", "core.E003"}
