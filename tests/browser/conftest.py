@@ -67,7 +67,7 @@ def open_page(browser, live_server, transactional_db, registry, console_errors):
     yield open_page
     for context in contexts:
         context.close()
-    assert console_errors == [], "console errors (CSP violations, script errors) on the pages of this test"
+    assert console_errors == [], f"console errors (CSP violations, script errors): {console_errors}"
 
 
 @pytest.fixture
