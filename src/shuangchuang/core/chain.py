@@ -54,8 +54,30 @@ def _normal(value: Any) -> Any:
     return value
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _plain(value: Any) -> bool:
+    """True when the value is already what it reads back as: strings, integers, booleans and None, in
+    lists and dicts with string keys (the common case, checked without copying)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is dict:
+        if any(type(key) is not str for key in value):
+            return False
+        items = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return False
+    return {type(item) for item in items} <= _SCALARS or all(_plain(item) for item in items)
+
+
 def _json_value(value: Any, encoder: type[json.JSONEncoder] | None) -> Any:
-    return _normal(json.loads(json.dumps(value, cls=encoder))) if value is not None else None
+    if _plain(value):
+        return value
+    return _normal(json.loads(json.dumps(value, cls=encoder)))
 
 
 def _timestamp(at: dt.datetime) -> str:
