@@ -124,7 +124,8 @@ class AuditEvent(models.Model):
 
 class AuditChainHeadQuerySet(RestrictedQuerySet["AuditChainHead"]):
     def scope(self, user: AbstractBaseUser, action: str) -> Q | None:
-        return NOTHING  # the system's own bookkeeping: no page shows or changes it
+        """The auditor reads the head (its hash, to note outside the system); nobody changes it."""
+        return EVERYTHING if action == VIEW and may(user, "audit.read") else NOTHING
 
 
 class AuditChainHead(models.Model):

@@ -16,7 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from .audit import action_label, record_export
 from .audit_words import audit_rows
-from .models import AuditEvent
+from .models import AuditChainHead, AuditEvent
 from .policy import permission_required
 from .tabular import write_csv, write_text_cell
 
@@ -71,6 +71,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "actions": actions,
             "object_types": object_types,
             "export_query": request.GET.urlencode(),
+            "head": AuditChainHead.objects.restrict(request.user).first(),
         },
     )
 

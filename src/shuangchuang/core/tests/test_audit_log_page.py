@@ -86,3 +86,12 @@ def test_nobody_changes_or_deletes_a_row_in_the_admin(make_user, client_for, eve
     assert 'name="_save"' not in change
     assert client.post(f"/admin/core/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_page_shows_the_chain_head_to_note_outside_the_system(auditor, events):
+    from shuangchuang.core.models import AuditChainHead
+
+    head = AuditChainHead.objects.get()
+    page = auditor.get("/audit/").content.decode()
+
+    assert head.row_hash in page and f"摘要链共 {head.seq} 条记录" in page
