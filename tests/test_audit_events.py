@@ -104,3 +104,49 @@ def test_every_kind_of_event_the_issue_lists_has_a_name_in_the_log():
         "audit.prune",
     }  # fmt: skip
     assert listed <= set(ACTION_LABELS)
+
+
+def _policy_form(base_pk, upload):
+    return {
+        "title": "人才十条",
+        "issuer": "横州市人民政府",
+        "document_number": "横政发〔2025〕5号",
+        "issued_on": "2025-09-20",
+        "kind": "talent",
+        "summary": "",
+        "bases": [base_pk],
+        "upload": upload,
+    }
+
+
+def test_a_policy_file_accepted_and_one_refused_are_both_in_the_log(registry, make_user, client_for):
+    from shuangchuang.registry.models import Base
+
+    client = client_for(make_user(Role.OPERATOR, base="B3-012"))
+    base = Base.objects.get(code="B3-012")
+    pdf = b"%PDF-1.4\n%%EOF\n"
+
+    client.post("/records/policies/new/", _policy_form(base.pk, SimpleUploadedFile("十条.pdf", pdf)))
+    client.post("/records/policies/new/", _policy_form(base.pk, SimpleUploadedFile("十条.exe", EXE)))
+
+    accepted = AuditEvent.objects.get(action="upload.accepted")
+    refused = AuditEvent.objects.get(action="upload.rejected")
+    assert accepted.new_value["sha256"] == hashlib.sha256(pdf).hexdigest()
+    assert refused.new_value["file"] == "十条.exe" and refused.reason
+    client.get(f"/records/policies/{accepted.object_id}/file/")
+    assert AuditEvent.objects.filter(action="export", object_id=accepted.object_id).exists()
+
+
+def test_a_plan_document_refused_is_in_the_log(registry, make_user, client_for):
+    from shuangchuang.plans.tests.factories import draft_plan
+
+    operator = make_user(Role.OPERATOR, base="B3-012")
+    plan = draft_plan(operator)
+
+    client_for(operator).post(
+        f"/plans/{plan.pk}/document/", {"file": SimpleUploadedFile("方案.pdf.exe", EXE)}
+    )
+
+    event = AuditEvent.objects.get(action="upload.rejected")
+    assert (event.object_type, event.object_id) == ("plans.Plan", str(plan.pk))
+    assert event.new_value["sha256"] == hashlib.sha256(EXE).hexdigest() and event.reason
