@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "shuangchuang.registry",
     "shuangchuang.monitoring",
     "shuangchuang.evaluation",
+    "shuangchuang.plans",
+    "shuangchuang.records",
     "shuangchuang.site",
     # After the project's apps: `evaluation`'s db_worker (the library's, with heartbeats) takes precedence.
     "django_tasks_db",
