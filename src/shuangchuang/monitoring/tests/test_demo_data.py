@@ -57,6 +57,7 @@ def snapshot():
 
 
 def test_the_same_seed_gives_the_same_data_and_another_seed_does_not(registry):
+    """Slow on purpose (three generations): determinism can only be seen by generating again."""
     generate(seed=7)
     first = snapshot()
     generate(seed=7, reset=True)
