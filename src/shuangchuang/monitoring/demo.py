@@ -201,7 +201,7 @@ def _substantive_reports() -> models.QuerySet[Report]:
 
 
 def reset_demo_data() -> None:
-    """Remove every report (values, transitions, evidence) and their audit rows; periods stay."""
+    """Remove every report (values, evidence) and their audit rows (state changes too); periods stay."""
     if not demo_data_exists() and _substantive_reports().exists():
         raise DemoDataRefused("数据库中已有非演示的填报数据，不能重置。")
     ReportValue.objects.all().delete()
