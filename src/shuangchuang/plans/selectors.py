@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.core.policy import Someone
@@ -291,7 +291,7 @@ def base_panel(user: Someone, base: Base) -> dict[str, object]:
     """What the base's page (`site:base_detail`) shows of plans and organisation, read through the user's
     scope: the plan in force with each goal's headline, the version under work, task counts, the
     organisation and the staff check."""
-    from .models import Mechanism, Meeting, Organisation, TaskProgress, TaskStatus
+    from .models import Mechanism, Organisation, TaskProgress, TaskStatus
 
     versions = list(
         plan_versions(user, base).only("pk", "state", "version", "title", "start_year", "end_year", "base_id")
@@ -303,16 +303,17 @@ def base_panel(user: Someone, base: Base) -> dict[str, object]:
     panel: dict[str, object] = {"current": current, "under_work": under_work}
     if current is not None:
         panel["goals"] = goal_series(current)
-        keys = list(current.tasks.values_list("key", flat=True))
-        panel["tasks_total"] = len(keys)
-        panel["tasks_done"] = (
-            TaskProgress.objects.filter(task__plan__base=base, task__key__in=keys, status=TaskStatus.DONE)
-            .values("task__key")
-            .distinct()
-            .count()
+        done = TaskProgress.objects.filter(
+            task__plan__base=base, task__key=OuterRef("key"), status=TaskStatus.DONE
         )
+        tasks = list(current.tasks.annotate(done=Exists(done)).values_list("done", flat=True))
+        panel["tasks_total"], panel["tasks_done"] = len(tasks), sum(tasks)
     panel["organisation"] = Organisation.objects.restrict(user).filter(base=base).first()
-    panel["mechanisms"] = Mechanism.objects.restrict(user).filter(base=base).count()
-    panel["meetings"] = Meeting.objects.restrict(user).filter(mechanism__base=base).count()
+    counts = (
+        Mechanism.objects.restrict(user)
+        .filter(base=base)
+        .aggregate(mechanisms=Count("pk", distinct=True), meetings=Count("meetings"))
+    )
+    panel["mechanisms"], panel["meetings"] = counts["mechanisms"], counts["meetings"]
     panel["staff"] = staff_check(base)
     return panel
