@@ -317,3 +317,37 @@ def base_panel(user: Someone, base: Base) -> dict[str, object]:
     panel["mechanisms"], panel["meetings"] = counts["mechanisms"], counts["meetings"]
     panel["staff"] = staff_check(base)
     return panel
+
+
+def home_tasks(user: Someone) -> list[dict[str, object]]:
+    """What waits for the user in plans, for the home page: a base's draft or returned version; a
+    reviewer's submitted versions and the rosters that do not match the reports."""
+    from django.urls import reverse
+    from django.utils.translation import gettext
+
+    from shuangchuang.core.policy import REVIEW, may
+
+    from .models import OPEN_STATES
+
+    tasks: list[dict[str, object]] = []
+    if may(user, "plans.plan.submit") and getattr(user, "base_id", None):
+        plan = Plan.objects.restrict(user, "change").filter(state__in=OPEN_STATES).first()
+        if plan is not None and plan.state != PlanState.SUBMITTED:
+            label = (
+                gettext("建设方案被退回，待修改")
+                if plan.state == PlanState.RETURNED
+                else gettext("建设方案待报送")
+            )
+            tasks.append({"label": label, "count": 1, "url": reverse("plans:plan_detail", args=[plan.pk])})
+    if may(user, "plans.staff.check"):
+        waiting = Plan.objects.restrict(user, REVIEW).filter(state=PlanState.SUBMITTED).count()
+        bases = Base.objects.restrict(user).filter(
+            pk__in=StaffMember.objects.restrict(user, REVIEW).values("base_id")
+        )
+        mismatches = sum(1 for check in staff_checks(bases) if check.mismatch)
+        url = reverse("plans:review_queue")
+        if waiting:
+            tasks.append({"label": gettext("建设方案待审核"), "count": waiting, "url": url})
+        if mismatches:
+            tasks.append({"label": gettext("人员名册与填报不一致"), "count": mismatches, "url": url})
+    return tasks
