@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -351,3 +352,95 @@ def home_tasks(user: Someone) -> list[dict[str, object]]:
         if mismatches:
             tasks.append({"label": gettext("人员名册与填报不一致"), "count": mismatches, "url": url})
     return tasks
+
+
+@dataclass
+class Difference:
+    kind: str  # "added", "changed", "removed"
+    label: str  # the goal's or task's name
+    fields: list[str] = field(default_factory=list)  # what changed, in the reader's language
+
+    @property
+    def kind_label(self) -> str:
+        return str(DIFFERENCE_LABELS[self.kind])
+
+
+DIFFERENCE_LABELS = {"added": _("新增"), "changed": _("修改"), "removed": _("删除")}
+
+
+def _goal_facts(goal: Goal) -> dict[str, object]:
+    return {
+        "name": goal.name,
+        "indicator": goal.indicator_id,
+        "baseline": goal.baseline,
+        "trend": goal.trend,
+        "targets": {t.year: t.value for t in goal.targets.all()},
+    }
+
+
+def _task_facts(task: object) -> dict[str, object]:
+    from .models import Task
+
+    assert isinstance(task, Task)
+    return {
+        "title": task.title,
+        "owner": task.owner,
+        "deadline": task.deadline,
+        "milestones": [(m.title, m.due_on) for m in task.milestones.all()],
+    }
+
+
+def changes_from_in_force(plan: Plan) -> dict[str, object] | None:
+    """What a version under work changes in the plan in force (goals and tasks matched by key), for its
+    reviewer; None when there is no other version in force."""
+    current = Plan.objects.filter(base_id=plan.base_id, state=PlanState.APPROVED).exclude(pk=plan.pk).first()
+    if current is None:
+        return None
+    goal_words = {
+        "name": _("目标名称"),
+        "indicator": _("对应监测指标"),
+        "baseline": _("基期值"),
+        "trend": _("方向"),
+        "targets": _("年度目标值"),
+    }
+    task_words = {
+        "title": _("任务名称"),
+        "owner": _("责任单位（人）"),
+        "deadline": _("完成时限"),
+        "milestones": _("节点"),
+    }
+
+    def compare(
+        old: Mapping[str, Any],
+        new: Mapping[str, Any],
+        facts: Callable[[Any], dict[str, object]],
+        words: Mapping[str, object],
+        attribute: str,
+    ) -> list[Difference]:
+        result = []
+        for key, item in new.items():
+            before = old.get(key)
+            if before is None:
+                result.append(Difference("added", str(getattr(item, attribute))))
+                continue
+            a, b = facts(before), facts(item)
+            changed = [str(words[k]) for k in a if a[k] != b[k]]
+            if changed:
+                result.append(Difference("changed", str(getattr(item, attribute)), changed))
+        result += [
+            Difference("removed", str(getattr(item, attribute)))
+            for key, item in old.items()
+            if key not in new
+        ]
+        return result
+
+    goals_old = {g.key: g for g in current.goals.prefetch_related("targets")}
+    goals_new = {g.key: g for g in plan.goals.prefetch_related("targets")}
+    tasks_old = {t.key: t for t in current.tasks.prefetch_related("milestones")}
+    tasks_new = {t.key: t for t in plan.tasks.prefetch_related("milestones")}
+    return {
+        "current": current,
+        "focus_changed": current.focus != plan.focus or current.years != plan.years,
+        "goals": compare(goals_old, goals_new, _goal_facts, goal_words, "name"),
+        "tasks": compare(tasks_old, tasks_new, _task_facts, task_words, "title"),
+    }

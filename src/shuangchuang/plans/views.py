@@ -48,6 +48,7 @@ from .forms import (
     UploadForm,
 )
 from .models import (
+    OPEN_STATES,
     Attachment,
     Goal,
     Mechanism,
@@ -208,6 +209,7 @@ def plan_detail(request: AuthenticatedRequest, plan_pk: int) -> HttpResponse:
         "may_approve": may(user, "plans.plan.approve", plan),
         "return_form": ReturnForm(),
         "document_form": DocumentForm(),
+        "changes": selectors.changes_from_in_force(plan) if plan.state in OPEN_STATES else None,
     }
     return render(request, "plans/plan_detail.html", context)
 
