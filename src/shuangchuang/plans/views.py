@@ -9,7 +9,6 @@ service checks again and raises a `PlanError` that becomes a message.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from pathlib import PurePath
 from typing import Any
@@ -20,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
@@ -101,8 +101,8 @@ def base_plans(request: AuthenticatedRequest, code: str) -> HttpResponse:
         "plan_form": PlanForm(
             initial={
                 "title": gettext("示范基地建设方案"),
-                "start_year": dt.date.today().year,
-                "end_year": dt.date.today().year + 2,
+                "start_year": timezone.localdate().year,
+                "end_year": timezone.localdate().year + 2,
             }
         ),
     }
@@ -597,9 +597,9 @@ def staff_add(request: AuthenticatedRequest, code: str) -> HttpResponse:
 def staff_edit(request: AuthenticatedRequest, code: str, staff_pk: int) -> HttpResponse:
     base = _own_base(request, code)
     member = get_restricted(StaffMember.objects.filter(base=base), request.user, pk=staff_pk)
-    initial = {f: getattr(member, f) for f in services.STAFF_FIELDS} | {"effective_on": dt.date.today()}
+    initial = {f: getattr(member, f) for f in services.STAFF_FIELDS} | {"effective_on": timezone.localdate()}
     form = StaffChangeForm(request.POST or None, initial=initial)
-    leave_form = StaffLeaveForm(initial={"until": dt.date.today()})
+    leave_form = StaffLeaveForm(initial={"until": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         effective_on = data.pop("effective_on")
