@@ -10,6 +10,10 @@ quarterly and annual reports for every monitored base), and the demo plans (цикх
 returned revision, linked and hand-reported goals, tasks with progress, an organisation with a coordination
 mechanism and meetings, a roster of some 40 staff). The page `site:base_detail` is requested through
 Django's test client, so the time is the whole server side: middleware, session, queries, templates.
+
+As in `bench_pages.py`, the measured column is the server process's CPU time (median of 15 requests after 3
+warm-up ones; SQLite's queries run in the process and are included); the note gives the wall time and the
+machine's load average, since on this shared 2-core machine the wall clock also counts waiting for a core.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ def run() -> list[dict[str, Any]]:
     result = run_child(Path(__file__))
     load = os.getloadavg()[0]
     size = (
-        f"load average {load:.1f} on 2 cores; {result['reports']:,} reports, {result['goals']} goals, {result['progress']} progress rows, "
+        f"{result['reports']:,} reports, {result['goals']} goals, {result['progress']} progress rows, "
         f"{result['staff']} staff"
     )
     rows = []
@@ -50,12 +54,13 @@ def run() -> list[dict[str, Any]]:
         rows.append(
             row(
                 label,
-                page["wall_ms"],
+                page["cpu_ms"],
                 "ms",
                 f"< {TARGET_MS} ms",
-                page["wall_ms"] < TARGET_MS,
+                page["cpu_ms"] < TARGET_MS,
                 page["memory_mb"],
-                f"{size}; CPU {page['cpu_ms']:.0f} ms; {page['queries']} queries; {page['kb']:.0f} kB HTML",
+                f"{size}; {page['queries']} queries; {page['kb']:.0f} kB HTML; "
+                f"wall {page['wall_ms']:.1f} ms at load {load:.1f}",
             )
         )
     return rows
