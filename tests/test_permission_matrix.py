@@ -412,6 +412,14 @@ MATRIX: dict[str, Row] = {
     "plans:meeting_add": Row(only(OP, SCOPED), args=("code", "mechanism_pk")),
     "plans:staff_add": Row(only(OP, SCOPED), args=("code",)),
     "plans:staff_edit": Row(only(OP, SCOPED), args=("code", "staff_pk")),
+    # Excel: templates for every reader of the records, uploads for the base (a preview; confirming a
+    # preview that is not in the session is a message)
+    "plans:goals_template": Row(readers(scoped=SCOPED), args=("plan_pk",)),
+    "plans:goals_upload": Row(only(OP, SCOPED), args=("plan_pk",)),
+    "plans:goals_confirm": Row(only(OP, (302, 404, 404)), method="POST", args=("plan_pk",)),
+    "plans:staff_template": Row(readers(scoped=SCOPED), args=("code",)),
+    "plans:staff_upload": Row(only(OP, SCOPED), args=("code",)),
+    "plans:staff_confirm": Row(only(OP, (302, 404, 404)), method="POST", args=("code",)),
     "plans:staff_leave": Row(only(OP, (302, 404, 404)), method="POST", args=("code", "staff_pk")),
     # records: support policies (the national office, an authority for its bases, a base for itself record
     # them; deleting one the user did not record is refused with a message)

@@ -18,7 +18,7 @@ from shuangchuang.accounts.requests import AuthenticatedRequest
 from shuangchuang.core.policy import get_restricted, may, permission_required
 from shuangchuang.evaluation.selectors import base_results
 from shuangchuang.monitoring.models import Report, ReportState
-from shuangchuang.plans.selectors import base_panel
+from shuangchuang.plans.selectors import base_panel, home_tasks
 from shuangchuang.records.selectors import base_records
 from shuangchuang.registry.models import Base
 
@@ -76,6 +76,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         ]
         context["by_status"] = bases.values("status").annotate(n=Count("pk")).order_by("status")
         context["tasks"] = my_tasks(user)
+        context["plan_tasks"] = home_tasks(user)
         if user.base_id:
             context["own_base"] = bases.filter(pk=user.base_id).first()
         elif context["base_count"] <= 12:
