@@ -227,11 +227,9 @@ def dump_database(target_dir: Path) -> tuple[Path, dict[str, int]]:
         destination = sqlite3.connect(target)
         try:
             connection.connection.backup(destination)  # the online backup API: consistent while in use
-            cursor = destination.cursor()
-            existing = {
-                row[0] for row in cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            }
-            counts = count_rows(cursor, connection.ops.quote_name, existing)
+            copy = destination.cursor()
+            existing = {row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            counts = count_rows(copy, connection.ops.quote_name, existing)
         finally:
             destination.close()
         return target, counts
@@ -241,12 +239,14 @@ def dump_database(target_dir: Path) -> tuple[Path, dict[str, int]]:
         args, env = _pg_environment()
         name = str(settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"])
         # the rows are counted in the very snapshot pg_dump copies (exported from this transaction)
-        with transaction.atomic(using=DEFAULT_DB_ALIAS), connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            cursor.execute("SELECT pg_export_snapshot()")
-            snapshot = cursor.fetchone()[0]
+        with transaction.atomic(using=DEFAULT_DB_ALIAS), connection.cursor() as snapshot_cursor:
+            snapshot_cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            snapshot_cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = snapshot_cursor.fetchone()[0]
             counts = count_rows(
-                cursor, connection.ops.quote_name, set(connection.introspection.table_names(cursor))
+                snapshot_cursor,
+                connection.ops.quote_name,
+                set(connection.introspection.table_names(snapshot_cursor)),
             )
             command = ["pg_dump", *args, "--format=custom", "--no-owner", "--no-privileges"]
             command += ["--snapshot", snapshot, "--file", str(target), name]
@@ -405,9 +405,8 @@ def restore_database(unpacked: Unpacked) -> None:
     name = str(settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"])
     connection.close()
     command = ["pg_restore", *args, "--no-owner", "--no-privileges", "--exit-on-error", "--dbname", name]
-    done = subprocess.run(
-        [*command, str(unpacked.database)], env=env, capture_output=True, text=True, check=False
-    )  # noqa: S603
+    command.append(str(unpacked.database))
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode:
         raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
 
