@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "shuangchuang.registry",
     "shuangchuang.monitoring",
     "shuangchuang.evaluation",
+    "shuangchuang.assessment",
     "shuangchuang.site",
 ]
 
