@@ -501,8 +501,8 @@ def review_decision(
 ) -> Decision:
     """National review: changes of an item's action (item id → (action, reason)) need a reason; no base
     may be left for human decision."""
-    _require(actor, "assessment.decision.review", decision)
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    _require(actor, "assessment.decision.review", decision)
     items = {item.pk: item for item in decision.items.all()}
     for pk, (action, why) in (changes or {}).items():
         item = items.get(pk)
@@ -531,8 +531,8 @@ def review_decision(
 @transaction.atomic
 def approve_decision(actor: User, decision: Decision, note: str = "") -> Decision:
     """The joint conference's approval: who recorded it and when."""
-    _require(actor, "assessment.decision.approve", decision)
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    _require(actor, "assessment.decision.approve", decision)
     _move(decision, "approve")
     decision.approved_by, decision.approved_at, decision.approval_note = actor, timezone.now(), note[:200]
     decision.save()
@@ -555,8 +555,8 @@ NOTICE_DAYS = 7
 def start_notice(
     actor: User, decision: Decision, starts: dt.date | None = None, days: int = NOTICE_DAYS
 ) -> Decision:
-    _require(actor, "assessment.decision.notice", decision)
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    _require(actor, "assessment.decision.notice", decision)
     _move(decision, "notice")
     decision.notice_starts = starts or timezone.localdate()
     decision.notice_ends = decision.notice_starts + dt.timedelta(days=days - 1)
@@ -575,6 +575,7 @@ def record_objection(
     base: Base | None = None,
     received_on: dt.date | None = None,
 ) -> Objection:
+    decision = Decision.objects.get(pk=decision.pk)
     _require(actor, "assessment.decision.objection", decision)
     if not text.strip() or not received_from.strip():
         raise InvalidTransition(gettext("请填写反映人和异议内容。"))
@@ -591,7 +592,7 @@ def record_objection(
 
 @transaction.atomic
 def answer_objection(actor: User, objection: Objection, answer: str) -> Objection:
-    _require(actor, "assessment.decision.objection", objection.decision)
+    _require(actor, "assessment.decision.objection", Decision.objects.get(pk=objection.decision_id))
     if not answer.strip():
         raise InvalidTransition(gettext("请填写答复。"))
     objection.answer, objection.answered_by, objection.answered_at = answer, actor, timezone.now()
@@ -612,8 +613,8 @@ def publish_decision(actor: User, decision: Decision) -> Decision:
     """Publish after the notice period with every objection answered: each base's status changes through
     the registry (with the decision as reason), warned bases get a rectification with a deadline, and the
     commended ones their reward measures."""
-    _require(actor, "assessment.decision.publish", decision)
     decision = Decision.objects.select_for_update().select_related("cycle").get(pk=decision.pk)
+    _require(actor, "assessment.decision.publish", decision)
     if decision.state != DecisionState.NOTICE or decision.notice_ends is None:
         raise InvalidTransition(gettext("须经联席会议批准并公示后才能发布。"))
     if timezone.localdate() <= decision.notice_ends:
@@ -659,6 +660,7 @@ def complete_reward(actor: User, reward: RewardMeasure, note: str) -> RewardMeas
 
 @transaction.atomic
 def submit_rectification(actor: User, rectification: Rectification, report: str) -> Rectification:
+    rectification = Rectification.objects.select_for_update().select_related("base").get(pk=rectification.pk)
     _require(actor, "assessment.rectification.submit", rectification)
     if not report.strip():
         raise InvalidTransition(gettext("请填写整改报告。"))
@@ -676,6 +678,7 @@ def review_rectification(
     actor: User, rectification: Rectification, *, accept: bool, comment: str
 ) -> Rectification:
     """The authority accepts the rectification (the base is active again) or returns it with a comment."""
+    rectification = Rectification.objects.select_for_update().select_related("base").get(pk=rectification.pk)
     _require(actor, "assessment.rectification.review", rectification)
     if not accept and not comment.strip():
         raise InvalidTransition(gettext("退回整改报告须说明理由。"))
