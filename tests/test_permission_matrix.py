@@ -33,6 +33,15 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from shuangchuang.accounts.models import Role, User
+from shuangchuang.assessment.models import (
+    AssessmentCycle,
+    Criterion,
+    Decision,
+    Rectification,
+    ScoreSheet,
+    ScoringForm,
+    Source,
+)
 from shuangchuang.evaluation.models import EvaluationRun, EvaluationScheme, RunResult, RunStatus
 from shuangchuang.monitoring.models import Evidence, Report, ReportTransition, ReportValue
 from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
@@ -183,6 +192,7 @@ def _make_world() -> World:
             "app_label": "registry",
             "id": users[OP].pk if scope == "in" else users[JM].pk,
         }
+    _make_assessment(world, bases, users)
     world.objects["missing"] = {
         "code": "B3-999",
         "base": "B3-999",
@@ -194,8 +204,38 @@ def _make_world() -> World:
         "run_id": MISSING,
         "app_label": "registry",
         "id": MISSING,
+        "cycle_id": MISSING,
+        "sheet_id": MISSING,
+        "decision_id": MISSING,
+        "rectification_id": MISSING,
+        "kind": "bulletin",
+        "fmt": "pdf",
     }
     return world
+
+
+def _make_assessment(world: World, bases: dict[str, Base], users: dict[str, User]) -> None:
+    """A 2025 cycle (program data: one for in and out), an expert sheet of each base (the evaluator's for
+    its assigned base), a proposed decision and a rectification of each base."""
+    cycle = AssessmentCycle.objects.create(year=2025, name="2025年度")
+    form = ScoringForm.objects.create(cycle=cycle, direction=Direction.objects.get(code="employment"))
+    Criterion.objects.create(form=form, code="policy", name="政策落实", max_points=20)
+    other_evaluator = _user(EV + "-other")
+    other_evaluator.role = EV
+    other_evaluator.save()
+    decision = Decision.objects.create(cycle=cycle, title="关于2025年度双创示范基地评估结果和动态调整的通报")
+    for scope, base in bases.items():
+        evaluator = users[EV] if scope == "in" else other_evaluator
+        sheet = ScoreSheet.objects.create(cycle=cycle, base=base, source=Source.EXPERT, evaluator=evaluator)
+        rectification = Rectification.objects.create(decision=decision, base=base, deadline="2026-06-30")
+        world.objects[scope] |= {
+            "cycle_id": cycle.pk,
+            "sheet_id": sheet.pk,
+            "decision_id": decision.pk,
+            "rectification_id": rectification.pk,
+            "kind": "bulletin",
+            "fmt": "pdf",
+        }
 
 
 # The table
@@ -317,6 +357,30 @@ MATRIX: dict[str, Row] = {
     "evaluation:run_detail": Row(readers(scoped=SCOPED), args=("run_id",)),
     "evaluation:run_export": Row(readers(scoped=SCOPED), args=("run_id",)),
     "evaluation:result_detail": Row(readers(scoped=SCOPED), args=("run_id", "base_code")),
+    # assessment: cycles and decisions are the program's (every reader), a base's parts are seen where
+    # the base is; the office runs the cycle, evaluators and bases score, the joint conference approves
+    "assessment:cycle_list": Row(readers()),
+    "assessment:cycle_open": Row(only(NA, 302), method="POST"),
+    "assessment:cycle_detail": Row(readers(scoped=EVERY), args=("cycle_id",)),
+    "assessment:cycle_action": Row(only(NA, (302, 302, 404)), method="POST", args=("cycle_id",)),
+    "assessment:results": Row(readers(scoped=EVERY), args=("cycle_id",)),
+    "assessment:self_assessment": Row(only(OP, EVERY), args=("cycle_id",)),
+    "assessment:declare_conflict": Row(
+        only(EV, (302, 302, 404)), method="POST", args=("cycle_id",), data={"base": IN_BASE}
+    ),
+    "assessment:site_visit": Row(only(EV, SCOPED), args=("cycle_id", "base_code")),
+    "assessment:what_if": Row(only(NA, EVERY), args=("cycle_id",)),
+    "assessment:sheet": Row(only(EV, SCOPED) | {OP: 404}, args=("sheet_id",)),
+    "assessment:decision_detail": Row(readers(scoped=EVERY), args=("decision_id",)),
+    "assessment:decision_action": Row(
+        only(NA, (302, 302, 404)) | {JM: (302, 302, 404)}, method="POST", args=("decision_id",)
+    ),
+    # a proposed decision has no documents yet: the page says so (a redirect)
+    "assessment:decision_document": Row(
+        readers(scoped=(302, 302, 404)) | {r: (302, 302, 404) for r in (NA, JM, AD)},
+        args=("decision_id", "kind", "fmt"),
+    ),
+    "assessment:rectification": Row(readers(scoped=SCOPED), args=("rectification_id",)),
     # the admin site (its model pages come from ADMIN_MODELS below); one login page for everyone
     "admin:index": Row(only(NA) | {SA: 200}),
     "admin:login": Row(only(NA, 302) | {SA: 302}),

@@ -479,6 +479,8 @@ class CycleResult(models.Model):
 
     objects = BaseOwnedQuerySet.as_manager()
 
+    reason_texts: list[str]  # set by the pages, never stored
+
     class Meta:
         ordering = ["cycle", "base__direction__order", "rank", "base__seq"]
         verbose_name = _("评估结果")
@@ -583,6 +585,8 @@ class DecisionItem(models.Model):
     change_reason = models.CharField(_("调整理由"), max_length=300, blank=True)
 
     objects = DecisionPartQuerySet.as_manager()
+
+    reason_texts: list[str]  # set by the pages, never stored
 
     class Meta:
         ordering = ["decision", "base__direction__order", "base__seq"]

@@ -112,3 +112,8 @@ def rectification_review(user: User, rectification: Rectification | None = None)
     if rectification is None:
         return True
     return rectification.state == RectificationState.SUBMITTED and in_scope(user, REVIEW, rectification)
+
+
+# The decision page's acts (review, notice, objections, publication by the office; approval by the joint
+# conference): a role outside these never may, the state decides the rest.
+grant("assessment.decision.act", [Role.NATIONAL_ADMIN, Role.JOINT_MEMBER])
