@@ -224,7 +224,7 @@ def render_pdf(decision: Decision, kind: str) -> bytes:
         pdf.set_font(FONT_FAMILY, "", 16)
         pdf.cell(width, line, doc.number, align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.set_draw_color(*RED)
-        pdf.set_line_width(0.6)
+        pdf.set_line_width(0.8)
         y = pdf.get_y() + 2
         pdf.line(pdf.l_margin, y, pdf.l_margin + width, y)
         pdf.ln(10)
