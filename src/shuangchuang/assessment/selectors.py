@@ -193,3 +193,71 @@ def my_sheets(user: Someone, cycle: AssessmentCycle) -> QuerySet[ScoreSheet]:
         .select_related("base", "base__direction")
         .order_by("source", "base__seq")
     )
+
+
+def base_assessments(user: Someone, base: Base) -> dict[str, Any]:
+    """A base's results in the cycles and its rectifications, for its page (each through its own scope)."""
+    from .models import Rectification
+
+    return {
+        "assessment_results": CycleResult.objects.restrict(user)
+        .filter(base=base)
+        .select_related("cycle")
+        .order_by("-cycle__year")[:4],
+        "rectifications": Rectification.objects.restrict(user).filter(base=base).order_by("-deadline")[:4],
+    }
+
+
+def waiting(user: Someone) -> list[dict[str, Any]]:
+    """What of the assessment waits for the user: sheets to score, decisions to approve, rectification
+    reports to review or write."""
+    from django.urls import reverse
+
+    from shuangchuang.core.policy import may
+
+    from .models import Decision, DecisionState, Rectification, RectificationState
+
+    out: list[dict[str, Any]] = []
+    open_cycle = AssessmentCycle.objects.restrict(user).exclude(stage="closed").first()
+    if open_cycle and may(user, "assessment.sheet.score"):
+        n = my_sheets(user, open_cycle).filter(submitted_at__isnull=True).count()
+        if n:
+            out.append(
+                {
+                    "label": "sheets",
+                    "count": n,
+                    "url": reverse("assessment:cycle_detail", args=[open_cycle.pk]),
+                }
+            )
+    if may(user, "assessment.decision.approve"):
+        decision = Decision.objects.restrict(user).filter(state=DecisionState.REVIEWED).first()
+        if decision:
+            out.append(
+                {
+                    "label": "approve",
+                    "count": 1,
+                    "url": reverse("assessment:decision_detail", args=[decision.pk]),
+                }
+            )
+    rectifications = Rectification.objects.restrict(user)
+    if may(user, "assessment.rectification.review"):
+        pending = rectifications.filter(state=RectificationState.SUBMITTED).first()
+        if pending:
+            out.append(
+                {
+                    "label": "rectification_review",
+                    "count": rectifications.filter(state=RectificationState.SUBMITTED).count(),
+                    "url": reverse("assessment:rectification", args=[pending.pk]),
+                }
+            )
+    if may(user, "assessment.rectification.submit"):
+        mine = rectifications.filter(state=RectificationState.OPEN).first()
+        if mine:
+            out.append(
+                {
+                    "label": "rectification_submit",
+                    "count": 1,
+                    "url": reverse("assessment:rectification", args=[mine.pk]),
+                }
+            )
+    return out

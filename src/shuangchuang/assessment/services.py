@@ -202,6 +202,26 @@ def assign_reviewers(
 
 
 @transaction.atomic
+def assign_one(actor: User, cycle: AssessmentCycle, stage: str, base: Base, evaluator: User) -> Assignment:
+    """Assign one evaluator to one base by hand (refused where the evaluator declared a conflict)."""
+    _require(actor, "assessment.manage")
+    if evaluator.role != Role.EVALUATOR:
+        raise InvalidTransition(gettext("只能指派第三方评估机构的评估专家。"))
+    if ConflictDeclaration.objects.filter(cycle=cycle, base=base, evaluator=evaluator).exists():
+        raise ConflictOfInterest(
+            gettext("%(evaluator)s 已申报与 %(base)s 存在利益冲突，不能指派。")
+            % {"evaluator": evaluator.get_full_name() or evaluator.username, "base": base.short_name}
+        )
+    assignment, _new = Assignment.objects.get_or_create(
+        cycle=cycle, stage=stage, base=base, evaluator=evaluator
+    )
+    ScoreSheet.objects.get_or_create(cycle=cycle, base=base, source=_sheet_source(stage), evaluator=evaluator)
+    evaluator.assigned_bases.add(base)
+    record(actor, "assessment.assign", cycle, reason=f"{Stage(stage).label} 1")
+    return assignment
+
+
+@transaction.atomic
 def declare_conflict(actor: User, cycle: AssessmentCycle, base: Base, reason: str) -> ConflictDeclaration:
     """An evaluator declares a conflict of interest: its unsubmitted assignments and sheets for the base
     are withdrawn, and no new assignment to that base is made."""

@@ -6,6 +6,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from shuangchuang.accounts.demo import demo_password, demo_totp_secret
+from shuangchuang.accounts.models import Role, User
+from shuangchuang.assessment.demo import ensure_demo_assessment
 from shuangchuang.evaluation.models import EvaluationRun
 from shuangchuang.evaluation.schemes import ensure_default_schemes
 from shuangchuang.evaluation.services import execute_run
@@ -32,6 +34,10 @@ class Command(BaseCommand):
         if not skip_data:
             call_command("generate_demo_data", stdout=self.stdout)
             self._demo_evaluations()
+            admin = User.objects.filter(username="ndrc", role=Role.NATIONAL_ADMIN).first()
+            if admin is not None:
+                for line in ensure_demo_assessment(admin):
+                    self.stdout.write(line)
         password = demo_password()
         self.stdout.write("每日提醒可由计划任务运行：python manage.py send_reminders")
         self.stdout.write("")
