@@ -358,6 +358,7 @@ def save_self_assessment(
     if submit:
         assessment.submitted_at = timezone.now()
     assessment.save()
+    self_sheet(cycle, base)  # the self-scores go on a sheet of the direction's form
     record(actor, "assessment.self", assessment, reason="提交" if submit else "保存")
     return assessment
 

@@ -34,6 +34,7 @@ from .models import (
     ScoringForm,
     SelfAssessment,
     SiteVisit,
+    Source,
     Stage,
     WhatIf,
 )
@@ -251,7 +252,9 @@ def self_assessment(request: AuthenticatedRequest, cycle_id: int) -> HttpRespons
         else:
             messages.success(request, gettext("自评估已保存。"))
         return redirect("assessment:self_assessment", cycle_id=cycle.pk)
-    self_scores = services.self_sheet(cycle, base)
+    self_scores = ScoreSheet.objects.filter(
+        cycle=cycle, base=base, source=Source.SELF, reviewer_base=base
+    ).first()
     return render(
         request,
         "assessment/self_assessment.html",

@@ -1,0 +1,96 @@
+"""The assessment's pages as their users meet them."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import sign_in
+from django.test import Client
+from django.urls import reverse
+
+from shuangchuang.accounts.models import Role
+from shuangchuang.assessment import services
+from shuangchuang.assessment.models import (
+    AssessmentCycle,
+    DecisionItem,
+    ScoreSheet,
+    SelfAssessment,
+    Source,
+    Stage,
+)
+
+from .factories import make_cycle, make_run, score_all
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(Role.NATIONAL_ADMIN)
+
+
+def test_the_office_opens_the_cycle_of_a_year_with_its_finished_runs(admin):
+    make_run({"B3-012": 80, "B3-009": 60})
+    response = sign_in(Client(), admin).post(reverse("assessment:cycle_open"), {"year": "2025"}, follow=True)
+    cycle = AssessmentCycle.objects.get(year=2025)
+    assert cycle.stage == Stage.SELF and cycle.runs.count() == 1
+    assert "横州市" in response.content.decode()  # its progress table lists the bases
+
+
+def test_a_year_without_a_finished_run_is_refused_with_a_message(admin):
+    response = sign_in(Client(), admin).post(reverse("assessment:cycle_open"), {"year": "2019"}, follow=True)
+    assert "还没有已完成的评估运行" in response.content.decode()
+    assert not AssessmentCycle.objects.exists()
+
+
+def test_an_evaluator_submits_a_sheet_and_it_shows_locked(admin, make_user):
+    cycle = make_cycle(admin, {"B3-012": 80})
+    evaluator = make_user(Role.EVALUATOR)
+    services.assign_reviewers(admin, cycle, Stage.CORRESPONDENCE, [evaluator], per_base=1)
+    sheet = ScoreSheet.objects.get(cycle=cycle, evaluator=evaluator)
+    criteria = list(cycle.forms.get().criteria.all())
+    data = {f"points-{c.pk}": str(c.max_points) for c in criteria} | {"submit": "1"}
+    client = sign_in(Client(), evaluator)
+    client.post(reverse("assessment:sheet", args=[sheet.pk]), data)
+    sheet.refresh_from_db()
+    assert sheet.locked and sheet.total == pytest.approx(100.0)
+    page = client.get(reverse("assessment:sheet", args=[sheet.pk])).content.decode()
+    assert 'data-testid="sheet-locked"' in page and 'data-testid="submit-sheet"' not in page
+
+
+def test_points_above_the_maximum_are_refused_naming_the_criterion(admin, make_user):
+    cycle = make_cycle(admin, {"B3-012": 80})
+    evaluator = make_user(Role.EVALUATOR)
+    services.assign_reviewers(admin, cycle, Stage.CORRESPONDENCE, [evaluator], per_base=1)
+    sheet = ScoreSheet.objects.get(cycle=cycle, evaluator=evaluator)
+    first = cycle.forms.get().criteria.first()
+    response = sign_in(Client(), evaluator).post(
+        reverse("assessment:sheet", args=[sheet.pk]), {f"points-{first.pk}": "99"}, follow=True
+    )
+    assert "政府职能：得分须在 0 到 20.0 之间" in response.content.decode()
+
+
+def test_a_base_writes_and_submits_its_self_assessment(admin, make_user):
+    cycle = make_cycle(admin, {"B3-012": 80})
+    operator = make_user(Role.OPERATOR, base="B3-012")
+    client = sign_in(Client(), operator)
+    url = reverse("assessment:self_assessment", args=[cycle.pk])
+    client.post(url, {"summary": "完成三年目标的八成。", "submit": "1"})
+    assessment = SelfAssessment.objects.get(cycle=cycle, base=operator.base)
+    assert assessment.submitted_at is not None
+    assert ScoreSheet.objects.filter(cycle=cycle, source=Source.SELF, reviewer_base=operator.base).exists()
+
+
+def test_changing_a_proposal_without_a_reason_is_refused_on_the_page(admin, make_user):
+    cycle = make_cycle(admin, {"B3-012": 92, "B3-009": 40})
+    score_all(cycle, make_user(Role.EVALUATOR), {"B3-012": 0.95, "B3-009": 0.4})
+    services.compute_results(admin, cycle)
+    decision = services.propose_decision(admin, cycle)
+    item = DecisionItem.objects.get(decision=decision, base__code="B3-009")
+    response = sign_in(Client(), admin).post(
+        reverse("assessment:decision_action", args=[decision.pk]),
+        {"action": "review", f"action-{item.pk}": "none", f"reason-{item.pk}": ""},
+        follow=True,
+    )
+    assert "改变规则建议须说明理由" in response.content.decode()
+    decision.refresh_from_db()
+    assert decision.state == "proposed"
