@@ -28,6 +28,7 @@ from .models import (
     Source,
     Stage,
 )
+from .selectors import plan_goals
 
 # The engine's index is relative (min–max within the direction): the demo's cut-offs sit where its totals
 # fall, as officials would set them after a first what-if.
@@ -159,14 +160,22 @@ def _finished_cycle(admin: User, year: int, runs: list[EvaluationRun], experts: 
 
 
 def _self_assessments(cycle: AssessmentCycle) -> None:
-    for operator in User.objects.filter(role=Role.OPERATOR, is_active=True, base__isnull=False):
-        if not cycle.peer_groups.filter(bases=operator.base_id).exists():
+    seen: set[int] = set()
+    for operator in User.objects.filter(role=Role.OPERATOR, is_active=True, base__isnull=False).order_by(
+        "pk"
+    ):
+        if operator.base_id in seen or not cycle.peer_groups.filter(bases=operator.base_id).exists():
             continue
+        seen.add(operator.base_id or 0)
+        goals = [
+            goal | {"evidence": goal["evidence"] or "年报及佐证材料"}
+            for goal in plan_goals(Base.objects.get(pk=operator.base_id), cycle.year)
+        ]
         services.save_self_assessment(
             operator,
             cycle,
             summary="对照建设方案三年目标，本年度完成主要建设任务；详见目标完成情况。",
-            goals=[{"goal": "带动就业人数", "target": "5000", "actual": "5230", "evidence": "年报数据"}],
+            goals=goals,
             submit=True,
         )
         sheet = services.self_sheet(cycle, Base.objects.get(pk=operator.base_id))

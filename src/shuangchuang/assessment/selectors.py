@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -13,6 +14,7 @@ from django.utils import timezone
 from shuangchuang.core.policy import Someone
 from shuangchuang.evaluation.models import RunResult
 from shuangchuang.monitoring.models import Report, ReportValue
+from shuangchuang.plans.selectors import Status, approved_plan, goal_progress
 from shuangchuang.registry.models import Base
 
 from . import scoring
@@ -261,3 +263,41 @@ def waiting(user: Someone) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+def _number(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def plan_goals(base: Base, year: int) -> list[dict[str, str]]:
+    """The goals of the base's approved plan (`plans.selectors`): the target for the cycle's year (or the
+    final target), the actual value as the plan's progress reads it (approved monitoring data, or the base's
+    own report with evidence), and its status — the rows of the self-assessment's goal table."""
+    plan = approved_plan(base)
+    if plan is None:
+        return []
+    rows = []
+    for progress in goal_progress(plan, year):
+        target = progress.target if progress.target is not None else progress.final_target
+        rows.append(
+            {
+                "goal": progress.goal.name,
+                "unit": progress.goal.unit,
+                "target": _number(target),
+                "actual": _number(progress.actual),
+                "status": progress.status.value,
+                "source": progress.source,
+                "evidence": progress.report.note if progress.report else "",
+            }
+        )
+    return rows
+
+
+def goal_status_label(status: str) -> str:
+    try:
+        return Status(status).label
+    except ValueError:
+        return ""

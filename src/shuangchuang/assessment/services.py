@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -340,7 +340,7 @@ def save_self_assessment(
     cycle: AssessmentCycle,
     *,
     summary: str,
-    goals: list[dict[str, object]] | None = None,
+    goals: Sequence[Mapping[str, object]] | None = None,
     submit: bool = False,
 ) -> SelfAssessment:
     """A base's self-assessment: the report against its plan's goals, and (with the self-score sheet)
@@ -354,7 +354,7 @@ def save_self_assessment(
         raise InvalidTransition(gettext("请填写自评报告。"))
     assessment.summary = summary
     if goals is not None:
-        assessment.goals = goals
+        assessment.goals = [dict(goal) for goal in goals]
     if submit:
         assessment.submitted_at = timezone.now()
     assessment.save()

@@ -238,7 +238,7 @@ def self_assessment(request: AuthenticatedRequest, cycle_id: int) -> HttpRespons
         if not may(request.user, "assessment.self.submit", cycle):
             messages.error(request, gettext("自评估阶段已结束。"))
             return redirect("assessment:cycle_detail", cycle_id=cycle.pk)
-        goals = goals_from_post(request, current)
+        goals = goals_from_post(request, cycle, current)
         try:
             services.save_self_assessment(
                 request.user,
@@ -263,30 +263,30 @@ def self_assessment(request: AuthenticatedRequest, cycle_id: int) -> HttpRespons
             "base": base,
             "assessment": current,
             "self_sheet": self_scores,
-            "goals": (current.goals if current else []) or plan_goals(base, cycle.year),
+            "goals": [
+                goal | {"status_label": selectors.goal_status_label(str(goal.get("status", "")))}
+                for goal in ((current.goals if current else []) or selectors.plan_goals(base, cycle.year))
+            ],
             "editable": may(request.user, "assessment.self.submit", cycle)
             and not (current and current.submitted_at),
         },
     )
 
 
-def plan_goals(base: Base, year: int) -> list[dict[str, Any]]:
-    """The goals of the base's approved plan with their targets for the year (filled once plans exist)."""
-    return []
-
-
 def goals_from_post(
-    request: AuthenticatedRequest, current: SelfAssessment | None
+    request: AuthenticatedRequest, cycle: AssessmentCycle, current: SelfAssessment | None
 ) -> list[dict[str, Any]] | None:
-    names = request.POST.getlist("goal")
-    if not names:
-        return None
-    targets = request.POST.getlist("target")
+    """The goal table as the base filled it: the plan's goals and targets as read (never typed), the actual
+    value and the evidence the base gives."""
+    base = Base.objects.get(pk=request.user.base_id or 0)
+    planned = (current.goals if current and current.goals else []) or selectors.plan_goals(base, cycle.year)
     actuals = request.POST.getlist("actual")
     evidence = request.POST.getlist("evidence")
+    if not planned:
+        return None
     return [
-        {"goal": n, "target": t, "actual": a, "evidence": e}
-        for n, t, a, e in zip(names, targets, actuals, evidence, strict=False)
+        goal | {"actual": a.strip(), "evidence": e.strip()}
+        for goal, a, e in zip(planned, actuals, evidence, strict=False)
     ]
 
 

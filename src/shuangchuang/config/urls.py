@@ -14,6 +14,8 @@ urlpatterns = [
     path("monitoring/", include("shuangchuang.monitoring.urls")),
     path("evaluation/", include("shuangchuang.evaluation.urls")),
     path("assessment/", include("shuangchuang.assessment.urls")),
+    path("plans/", include("shuangchuang.plans.urls")),
+    path("records/", include("shuangchuang.records.urls")),
     path("admin/", admin.site.urls),
     # home and a base's page gather several apps; after bases/ (bases/provinces/ is not a base)
     path("", include("shuangchuang.site.urls")),

@@ -19,6 +19,8 @@ from shuangchuang.assessment.selectors import base_assessments, waiting
 from shuangchuang.core.policy import get_restricted, may, permission_required
 from shuangchuang.evaluation.selectors import base_results
 from shuangchuang.monitoring.models import Report, ReportState
+from shuangchuang.plans.selectors import base_panel
+from shuangchuang.records.selectors import base_records
 from shuangchuang.registry.models import Base
 
 # What waits for whom, as (report state, the move that takes it on, label): the home page links each to the
@@ -100,5 +102,7 @@ def base_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
         .order_by("-period__year", "-period__opens_on")[:8],
         "results": base_results(request.user, base),
         **base_assessments(request.user, base),
+        "plans_panel": base_panel(request.user, base),
+        "records": base_records(request.user, base),
     }
     return render(request, "site/base_detail.html", context)

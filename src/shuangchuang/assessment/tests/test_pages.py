@@ -94,3 +94,20 @@ def test_changing_a_proposal_without_a_reason_is_refused_on_the_page(admin, make
     assert "改变规则建议须说明理由" in response.content.decode()
     decision.refresh_from_db()
     assert decision.state == "proposed"
+
+
+def test_the_self_assessment_reads_the_approved_plans_goals_and_keeps_them_with_the_actuals(admin, make_user):
+    from shuangchuang.plans.tests.factories import approved_plan
+
+    cycle = make_cycle(admin, {"B3-012": 80})
+    operator = make_user(Role.OPERATOR, base="B3-012")
+    approved_plan(operator, make_user(Role.AUTHORITY, authority="drc-450000"))
+    client = sign_in(Client(), operator)
+    url = reverse("assessment:self_assessment", args=[cycle.pk])
+    page = client.get(url).content.decode()
+    assert page.count('data-testid="self-goal"') == 1 and "带动就业" in page and "160" in page  # 2025 target
+    client.post(url, {"summary": "按方案推进。", "actual": "170", "evidence": "社保缴纳名单", "submit": "1"})
+    goals = SelfAssessment.objects.get(cycle=cycle).goals
+    assert goals == [
+        goals[0] | {"goal": "带动就业", "target": "160", "actual": "170", "evidence": "社保缴纳名单"}
+    ]
