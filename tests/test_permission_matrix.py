@@ -37,6 +37,8 @@ from shuangchuang.assessment.models import (
     AssessmentCycle,
     Criterion,
     Decision,
+    Institution,
+    PeerGroup,
     Rectification,
     ScoreSheet,
     ScoringForm,
@@ -250,6 +252,10 @@ def _make_assessment(world: World, bases: dict[str, Base], users: dict[str, User
     cycle = AssessmentCycle.objects.create(year=2025, name="2025年度")
     form = ScoringForm.objects.create(cycle=cycle, direction=Direction.objects.get(code="employment"))
     Criterion.objects.create(form=form, code="policy", name="政策落实", max_points=20)
+    Institution.objects.create(name="评估机构（矩阵）").members.add(users[EV])
+    PeerGroup.objects.create(
+        cycle=cycle, direction=form.direction, code="district", name="区县（行政区）"
+    ).bases.set(bases.values())
     other_evaluator = _user(EV + "-other")
     other_evaluator.role = EV
     other_evaluator.save()
@@ -538,6 +544,10 @@ ADMIN_MODELS: dict[str, tuple[str | None, str]] = {
     "monitoring.reportvalue": (NA, "read"),
     "evaluation.evaluationscheme": (NA, "edit"),
     "evaluation.evaluationrun": (NA, "no-add"),  # runs are started from the scheme page
+    # the assessment's reference data (cycles, sheets and decisions move only through their pages)
+    "assessment.institution": (NA, "edit"),
+    "assessment.peergroup": (NA, "edit"),
+    "assessment.scoringform": (NA, "edit"),
     # third-party models: nobody uses them through the admin
     "axes.accessattempt": (None, "read"),
     "axes.accesslog": (None, "read"),
