@@ -373,6 +373,17 @@ def what_if(request: AuthenticatedRequest, cycle_id: int) -> HttpResponse:
     cycle = get_restricted(AssessmentCycle.objects, request.user, CHANGE, pk=cycle_id)
     current = cycle.get_rules()
     shown: WhatIf | None = None
+    if request.method == "POST" and request.POST.get("adopt", "").isdigit():
+        chosen = get_restricted(cycle.what_ifs.all(), request.user, pk=int(request.POST["adopt"]))
+        try:
+            services.set_rules(request.user, cycle, scoring.Rules.from_dict(chosen.rules))
+        except AssessmentError as error:
+            _fail(request, error)
+        else:
+            messages.success(
+                request, gettext("已采用推演“%(name)s”的规则；请重新汇总评估结果。") % {"name": chosen.name}
+            )
+        return redirect("assessment:cycle_detail", cycle_id=cycle.pk)
     if request.method == "POST":
         rules, errors = rules_from_post(request, current)
         if errors:

@@ -59,3 +59,13 @@ def test_the_bench_refuses_a_negative_cut_off_by_name(admin, cycle):
     response = client.post(reverse("assessment:what_if", args=[cycle.pk]), {"pass_from": "-5"}, follow=True)
     assert "pass_from" in response.content.decode()
     assert not WhatIf.objects.exists()
+
+
+def test_the_office_adopts_a_what_ifs_rules_for_the_cycle(admin, cycle):
+    what_if = services.save_what_if(admin, cycle, "合格线 65", cycle.get_rules().with_changes(pass_from=65.0))
+    client = sign_in(Client(), admin)
+    client.post(reverse("assessment:what_if", args=[cycle.pk]), {"adopt": str(what_if.pk)})
+    cycle.refresh_from_db()
+    assert cycle.get_rules().pass_from == 65.0
+    services.compute_results(admin, cycle)
+    assert cycle.results.get(base__code="B3-009").outcome == "rectify"
