@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from shuangchuang.accounts.models import Role
 from shuangchuang.assessment import services
+from shuangchuang.assessment.exceptions import ConflictOfInterest
 from shuangchuang.assessment.models import (
     AssessmentCycle,
     DecisionItem,
@@ -111,3 +112,43 @@ def test_the_self_assessment_reads_the_approved_plans_goals_and_keeps_them_with_
     assert goals == [
         goals[0] | {"goal": "带动就业", "target": "160", "actual": "170", "evidence": "社保缴纳名单"}
     ]
+
+
+def test_an_evaluator_declares_a_conflict_from_the_cycle_page_and_loses_the_assignment(admin, make_user):
+    cycle = make_cycle(admin, {"B3-012": 80})
+    evaluator = make_user(Role.EVALUATOR)
+    services.assign_reviewers(admin, cycle, Stage.CORRESPONDENCE, [evaluator], per_base=1)
+    client = sign_in(Client(), evaluator)
+    client.post(
+        reverse("assessment:declare_conflict", args=[cycle.pk]), {"base": "B3-012", "reason": "曾任顾问"}
+    )
+    assert not ScoreSheet.objects.filter(cycle=cycle, evaluator=evaluator).exists()
+    with pytest.raises(ConflictOfInterest, match="利益冲突"):
+        services.assign_one(admin, cycle, Stage.CORRESPONDENCE, operator_base("B3-012"), evaluator)
+
+
+def operator_base(code: str):
+    from shuangchuang.registry.models import Base
+
+    return Base.objects.get(code=code)
+
+
+def test_an_assigned_evaluator_records_a_site_visit(admin, make_user):
+    cycle = make_cycle(admin, {"B3-012": 80})
+    evaluator = make_user(Role.EVALUATOR)
+    services.assign_one(admin, cycle, Stage.SITE_VISIT, operator_base("B3-012"), evaluator)
+    client = sign_in(Client(), evaluator)
+    url = reverse("assessment:site_visit", args=[cycle.pk, "B3-012"])
+    client.post(url, {"visited_on": "2026-03-01", "findings": "孵化载体运行良好。", "evidence": "照片 1-12"})
+    assert "孵化载体运行良好" in client.get(url).content.decode()
+
+
+def test_an_evaluator_not_assigned_to_visit_is_told_so(admin, make_user):
+    cycle = make_cycle(admin, {"B3-012": 80})
+    evaluator = make_user(Role.EVALUATOR, assigned=("B3-012",))
+    response = sign_in(Client(), evaluator).post(
+        reverse("assessment:site_visit", args=[cycle.pk, "B3-012"]),
+        {"visited_on": "2026-03-01", "findings": "x"},
+        follow=True,
+    )
+    assert "没有被指派" in response.content.decode()
