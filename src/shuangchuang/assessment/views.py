@@ -25,6 +25,7 @@ from . import documents, scoring, selectors, services
 from .exceptions import AssessmentError
 from .models import (
     AssessmentCycle,
+    BonusClaim,
     Decision,
     Objection,
     Outcome,
@@ -114,6 +115,7 @@ def cycle_detail(request: AuthenticatedRequest, cycle_id: int) -> HttpResponse:
         "decisions": cycle.decisions.restrict(user),
         "manages": may(user, "assessment.manage"),
         "groups": cycle.peer_groups.select_related("direction").prefetch_related("bases"),
+        "bonus_claims": BonusClaim.objects.restrict(user).filter(cycle=cycle).select_related("base"),
     }
     if user.role == Role.EVALUATOR:
         context["assigned_bases"] = Base.objects.restrict(user).order_by("seq")
@@ -162,6 +164,23 @@ def cycle_action(request: AuthenticatedRequest, cycle_id: int) -> HttpResponse:
             results = services.compute_results(request.user, cycle)
             messages.success(request, gettext("已汇总 %(n)d 个基地的评估结果。") % {"n": len(results)})
             return redirect("assessment:results", cycle_id=cycle.pk)
+        elif action == "bonus":
+            base = get_restricted(Base.objects, request.user, code=request.POST.get("base", "").strip())
+            try:
+                quantity = Decimal(request.POST.get("quantity", "").strip())
+            except InvalidOperation:
+                messages.error(request, gettext("加分项数量：请填写数字。"))
+                return redirect("assessment:cycle_detail", cycle_id=cycle.pk)
+            services.claim_bonus(
+                request.user,
+                cycle,
+                base,
+                request.POST.get("rule", ""),
+                quantity,
+                request.POST.get("evidence", ""),
+                accepted=True,
+            )
+            messages.success(request, gettext("已认定加分项，重新汇总后计入总分。"))
         elif action == "propose":
             decision = services.propose_decision(request.user, cycle)
             return redirect("assessment:decision_detail", decision_id=decision.pk)

@@ -152,3 +152,20 @@ def test_an_evaluator_not_assigned_to_visit_is_told_so(admin, make_user):
         follow=True,
     )
     assert "没有被指派" in response.content.decode()
+
+
+def test_an_accepted_bonus_item_lifts_the_total_by_its_rubric(admin, make_user):
+    from shuangchuang.assessment.scoring import BonusRule, Rules
+
+    rules = Rules(
+        replications=50, weight_noise=0.0, bonus_rules=(BonusRule("award", "获国家级表彰或奖项", 1, 1, 1, 3),)
+    )
+    cycle = make_cycle(admin, {"B3-012": 90}, rules=rules)
+    score_all(cycle, make_user(Role.EVALUATOR), {"B3-012": 0.9})
+    sign_in(Client(), admin).post(
+        reverse("assessment:cycle_action", args=[cycle.pk]),
+        {"action": "bonus", "base": "B3-012", "rule": "award", "quantity": "2", "evidence": "国家级奖项证书"},
+    )
+    services.compute_results(admin, cycle)
+    result = cycle.results.get()
+    assert result.bonus == 2.0 and result.total == pytest.approx(92.0)  # 90 + 1 at the floor + 1 per unit
