@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "shuangchuang.evaluation",
     "shuangchuang.plans",
     "shuangchuang.records",
+    "shuangchuang.assessment",
     "shuangchuang.site",
     # After the project's apps: `evaluation`'s db_worker (the library's, with heartbeats) takes precedence.
     "django_tasks_db",

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shuangchuang.accounts.demo import demo_password, demo_totp_secret
 from shuangchuang.accounts.models import Role, User
+from shuangchuang.assessment.demo import ensure_demo_assessment
 from shuangchuang.evaluation.models import EvaluationRun
 from shuangchuang.evaluation.schemes import ensure_default_schemes
 from shuangchuang.evaluation.services import execute_run, start_run
@@ -49,6 +50,10 @@ class Command(BaseCommand):
             )
             self.stdout.write(records_demo.generate(people))
             self.stdout.write("问题逾期提醒可由计划任务运行：python manage.py send_problem_reminders")
+            admin = User.objects.filter(username="ndrc", role=Role.NATIONAL_ADMIN).first()
+            if admin is not None:
+                for line in ensure_demo_assessment(admin):
+                    self.stdout.write(line)
         password = demo_password()
         self.stdout.write("每日提醒可由计划任务运行：python manage.py send_reminders")
         self.stdout.write("")
