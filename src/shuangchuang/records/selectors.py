@@ -24,7 +24,7 @@ from .models import (
     Problem,
     SupportPolicy,
 )
-from .search import search
+from .search import RankedExperiences, search
 
 # The indicator of the catalogue that counts the support policies issued in a period (出台支持政策数).
 POLICIES_INDICATOR = "POLICIES_ISSUED"
@@ -33,11 +33,12 @@ APPROVED_STATES = (ReportState.APPROVED, ReportState.LOCKED)
 
 def published_experiences(
     query: str = "", *, theme: str = "", direction: str = "", batch: int | None = None
-) -> ExperienceQuerySet | list[Experience]:
+) -> ExperienceQuerySet | RankedExperiences:
     """The experiences the national office has published, for anyone — the public portal's selector.
 
-    Without `query`: a queryset, latest first (filter or paginate it further). With `query`: a list ranked by
-    relevance (jieba words, see `search.py`). `theme` is an `ExperienceTheme` value, `direction` a
+    Without `query`: a queryset, latest first (filter or paginate it further). With `query`: the results
+    ranked by relevance (jieba words, see `search.py`), a sequence whose slices fetch their experiences
+    (`Paginator` takes either). `theme` is an `ExperienceTheme` value, `direction` a
     `Direction.code`, `batch` the number of a promoted batch (第N批). Nothing unpublished is ever returned;
     contact details are part of a published write-up (the base gave them for publication).
     """
@@ -54,10 +55,15 @@ def published_experiences(
 
 
 def visible_experiences(
-    user: User, query: str = "", state: str = ""
-) -> QuerySet[Experience] | list[Experience]:
-    """The experiences the user reaches in a state (published by default), searched when asked."""
+    user: User, query: str = "", state: str = "", *, theme: str = "", batch: int | None = None
+) -> QuerySet[Experience] | RankedExperiences:
+    """The experiences the user reaches in a state (published by default), of a theme and a batch when
+    given, searched when asked."""
     experiences = Experience.objects.restrict(user).listed().filter(state=state or ExperienceState.PUBLISHED)
+    if theme:
+        experiences = experiences.filter(theme=theme)
+    if batch:
+        experiences = experiences.filter(batch__number=batch)
     if query.strip():
         return search(experiences, query)
     return experiences

@@ -258,12 +258,14 @@ def experience_list(request: AuthenticatedRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in ExperienceState.values:
         state = ExperienceState.PUBLISHED
-    found = visible_experiences(user, query, state)
-    if not isinstance(found, list):
-        if theme := request.GET.get("theme"):
-            found = found.filter(theme=theme)
-        if (batch := request.GET.get("batch", "")).isdigit():
-            found = found.filter(batch__number=int(batch))
+    raw_batch = request.GET.get("batch", "")
+    found = visible_experiences(
+        user,
+        query,
+        state,
+        theme=request.GET.get("theme", ""),
+        batch=int(raw_batch) if raw_batch.isdigit() else None,
+    )
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     queue_states = [
         (value, label)
