@@ -12,7 +12,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from shuangchuang.accounts.models import User
+from shuangchuang.accounts.models import Role, User
+from shuangchuang.core.policy import CHANGE, REVIEW
 from shuangchuang.monitoring.models import Report, ReportState, ReportValue
 from shuangchuang.registry.models import Base
 
@@ -22,6 +23,7 @@ from .models import (
     ExperienceQuerySet,
     ExperienceState,
     Problem,
+    ProblemState,
     SupportPolicy,
 )
 from .search import RankedExperiences, search
@@ -148,3 +150,49 @@ def base_records(user: User, base: Base) -> dict[str, Any]:
         "policy_checks": checks[:4],
         "today": timezone.localdate(),
     }
+
+
+def records_tasks(user: User) -> list[dict[str, Any]]:
+    """What waits for the user in the work records (the home page's to-do list): problems it holds,
+    overdue ones, resolutions to confirm, experiences to review or publish."""
+    from django.urls import reverse
+    from django.utils.translation import gettext
+
+    from .policy import problem_states_handled_by
+
+    tasks: list[dict[str, Any]] = []
+    problems = Problem.objects.restrict(user, REVIEW if user.role != Role.OPERATOR else CHANGE)
+    holding = [s for s in problem_states_handled_by(user) if s != ProblemState.RESOLVED]
+    if holding:
+        if user.role == Role.JOINT_MEMBER:
+            mine = problems.filter(state=ProblemState.REFERRED)
+        else:
+            mine = problems.filter(state__in=holding)
+        counts = mine.aggregate(n=Count("pk"), late=Count("pk", filter=Q(due_on__lt=timezone.localdate())))
+        url = reverse("records:problem_list")
+        if counts["n"]:
+            tasks.append({"label": gettext("待办问题"), "url": f"{url}?open=1", "count": counts["n"]})
+        if counts["late"]:
+            tasks.append({"label": gettext("逾期问题"), "url": f"{url}?overdue=1", "count": counts["late"]})
+    if user.role == Role.OPERATOR:
+        n = problems.filter(state=ProblemState.RESOLVED).count()
+        if n:
+            url = reverse("records:problem_list") + f"?state={ProblemState.RESOLVED}"
+            tasks.append({"label": gettext("待确认的办理结果"), "url": url, "count": n})
+    waiting = {Role.AUTHORITY: ExperienceState.SUBMITTED, Role.NATIONAL_ADMIN: ExperienceState.REVIEWED}.get(
+        Role(user.role)
+    )
+    if waiting:
+        n = Experience.objects.restrict(user, REVIEW).filter(state=waiting).count()
+        if n:
+            url = reverse("records:experience_list") + f"?state={waiting}"
+            tasks.append(
+                {
+                    "label": gettext("待审核的经验")
+                    if waiting == ExperienceState.SUBMITTED
+                    else gettext("待发布的经验"),
+                    "url": url,
+                    "count": n,
+                }
+            )
+    return tasks

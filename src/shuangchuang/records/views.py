@@ -62,13 +62,20 @@ def policy_list(request: AuthenticatedRequest) -> HttpResponse:
         policies = policies.filter(bases__authority=authority).distinct()
     if kind := request.GET.get("kind"):
         policies = policies.filter(kind=kind)
-    by_kind = policies.order_by().values("kind").annotate(n=Count("pk", distinct=True))
     page = Paginator(policies, PAGE_SIZE).get_page(request.GET.get("page"))
+    by_authority = []
+    if base is None and authority is None and reaches_everything(SupportPolicy, user):
+        by_authority = list(
+            policies.order_by()
+            .values("bases__authority__code", "bases__authority__short_name")
+            .annotate(n=Count("pk", distinct=True))
+            .order_by("-n", "bases__authority__code")
+        )
     context = {
         "page": page,
         "base": base,
         "authority": authority,
-        "by_kind": by_kind,
+        "by_authority": by_authority,
         "total": page.paginator.count,
         "kinds": SupportPolicy._meta.get_field("kind").choices,
     }

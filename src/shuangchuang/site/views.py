@@ -18,7 +18,7 @@ from shuangchuang.accounts.requests import AuthenticatedRequest
 from shuangchuang.core.policy import get_restricted, may, permission_required
 from shuangchuang.evaluation.selectors import base_results
 from shuangchuang.monitoring.models import Report, ReportState
-from shuangchuang.records.selectors import base_records
+from shuangchuang.records.selectors import base_records, records_tasks
 from shuangchuang.registry.models import Base
 
 # What waits for whom, as (report state, the move that takes it on, label): the home page links each to the
@@ -75,6 +75,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         ]
         context["by_status"] = bases.values("status").annotate(n=Count("pk")).order_by("status")
         context["tasks"] = my_tasks(user)
+        context["records_tasks"] = records_tasks(user)
         if user.base_id:
             context["own_base"] = bases.filter(pk=user.base_id).first()
         elif context["base_count"] <= 12:
