@@ -36,7 +36,7 @@ from shuangchuang.accounts.models import Role, User
 from shuangchuang.evaluation.models import EvaluationRun, EvaluationScheme, RunResult, RunStatus
 from shuangchuang.monitoring.models import Evidence, Report, ReportTransition, ReportValue
 from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
-from shuangchuang.records.models import Experience, ExperienceState, Problem, SupportPolicy
+from shuangchuang.records.models import Experience, ExperienceBatch, ExperienceState, Problem, SupportPolicy
 from shuangchuang.registry.models import Authority, Base, Direction
 
 pytestmark = pytest.mark.django_db
@@ -231,6 +231,7 @@ def _records_of(base: Base, operator: User) -> dict[str, int]:
         base_kind=base.kind,
         state=ExperienceState.SUBMITTED,
     )
+    ExperienceBatch.objects.get_or_create(number=1)
     return {"policy_id": policy.pk, "problem_id": problem.pk, "experience_id": experience.pk}
 
 
@@ -422,6 +423,7 @@ ADMIN_MODELS: dict[str, tuple[str | None, str]] = {
     "monitoring.reporttransition": (NA, "read"),
     "evaluation.evaluationscheme": (NA, "edit"),
     "evaluation.evaluationrun": (NA, "no-add"),  # runs are started from the scheme page
+    "records.experiencebatch": (NA, "edit"),
     # third-party models: nobody uses them through the admin
     "axes.accessattempt": (None, "read"),
     "axes.accesslog": (None, "read"),
