@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("monitoring/", include("shuangchuang.monitoring.urls")),
     path("evaluation/", include("shuangchuang.evaluation.urls")),
+    path("plans/", include("shuangchuang.plans.urls")),
     path("records/", include("shuangchuang.records.urls")),
     path("admin/", admin.site.urls),
     # home and a base's page gather several apps; after bases/ (bases/provinces/ is not a base)

@@ -10,6 +10,7 @@ from shuangchuang.evaluation.models import EvaluationRun
 from shuangchuang.evaluation.schemes import ensure_default_schemes
 from shuangchuang.evaluation.services import execute_run
 from shuangchuang.monitoring.models import ReportingPeriod
+from shuangchuang.plans.demo import ensure_demo_plans
 from shuangchuang.records import demo as records_demo
 from shuangchuang.registry.services import load_registry
 from shuangchuang.site.demo import ensure_demo_accounts
@@ -33,6 +34,8 @@ class Command(BaseCommand):
         if not skip_data:
             call_command("generate_demo_data", stdout=self.stdout)
             self._demo_evaluations()
+            for line in ensure_demo_plans():
+                self.stdout.write(f"演示建设方案：{line}")
             users = {account.username: user for account, user in accounts}
             people = records_demo.DemoPeople(
                 national=users["ndrc"],
