@@ -229,7 +229,7 @@ def _make_world() -> World:
 
 
 def _records_of(base: Base, operator: User) -> dict[str, int]:
-    """A support policy (with its file) covering the base, a problem it raised, and an experience it
+    """A support policy (with its file) the base recorded for itself, a problem it raised, and an experience it
     submitted (past the draft: its authority and the national office see it; published, everyone would)."""
     policy = SupportPolicy.objects.create(
         title="支持政策",
@@ -237,6 +237,7 @@ def _records_of(base: Base, operator: User) -> dict[str, int]:
         issued_on=timezone.localdate(),
         kind="funding",
         recorded_by=operator,
+        recorded_by_base=base,
     )
     policy.file.save("a.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
     policy.original_name, policy.content_type = "政策.pdf", "application/pdf"
@@ -412,6 +413,10 @@ MATRIX: dict[str, Row] = {
     "records:policy_list": Row(readers()),
     "records:policy_create": Row(only(NA) | {AU: 200, OP: 200}),
     "records:policy_detail": Row(readers(scoped=SCOPED), args=("policy_id",)),
+    # the world's policies were recorded by the base (its operator): others are sent back with a message
+    "records:policy_edit": Row(
+        only(NA, (200, 200, 404)) | {AU: (302, 404, 404), OP: SCOPED}, args=("policy_id",)
+    ),
     "records:policy_file": Row(readers(scoped=SCOPED), args=("policy_id",)),
     "records:policy_delete": Row(
         only(NA, (302, 302, 404)) | {AU: (302, 404, 404), OP: (302, 404, 404)},

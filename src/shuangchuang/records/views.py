@@ -111,8 +111,34 @@ def policy_detail(request: AuthenticatedRequest, policy_id: int) -> HttpResponse
     return render(
         request,
         "records/policy_detail.html",
-        {"policy": policy, "bases": bases, "may_delete": may(request.user, "records.policy.change", policy)},
+        {"policy": policy, "bases": bases, "may_change": may(request.user, "records.policy.change", policy)},
     )
+
+
+@permission_required("records.policy.record")
+def policy_edit(request: AuthenticatedRequest, policy_id: int) -> HttpResponse:
+    user = request.user
+    policy = get_restricted(SupportPolicy.objects, user, pk=policy_id)
+    if not may(user, "records.policy.change", policy):
+        messages.error(request, gettext("只有登记单位可以修改这条政策。"))
+        return redirect(policy)
+    form = PolicyForm(
+        request.POST if request.method == "POST" else None, request.FILES or None, user=user, instance=policy
+    )
+    if request.method != "POST":
+        form.fields["bases"].initial = list(policy.bases.values_list("pk", flat=True))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.update_policy(
+                SupportPolicy.objects.get(pk=policy.pk), actor=user, upload=data.pop("upload"), **data
+            )
+        except RecordsError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, gettext("已保存。"))
+            return redirect(policy)
+    return render(request, "records/policy_form.html", {"form": form, "policy": policy})
 
 
 @permission_required("program.read")
