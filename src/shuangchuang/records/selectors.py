@@ -179,6 +179,11 @@ def records_tasks(user: User) -> list[dict[str, Any]]:
         if n:
             url = reverse("records:problem_list") + f"?state={ProblemState.RESOLVED}"
             tasks.append({"label": gettext("待确认的办理结果"), "url": url, "count": n})
+    if user.role == Role.AUTHORITY:
+        mismatches = sum(c.mismatch for c in policy_checks(user))
+        if mismatches:
+            url = reverse("records:policy_check")
+            tasks.append({"label": gettext("政策数不一致"), "url": url, "count": mismatches})
     waiting = {Role.AUTHORITY: ExperienceState.SUBMITTED, Role.NATIONAL_ADMIN: ExperienceState.REVIEWED}.get(
         Role(user.role)
     )

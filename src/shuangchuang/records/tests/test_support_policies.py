@@ -132,3 +132,9 @@ def test_whoever_recorded_a_policy_corrects_it_and_the_audit_keeps_old_and_new(m
     event = AuditEvent.objects.get(action="records.policy_change")
     assert event.old_value == {"document_number": "桂政办发〔2025〕18号"}
     assert event.new_value == {"document_number": "桂政办发〔2025〕19号"}
+
+
+def test_a_mismatch_waits_on_the_authoritys_home_page(make_user, client_for, policies_indicator):
+    make_report(HENGZHOU, make_period(2025, 1), state="approved", POLICIES_ISSUED=2)
+    page = client_for(make_user(Role.AUTHORITY, authority="drc-450000")).get("/").content.decode()
+    assert "政策数不一致" in page and "/records/policies/check/" in page
