@@ -318,6 +318,8 @@ MATRIX: dict[str, Row] = {
     "site:healthz": Row({r: 200 for r in ROLES}),
     "site:readyz": Row({r: 200 for r in ROLES}),
     "site:metrics": Row({r: 200 for r in ROLES}),
+    "core:audit_export_csv": Row(only(AD)),
+    "core:audit_export_xlsx": Row(only(AD)),
     # accounts
     "accounts:login": Row({r: 302 for r in ROLES} | {A: 200}),
     "accounts:logout": Row({r: 302 for r in ROLES}, method="POST", fresh_client=True),
@@ -580,9 +582,19 @@ def url_for(name: str, route_kwargs: list[str], world: World, scope: str) -> str
 
 
 def answer(client: Client, row: Row, url: str) -> int:
-    if row.method == "POST":
-        return client.post(url, row.data).status_code
-    return client.get(url).status_code
+    response = client.post(url, row.data) if row.method == "POST" else client.get(url)
+    assert_security_headers(response, url)
+    return response.status_code
+
+
+def assert_security_headers(response: Any, url: str) -> None:
+    """Every answer, whatever its status, carries the policy headers (issue 10 item 4, SECURITY.md)."""
+    policy = response.headers.get("Content-Security-Policy", "")
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy, url
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, url
+    assert "camera=()" in response.headers.get("Permissions-Policy", ""), url
+    if response.wsgi_request.user.is_authenticated:
+        assert response.headers.get("Cache-Control") == "no-store", url
 
 
 def route_kwargs(route: str) -> list[str]:
