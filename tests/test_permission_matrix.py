@@ -48,7 +48,7 @@ from shuangchuang.evaluation.models import EvaluationRun, EvaluationScheme, RunR
 from shuangchuang.monitoring.models import Evidence, Report, ReportValue
 from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
 from shuangchuang.plans.models import Attachment, Goal, GoalTarget, Mechanism, Plan, StaffMember, Task
-from shuangchuang.records.models import Experience, ExperienceState, Problem, SupportPolicy
+from shuangchuang.records.models import Experience, ExperienceBatch, ExperienceState, Problem, SupportPolicy
 from shuangchuang.registry.models import Authority, Base, Direction
 
 pytestmark = pytest.mark.django_db
@@ -275,7 +275,7 @@ def _make_assessment(world: World, bases: dict[str, Base], users: dict[str, User
 
 
 def _records_of(base: Base, operator: User) -> dict[str, int]:
-    """A support policy (with its file) covering the base, a problem it raised, and an experience it
+    """A support policy (with its file) the base recorded for itself, a problem it raised, and an experience it
     submitted (past the draft: its authority and the national office see it; published, everyone would)."""
     policy = SupportPolicy.objects.create(
         title="支持政策",
@@ -283,6 +283,7 @@ def _records_of(base: Base, operator: User) -> dict[str, int]:
         issued_on=timezone.localdate(),
         kind="funding",
         recorded_by=operator,
+        recorded_by_base=base,
     )
     policy.file.save("a.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
     policy.original_name, policy.content_type = "政策.pdf", "application/pdf"
@@ -302,6 +303,7 @@ def _records_of(base: Base, operator: User) -> dict[str, int]:
         base_kind=base.kind,
         state=ExperienceState.SUBMITTED,
     )
+    ExperienceBatch.objects.get_or_create(number=1)
     return {"policy_id": policy.pk, "problem_id": problem.pk, "experience_id": experience.pk}
 
 
@@ -496,6 +498,10 @@ MATRIX: dict[str, Row] = {
     "records:policy_list": Row(readers()),
     "records:policy_create": Row(only(NA) | {AU: 200, OP: 200}),
     "records:policy_detail": Row(readers(scoped=SCOPED), args=("policy_id",)),
+    # the world's policies were recorded by the base (its operator): others are sent back with a message
+    "records:policy_edit": Row(
+        only(NA, (200, 200, 404)) | {AU: (302, 404, 404), OP: SCOPED}, args=("policy_id",)
+    ),
     "records:policy_file": Row(readers(scoped=SCOPED), args=("policy_id",)),
     "records:policy_delete": Row(
         only(NA, (302, 302, 404)) | {AU: (302, 404, 404), OP: (302, 404, 404)},
@@ -563,6 +569,7 @@ ADMIN_MODELS: dict[str, tuple[str | None, str]] = {
     "assessment.institution": (NA, "edit"),
     "assessment.peergroup": (NA, "edit"),
     "assessment.scoringform": (NA, "edit"),
+    "records.experiencebatch": (NA, "edit"),
     # third-party models: nobody uses them through the admin
     "axes.accessattempt": (None, "read"),
     "axes.accesslog": (None, "read"),

@@ -269,6 +269,9 @@ def records_pages(user: User) -> list[str]:
         pages += ["/records/policies/check/", "/records/policies/check/?all=1"]
     if may(user, "records.policy.record"):
         pages.append("/records/policies/new/")
+        changeable = SupportPolicy.objects.restrict(user, "change").order_by("pk").first()
+        if changeable is not None:
+            pages.append(f"/records/policies/{changeable.pk}/edit/")
     if may(user, "records.problem.raise"):
         pages.append("/records/problems/new/")
     return pages
