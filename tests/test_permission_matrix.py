@@ -182,6 +182,9 @@ def _make_world() -> World:
             "run_id": runs[scope].pk,
             "app_label": "registry",
             "id": users[OP].pk if scope == "in" else users[JM].pk,
+            "indicator": "JOBS",
+            "year": 2025,
+            "table": "headline",
         }
     world.objects["missing"] = {
         "code": "B3-999",
@@ -194,6 +197,9 @@ def _make_world() -> World:
         "run_id": MISSING,
         "app_label": "registry",
         "id": MISSING,
+        "indicator": "NO_SUCH",
+        "year": 2025,
+        "table": "nothing",
     }
     return world
 
@@ -246,6 +252,10 @@ def only(role: str, allowed: int | tuple[int, int, int] = 200, others: int = 403
 # what lies outside its scope. Evidence: the base, and its authority or the national office filling in on
 # its behalf (代填) while the report is with the base.
 ENTERS_VALUES = {NA: (302, 302, 404), AU: (302, 404, 404), OP: (302, 404, 404)}
+
+DASHBOARD_READERS = only(NA) | {JM: 200, AU: 200}
+DASHBOARD_EVERY = only(NA, EVERY) | {JM: EVERY, AU: EVERY}
+PUBLIC = {r: 200 for r in ROLES}
 
 MATRIX: dict[str, Row] = {
     # core
@@ -317,6 +327,12 @@ MATRIX: dict[str, Row] = {
     "evaluation:run_detail": Row(readers(scoped=SCOPED), args=("run_id",)),
     "evaluation:run_export": Row(readers(scoped=SCOPED), args=("run_id",)),
     "evaluation:result_detail": Row(readers(scoped=SCOPED), args=("run_id", "base_code")),
+    # dashboards: the program's (national office, joint conference) and an authority's own
+    "dashboards:dashboard": Row(DASHBOARD_READERS),
+    "dashboards:trace": Row(DASHBOARD_EVERY, args=("indicator", "year")),
+    "dashboards:export": Row(DASHBOARD_EVERY, args=("table",)),
+    # the public portal: no login
+    "portal:home": Row(PUBLIC),
     # the admin site (its model pages come from ADMIN_MODELS below); one login page for everyone
     "admin:index": Row(only(NA) | {SA: 200}),
     "admin:login": Row(only(NA, 302) | {SA: 302}),

@@ -13,6 +13,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("monitoring/", include("shuangchuang.monitoring.urls")),
     path("evaluation/", include("shuangchuang.evaluation.urls")),
+    path("dashboards/", include("shuangchuang.dashboards.urls")),
+    path("public/", include("shuangchuang.portal.urls")),
     path("admin/", admin.site.urls),
     # home and a base's page gather several apps; after bases/ (bases/provinces/ is not a base)
     path("", include("shuangchuang.site.urls")),

@@ -30,6 +30,7 @@ class MenuItem:
 MENU: list[MenuItem] = [
     MenuItem(_("首页"), "site:home"),
     MenuItem(pgettext_lazy("menu", "示范基地"), "registry:base_list", ("program.read",)),
+    MenuItem(_("统计看板"), "dashboards:dashboard", ("dashboards.view",)),
     MenuItem(_("分省汇总"), "registry:province_summary", ("program.read",)),
     MenuItem(_("运行监测"), "monitoring:report_list", ("program.read",)),
     MenuItem(_("填报统计"), "monitoring:completeness", ("program.read",)),

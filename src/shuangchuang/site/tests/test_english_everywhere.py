@@ -134,6 +134,12 @@ def pages_for(user: User, run) -> list[str]:
             ]
     if may(user, "monitoring.excel.upload"):
         pages.append("/monitoring/excel/")
+    if may(user, "dashboards.view"):
+        pages += [
+            "/dashboards/",
+            "/dashboards/figures/JOBS_TOTAL/2025/",
+            "/dashboards/figures/JOBS_TOTAL/2025/?direction=employment",
+        ]
     if may(user, "audit.read"):
         pages += ["/audit/", "/audit/?action=monitoring.value", "/audit/?action=monitoring.open_period"]
     return pages

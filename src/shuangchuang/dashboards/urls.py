@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboards"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("figures/<slug:indicator>/<int:year>/", views.trace, name="trace"),
+    path("export/<slug:table>/", views.export, name="export"),
+]

@@ -1,0 +1,167 @@
+"""The dashboards: the program's (national office, joint conference) or an authority's own, the list of
+approved values behind each figure, and every table as .xlsx."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from shuangchuang.accounts.requests import AuthenticatedRequest
+from shuangchuang.core.policy import get_restricted, permission_required
+from shuangchuang.monitoring.models import Indicator, ReportingPeriod, ReportValue
+from shuangchuang.registry.models import Base
+
+from . import selectors
+from .exports import xlsx_response
+
+
+@dataclass(frozen=True)
+class TraceLine:
+    value: ReportValue
+    base: Base
+    period: ReportingPeriod
+    number: Decimal
+    approver: str
+    approved_at: datetime | None
+
+
+def _year(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and 2000 <= int(value) <= 2100 else None
+
+
+@permission_required("dashboards.view")
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    data = selectors.dashboard(request.user, _year(request.GET.get("year")))
+    titles = {"direction": _("按方向"), "kind": _("按基地类型"), "peer": _("按同类分组")}
+    context: dict[str, Any] = {
+        "data": data,
+        "charts": selectors.chart_data(data),
+        "breakdowns": [(table, titles[table], data["breakdown"][table]) for table in titles],
+    }
+    return render(request, "dashboards/dashboard.html", context)
+
+
+@permission_required("dashboards.view")
+def trace(request: AuthenticatedRequest, indicator: str, year: int) -> HttpResponse:
+    """The approved values a figure was computed from: base, period, value, who approved, when; their sum
+    is the figure."""
+    found = get_restricted(Indicator.objects, request.user, code=indicator)
+    filters = selectors.clean_filters(request.GET)
+    rows = list(selectors.traced_values(request.user, found.code, year, filters))
+    names = selectors.approvers(rows)
+    label, unit = selectors.indicator_label(found.code, year)
+    total = sum((r.number for r in rows if r.number is not None), start=Decimal(0))
+    lines = [
+        TraceLine(
+            value=r,
+            base=r.report.base,
+            period=r.report.period,
+            number=r.number or Decimal(0),
+            approver=names.get(getattr(r, "approver_id", None) or 0, ""),
+            approved_at=r.report.approved_at,
+        )
+        for r in rows
+    ]
+    if request.GET.get("format") == "xlsx":
+        headers = [
+            gettext("基地编号"),
+            gettext("示范基地"),
+            gettext("报告期"),
+            selectors.with_unit(label, unit),
+            gettext("核准人"),
+            gettext("核准时间"),
+        ]
+        table: list[list[object]] = [
+            [
+                line.base.code,
+                line.base.current_name,
+                line.period.label,
+                float(line.number),
+                line.approver,
+                timezone.localtime(line.approved_at).strftime("%Y-%m-%d %H:%M") if line.approved_at else "",
+            ]
+            for line in lines
+        ]
+        table.append(["", gettext("合计"), "", float(total), "", ""])
+        return xlsx_response(f"{found.code}-{year}.xlsx", f"{found.code} {year}", headers, table)
+    context = {
+        "indicator": found,
+        "label": label,
+        "unit": unit,
+        "year": year,
+        "filters": filters,
+        "filter_labels": _filter_labels(filters),
+        "lines": lines,
+        "total": total,
+    }
+    return render(request, "dashboards/trace.html", context)
+
+
+def _filter_labels(filters: dict[str, str]) -> list[str]:
+    from shuangchuang.registry.models import BaseKind, Direction, Province
+
+    labels = []
+    if code := filters.get("province"):
+        province = Province.objects.filter(code=code).first()
+        labels.append(province.label if province else code)
+    if code := filters.get("direction"):
+        direction = Direction.objects.filter(code=code).first()
+        labels.append(direction.label if direction else code)
+    if (kind := filters.get("kind")) in BaseKind.values:
+        labels.append(str(BaseKind(kind).label))
+    if peer := filters.get("peer"):
+        labels.append(str(selectors.peer_label(peer)))
+    return labels
+
+
+EXPORTS = ("headline", "direction", "kind", "peer", "trend", "map", "queue", "late")
+
+
+@permission_required("dashboards.view")
+def export(request: AuthenticatedRequest, table: str) -> HttpResponse:
+    """One table of the dashboard as .xlsx, the rows the page shows."""
+    if table not in EXPORTS:
+        raise Http404
+    data = selectors.dashboard(request.user, _year(request.GET.get("year")))
+    year = data["year"]
+    indicators = data["indicators"]
+    value_headers = [i["heading"] for i in indicators]
+    headers: list[str]
+    rows: list[list[object]]
+    if table == "headline":
+        headers = [
+            gettext("指标"),
+            gettext("%(year)d年") % {"year": year},
+            gettext("%(year)d年") % {"year": year - 1},
+            gettext("同比（%）"),
+            gettext("计入填报数"),
+        ]
+        rows = [
+            [selectors.with_unit(f["label"], f["unit"]), f["value"], f["previous"], f["change"], f["reports"]]
+            for f in data["headline"]
+        ]
+    elif table in ("direction", "kind", "peer"):
+        headers = [gettext("分组"), gettext("示范基地数"), *value_headers]
+        rows = [
+            [str(r["label"]), r["bases"], *[f["value"] for f in r["figures"]]]
+            for r in data["breakdown"][table]
+        ]
+    elif table == "trend":
+        headers = [gettext("年度"), *value_headers]
+        rows = [[r["year"], *[v["value"] for v in r["values"]]] for r in data["trend"]]
+    elif table == "map":
+        headers = [gettext("省级行政区"), gettext("示范基地数"), *value_headers]
+        rows = [[r["label"], r["bases"], *[r["values"][i["code"]] for i in indicators]] for r in data["map"]]
+    else:
+        queue = data["queues"]
+        headers = [gettext("示范基地"), gettext("报告期"), gettext("截止日期"), gettext("状态")]
+        rows = [[r["base"], r["period"], r["due_on"].isoformat(), r["state"]] for r in queue[table]]
+    return xlsx_response(f"dashboard-{table}-{year}.xlsx", f"{table} {year}", headers, rows)
