@@ -36,6 +36,7 @@ from shuangchuang.accounts.models import Role, User
 from shuangchuang.evaluation.models import EvaluationRun, EvaluationScheme, RunResult, RunStatus
 from shuangchuang.monitoring.models import Evidence, Report, ReportTransition, ReportValue
 from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
+from shuangchuang.portal.models import PublicIndicator
 from shuangchuang.registry.models import Authority, Base, Direction
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +147,7 @@ def _make_world() -> World:
         name="创业就业 2025", direction=Direction.objects.get(code="employment"), year=2025
     )
     _make_admin_rows()
+    PublicIndicator.objects.create(indicator=jobs)
     world = World(users, clients)
     # a ranking holding the scoped roles' base, and one that does not
     runs = {
@@ -333,6 +335,9 @@ MATRIX: dict[str, Row] = {
     "dashboards:export": Row(DASHBOARD_EVERY, args=("table",)),
     # the public portal: no login
     "portal:home": Row(PUBLIC),
+    "portal:base_list": Row(PUBLIC),
+    "portal:base_detail": Row({r: EVERY for r in ROLES}, args=("code",)),
+    "portal:index": Row(PUBLIC),
     # the admin site (its model pages come from ADMIN_MODELS below); one login page for everyone
     "admin:index": Row(only(NA) | {SA: 200}),
     "admin:login": Row(only(NA, 302) | {SA: 302}),
@@ -370,6 +375,7 @@ ADMIN_MODELS: dict[str, tuple[str | None, str]] = {
     "monitoring.reporttransition": (NA, "read"),
     "evaluation.evaluationscheme": (NA, "edit"),
     "evaluation.evaluationrun": (NA, "no-add"),  # runs are started from the scheme page
+    "portal.publicindicator": (NA, "edit"),
     # third-party models: nobody uses them through the admin
     "axes.accessattempt": (None, "read"),
     "axes.accesslog": (None, "read"),

@@ -6,4 +6,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("bases/", views.base_list, name="base_list"),
+    path("bases/<slug:code>/", views.base_detail, name="base_detail"),
+    path("index/", views.index, name="index"),
 ]

@@ -1,10 +1,78 @@
-"""The public portal: no login, published information only."""
+"""The public portal: no login, in Chinese and English, published information only. Each page reads through
+`selectors` (the registry, the values of indicators marked public, the index), never a user's scope."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
+
+from shuangchuang.monitoring.units import unit_label
+from shuangchuang.registry.models import Base, BaseNameHistory, BaseStatusHistory
+
+from . import selectors
+from .index import development_index
+
+PUBLIC_MENU = [
+    ("portal:home", _("首页")),
+    ("portal:base_list", _("示范基地名单")),
+    ("portal:index", _("双创发展指数")),
+]
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    return render(request, template, {"public_menu": PUBLIC_MENU, **context})
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {})
+    index = development_index()
+    national = index["series"][0] if index else None
+    return _render(
+        request,
+        "portal/home.html",
+        {
+            "summary": selectors.summary(),
+            "map": selectors.province_map(),
+            "index": index,
+            "national": national,
+            "latest": national["composite"][-1] if national else None,
+        },
+    )
+
+
+def base_list(request: HttpRequest) -> HttpResponse:
+    bases = selectors.public_bases(request.GET.dict())
+    page = Paginator(bases, 50).get_page(request.GET.get("page"))
+    return _render(
+        request,
+        "portal/base_list.html",
+        {"page": page, "total": page.paginator.count, "params": request.GET, **selectors.filter_choices()},
+    )
+
+
+def base_detail(request: HttpRequest, code: str) -> HttpResponse:
+    base = get_object_or_404(Base.objects.select_related("batch", "direction", "province"), code=code)
+    figures: dict[str, list[Any]] = defaultdict(list)
+    for value in selectors.public_figures(base):
+        figures[value.indicator_version.label].append(value)
+    return _render(
+        request,
+        "portal/base_detail.html",
+        {
+            "base": base,
+            "status_history": BaseStatusHistory.objects.filter(base=base).order_by("changed_at", "pk"),
+            "name_history": BaseNameHistory.objects.filter(base=base),
+            "figures": [
+                (label, unit_label(values[0].indicator_version.unit), values)
+                for label, values in figures.items()
+            ],
+        },
+    )
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    return _render(request, "portal/index.html", {"index": development_index()})

@@ -11,9 +11,8 @@ from openpyxl import load_workbook
 from shuangchuang.accounts.models import Role
 from shuangchuang.monitoring.models import Report, ReportState
 from shuangchuang.monitoring.services import transition
+from shuangchuang.monitoring.tests.approved_factories import fixed_program
 from shuangchuang.registry.models import Base
-
-from .factories import fixed_program
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +94,7 @@ def test_authority_sees_only_its_bases(program, make_user, client_for):
 
 
 def test_authority_queue_lists_its_reports_waiting_for_review(program, make_user, client_for, registry):
-    from .factories import report
+    from shuangchuang.monitoring.tests.approved_factories import report
 
     report("B3-012", 2023, ReportState.SUBMITTED, JOBS_TOTAL=1)
     report("B3-001", 2023, ReportState.SUBMITTED, JOBS_TOTAL=1)  # 山西's: not on 广西's desk
@@ -110,7 +109,7 @@ def test_authority_queue_lists_its_reports_waiting_for_review(program, make_user
 
 
 def test_late_reports_are_listed(program, make_user, client_for):
-    from .factories import report
+    from shuangchuang.monitoring.tests.approved_factories import report
 
     report("B3-012", 2023, ReportState.DRAFT)  # due 2024-02-28, still a draft
     queues = client_for(make_user(Role.NATIONAL_ADMIN)).get("/dashboards/").context["data"]["queues"]

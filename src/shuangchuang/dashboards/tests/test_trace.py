@@ -11,8 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from shuangchuang.accounts.models import Role
-
-from .factories import fixed_program
+from shuangchuang.monitoring.tests.approved_factories import fixed_program
 
 pytestmark = pytest.mark.django_db
 

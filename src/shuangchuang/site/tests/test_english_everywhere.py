@@ -180,3 +180,21 @@ def test_the_check_finds_chinese_the_app_writes_but_not_data(registry):
     )
 
     assert app_chinese(html, ["厦门大学"]) == ["单位"]
+
+
+def test_the_public_portal_in_english(demo, client):
+    from shuangchuang.monitoring.models import Indicator
+    from shuangchuang.portal.models import PublicIndicator
+
+    PublicIndicator.objects.create(indicator=Indicator.objects.get(code="JOBS_TOTAL"))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/public/"})
+    data = data_strings()
+    leftovers = {}
+    pages = ["/public/", "/public/bases/", "/public/bases/?batch=1", "/public/index/"]
+    pages += ["/public/bases/B3-012/", "/public/bases/B3-023/", "/public/bases/B1-001/"]
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        if found := app_chinese(response.content.decode(), data):
+            leftovers[page] = found
+    assert leftovers == {}, "\n".join(f"{page}: {found[:5]}" for page, found in leftovers.items())

@@ -1,5 +1,5 @@
-"""Fixed, hand-countable data for the dashboards: the four headline indicators, two annual periods and a few
-reports in known states, approved by a known account."""
+"""Fixed, hand-countable approved data (used by the dashboards and the portal): the four headline indicators,
+two annual periods and a few reports in known states, approved by a known account."""
 
 from __future__ import annotations
 

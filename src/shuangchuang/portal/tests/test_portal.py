@@ -1,0 +1,95 @@
+"""The public portal, read anonymously: the registry, a base's public page, the index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from shuangchuang.monitoring.models import Indicator, ReportState
+from shuangchuang.monitoring.tests.approved_factories import fixed_program, report
+from shuangchuang.portal.models import PublicIndicator
+from shuangchuang.registry.models import Base
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def program(registry: Any) -> None:
+    fixed_program()
+
+
+def test_home_shows_every_batch_without_login(registry):
+    response = Client().get("/public/")
+    assert response.status_code == 200
+    assert response.context["summary"]["total"] == Base.objects.count()
+    assert {b["batch__number"] for b in response.context["summary"]["by_batch"]} == {1, 2, 3}
+
+
+def test_base_list_filters_by_province(registry):
+    response = Client().get("/public/bases/?province=440000")
+    assert response.context["total"] == Base.objects.filter(province_id="440000").count()
+    assert "惠州仲恺高新区" in response.content.decode() or "惠州" in response.content.decode()
+
+
+def test_base_page_shows_public_information(registry):
+    page = Client().get("/public/bases/B3-023/").content.decode()
+    assert "厦门大学" in page and "创业就业" in page
+
+
+def test_missing_base_is_404(registry):
+    assert Client().get("/public/bases/B3-999/").status_code == 404
+
+
+def test_a_figure_not_marked_public_never_reaches_the_portal(program):
+    # 晋城's approved jobs (100) and funding (50): neither indicator is public
+    page = Client().get("/public/bases/B3-001/").content.decode()
+    assert 'data-testid="public-figures"' not in page
+
+
+def test_a_figure_marked_public_appears_once_approved(program):
+    PublicIndicator.objects.create(indicator=Indicator.objects.get(code="FUNDING_RAISED"))
+    report("B3-001", 2023, ReportState.REVIEWED, FUNDING_RAISED=777)  # not approved: never shown
+    response = Client().get("/public/bases/B3-001/")
+    page = response.content.decode()
+    assert 'data-testid="public-figures"' in page
+    values = [v.number for _label, _unit, rows in response.context["figures"] for v in rows]
+    assert values == [50]  # funding of 2025; not the jobs (not public), not the reviewed 777
+
+
+def test_index_against_hand_computed_values(program):
+    index = Client().get("/public/index/").context["index"]
+    assert index["base_year"] == 2024
+    series = {s["key"]: s for s in index["series"]}
+    # national: jobs per base 100 → 113.33 (output), funding per base 40 → 33.33 (input); mean of the two
+    assert series["national"]["composite"] == [100.0, 98.3]
+    assert series["national"]["yoy"] == [None, -1.7]
+    subs = {s["key"]: s["values"] for s in series["national"]["subs"]}
+    assert subs["output"] == [100.0, 113.3] and subs["input"] == [100.0, 83.3]
+    assert subs["entities"] == [None, None]
+    # 创业就业: jobs 113.33, funding per base 40 → 40 (100)
+    assert series["employment"]["composite"] == [100.0, 106.7]
+    # 融通创新 had nothing approved in the base year: no index
+    assert series["integration"]["composite"] == [None, None]
+
+
+def test_index_changes_on_the_next_request_after_an_approval(program, make_user):
+    from shuangchuang.accounts.models import Role
+    from shuangchuang.monitoring.models import Report
+    from shuangchuang.monitoring.services import transition
+
+    client = Client()
+    assert client.get("/public/index/").context["index"]["series"][0]["composite"][-1] == 98.3
+    transition(Report.objects.get(base__code="B3-050"), "approve", actor=make_user(Role.NATIONAL_ADMIN))
+    assert client.get("/public/index/").context["index"]["series"][0]["composite"][-1] != 98.3
+
+
+def test_index_page_describes_its_method(program):
+    page = Client().get("/public/index/").content.decode()
+    assert "编制方法" in page and "带动就业人数" in page and "0.25" in page
+
+
+def test_index_page_before_any_approval(registry):
+    response = Client().get("/public/index/")
+    assert response.status_code == 200 and response.context["index"] is None
