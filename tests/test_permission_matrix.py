@@ -333,6 +333,7 @@ MATRIX: dict[str, Row] = {
     "dashboards:dashboard": Row(DASHBOARD_READERS),
     "dashboards:trace": Row(DASHBOARD_EVERY, args=("indicator", "year")),
     "dashboards:export": Row(DASHBOARD_EVERY, args=("table",)),
+    "dashboards:profile": Row(readers(scoped=SCOPED), args=("code",)),
     # the public portal: no login
     "portal:home": Row(PUBLIC),
     "portal:base_list": Row(PUBLIC),

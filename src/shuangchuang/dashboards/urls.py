@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("figures/<slug:indicator>/<int:year>/", views.trace, name="trace"),
     path("export/<slug:table>/", views.export, name="export"),
+    path("bases/<slug:code>/", views.profile, name="profile"),
 ]

@@ -19,6 +19,7 @@ from shuangchuang.core.policy import get_restricted, permission_required
 from shuangchuang.monitoring.models import Indicator, ReportingPeriod, ReportValue
 from shuangchuang.registry.models import Base
 
+from . import profile as base_profile
 from . import selectors
 from .exports import xlsx_response
 
@@ -165,3 +166,37 @@ def export(request: AuthenticatedRequest, table: str) -> HttpResponse:
         headers = [gettext("示范基地"), gettext("报告期"), gettext("截止日期"), gettext("状态")]
         rows = [[r["base"], r["period"], r["due_on"].isoformat(), r["state"]] for r in queue[table]]
     return xlsx_response(f"dashboard-{table}-{year}.xlsx", f"{table} {year}", headers, rows)
+
+
+@permission_required("program.read")
+def profile(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """A base over time: its indicators against the direction median and peer quartiles, its latest radar,
+    its rank history with intervals, and links to its reports and scorecards. A base outside the user's
+    scope is a 404."""
+    base = get_restricted(
+        Base.objects.select_related("batch", "direction", "province", "authority"), request.user, code=code
+    )
+    series = base_profile.indicator_series(base)
+    ranks = base_profile.rank_history(request.user, base)
+    radar = base_profile.radar(request.user, base)
+    context = {
+        "base": base,
+        "series": series,
+        "ranks": ranks,
+        "radar": radar,
+        "reports": base_profile.reports(request.user, base),
+        "charts": {
+            "series": series["series"],
+            "years": series["years"],
+            "ranks": ranks,
+            "radar": radar,
+            "labels": {
+                "base": gettext("本基地"),
+                "median": gettext("方向中位数"),
+                "quartiles": gettext("同类四分位区间"),
+                "rank": gettext("排名"),
+                "interval": gettext("排名区间（5%–95%）"),
+            },
+        },
+    }
+    return render(request, "dashboards/profile.html", context)

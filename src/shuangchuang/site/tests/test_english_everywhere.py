@@ -120,6 +120,7 @@ def pages_for(user: User, run) -> list[str]:
     base = Base.objects.restrict(user).filter(code__in=["B3-012", "B3-023", "B3-001"]).first()
     if base is not None:
         pages.append(base.get_absolute_url())
+        pages.append(f"/dashboards/bases/{base.code}/")
         if run.results.filter(base=base, included=True).exists():
             pages.append(f"/evaluation/runs/{run.pk}/bases/{base.code}/")
     reports = Report.objects.restrict(user).exclude(values__isnull=True)
