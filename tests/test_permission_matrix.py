@@ -33,6 +33,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from shuangchuang.accounts.models import Role, User
+from shuangchuang.dashboards.models import AnnualReport
 from shuangchuang.evaluation.models import EvaluationRun, EvaluationScheme, RunResult, RunStatus
 from shuangchuang.monitoring.models import Evidence, Report, ReportTransition, ReportValue
 from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
@@ -148,6 +149,7 @@ def _make_world() -> World:
     )
     _make_admin_rows()
     PublicIndicator.objects.create(indicator=jobs)
+    annual = AnnualReport.objects.create(year=2025, status="done", progress=100, pdf=b"%PDF-1.4\n%%EOF\n")
     world = World(users, clients)
     # a ranking holding the scoped roles' base, and one that does not
     runs = {
@@ -187,6 +189,7 @@ def _make_world() -> World:
             "indicator": "JOBS",
             "year": 2025,
             "table": "headline",
+            "report_id": annual.pk,
         }
     world.objects["missing"] = {
         "code": "B3-999",
@@ -202,6 +205,7 @@ def _make_world() -> World:
         "indicator": "NO_SUCH",
         "year": 2025,
         "table": "nothing",
+        "report_id": MISSING,
     }
     return world
 
@@ -334,6 +338,10 @@ MATRIX: dict[str, Row] = {
     "dashboards:trace": Row(DASHBOARD_EVERY, args=("indicator", "year")),
     "dashboards:export": Row(DASHBOARD_EVERY, args=("table",)),
     "dashboards:profile": Row(readers(scoped=SCOPED), args=("code",)),
+    # the program's annual report: the national office and the joint conference
+    "dashboards:annual_list": Row(only(NA) | {JM: 200}),
+    "dashboards:annual_detail": Row(only(NA, EVERY) | {JM: EVERY}, args=("report_id",)),
+    "dashboards:annual_download": Row(only(NA, EVERY) | {JM: EVERY}, args=("report_id",)),
     # the public portal: no login
     "portal:home": Row(PUBLIC),
     "portal:base_list": Row(PUBLIC),

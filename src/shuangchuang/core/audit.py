@@ -111,6 +111,7 @@ ACTION_LABELS = {
     "monitoring.reminder": _("发送填报提醒"),
     "monitoring.demo_data": _("生成演示数据"),
     "evaluation.start": _("发起评估"),
+    "dashboards.annual_report": _("生成年度报告"),
 }
 
 

@@ -8,3 +8,5 @@ class DashboardsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import audit_words, policy  # noqa: F401  # policy registers the dashboards' rules
+
+        audit_words.register()

@@ -9,4 +9,7 @@ urlpatterns = [
     path("figures/<slug:indicator>/<int:year>/", views.trace, name="trace"),
     path("export/<slug:table>/", views.export, name="export"),
     path("bases/<slug:code>/", views.profile, name="profile"),
+    path("annual/", views.annual_list, name="annual_list"),
+    path("annual/<int:report_id>/", views.annual_detail, name="annual_detail"),
+    path("annual/<int:report_id>/pdf/", views.annual_download, name="annual_download"),
 ]

@@ -8,9 +8,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -20,8 +22,9 @@ from shuangchuang.monitoring.models import Indicator, ReportingPeriod, ReportVal
 from shuangchuang.registry.models import Base
 
 from . import profile as base_profile
-from . import selectors
+from . import selectors, services
 from .exports import xlsx_response
+from .models import AnnualReport, AnnualReportStatus
 
 
 @dataclass(frozen=True)
@@ -200,3 +203,39 @@ def profile(request: AuthenticatedRequest, code: str) -> HttpResponse:
         },
     }
     return render(request, "dashboards/profile.html", context)
+
+
+@permission_required("dashboards.annual_report")
+def annual_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The annual reports made so far, and the form that asks for one (made in the background)."""
+    if request.method == "POST":
+        year = _year(request.POST.get("year"))
+        if year is None:
+            messages.error(request, gettext("请选择年度。"))
+            return redirect("dashboards:annual_list")
+        made = services.start_annual_report(year, actor=request.user)
+        return redirect("dashboards:annual_detail", report_id=made.pk)
+    years = selectors.approved_years(request.user)
+    reports = AnnualReport.objects.restrict(request.user).select_related("created_by").defer("pdf")[:20]
+    return render(request, "dashboards/annual_list.html", {"years": years, "reports": reports})
+
+
+@permission_required("dashboards.annual_report")
+def annual_detail(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
+    report = get_restricted(AnnualReport.objects.defer("pdf"), request.user, pk=report_id)
+    template = (
+        "dashboards/_annual_progress.html"
+        if request.headers.get("HX-Request")
+        else "dashboards/annual_detail.html"
+    )
+    return render(request, template, {"report": report})
+
+
+@permission_required("dashboards.annual_report")
+def annual_download(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
+    report = get_restricted(AnnualReport.objects, request.user, pk=report_id)
+    if report.status != AnnualReportStatus.DONE or not report.pdf:
+        return redirect("dashboards:annual_detail", report_id=report.pk)
+    response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, f"annual-report-{report.year}.pdf")
+    return response

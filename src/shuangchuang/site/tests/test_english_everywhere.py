@@ -135,6 +135,8 @@ def pages_for(user: User, run) -> list[str]:
             ]
     if may(user, "monitoring.excel.upload"):
         pages.append("/monitoring/excel/")
+    if may(user, "dashboards.annual_report"):
+        pages.append("/dashboards/annual/")
     if may(user, "dashboards.view"):
         pages += [
             "/dashboards/",
