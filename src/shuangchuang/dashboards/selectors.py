@@ -481,6 +481,7 @@ def dashboard(user: Someone, year: int | None = None) -> dict[str, Any]:
         ],
         "program_wide": reaches_everything(Base, user),
         "computed_at": timezone.now(),
+        "cache_key": key,
     }
     cache.set(key, data, CACHE_SECONDS)
     return data

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -25,6 +25,12 @@ MAP_NAMES = {
     "540000": "西藏", "610000": "陕西", "620000": "甘肃", "630000": "青海", "640000": "宁夏",
     "650000": "新疆", "710000": "台湾", "810000": "香港", "820000": "澳门",
 }  # fmt: skip
+
+
+def registry_fingerprint() -> str:
+    """Changes whenever a base is added, changed or removed: the key of the cached public pages."""
+    found = Base.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    return f"{found['n']}-{found['last'].timestamp() if found['last'] else 0}"
 
 
 def public_bases(params: dict[str, Any]) -> QuerySet[Base]:

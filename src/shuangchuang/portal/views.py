@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.monitoring.units import unit_label
@@ -45,13 +48,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def base_list(request: HttpRequest) -> HttpResponse:
+    """The registry for the public. The list is rendered once per query and language until a base
+    changes (a fragment cache keyed by the registry's fingerprint): the queries run only then."""
+    key = f"{selectors.registry_fingerprint()}:{get_language()}:{request.GET.urlencode()}"
+    if cache.get(make_template_fragment_key("public_list", [key])) is not None:
+        return _render(request, "portal/base_list.html", {"cache_key": key})
     bases = selectors.public_bases(request.GET.dict())
     page = Paginator(bases, 50).get_page(request.GET.get("page"))
-    return _render(
-        request,
-        "portal/base_list.html",
-        {"page": page, "total": page.paginator.count, "params": request.GET, **selectors.filter_choices()},
-    )
+    context = {"page": page, "total": page.paginator.count, "params": request.GET, "cache_key": key}
+    return _render(request, "portal/base_list.html", context | selectors.filter_choices())
 
 
 def base_detail(request: HttpRequest, code: str) -> HttpResponse:

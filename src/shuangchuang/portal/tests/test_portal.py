@@ -28,9 +28,17 @@ def test_home_shows_every_batch_without_login(registry):
 
 
 def test_base_list_filters_by_province(registry):
-    response = Client().get("/public/bases/?province=440000")
-    assert response.context["total"] == Base.objects.filter(province_id="440000").count()
-    assert "惠州仲恺高新区" in response.content.decode() or "惠州" in response.content.decode()
+    page = Client().get("/public/bases/?province=440000").content.decode()
+    assert f"共 {Base.objects.filter(province_id='440000').count()} 个示范基地" in page
+    assert "/public/bases/B3-040/" in page and "/public/bases/B3-012/" not in page
+
+
+def test_base_list_is_rendered_again_when_a_base_changes(registry):
+    client = Client()
+    assert "横州市" in client.get("/public/bases/?q=hzs").content.decode()
+    Base.objects.filter(code="B3-012").update(current_name="横州市（更名测试）")
+    Base.objects.get(code="B3-012").save()  # a change through the model moves updated_at
+    assert "横州市（更名测试）" in client.get("/public/bases/?q=hzs").content.decode()
 
 
 def test_base_page_shows_public_information(registry):
