@@ -32,6 +32,7 @@ from shuangchuang.evaluation.labels import peer_group_label
 from shuangchuang.monitoring.models import (
     Action,
     Indicator,
+    IndicatorVersion,
     PeriodKind,
     Report,
     ReportingPeriod,
@@ -197,14 +198,14 @@ def trace_url(code: str, year: int, **filters: str) -> str:
     return f"{url}?{urlencode(filters)}" if filters else url
 
 
-def _sums(user: Someone, year: int, *group: str) -> list[dict[str, Any]]:
-    """Sums and counts of the headline indicators' approved values in `year`, grouped by `group`."""
+def _sums(user: Someone, years: list[int], *group: str) -> list[dict[str, Any]]:
+    """Sums and counts of the headline indicators' approved values in `years`, grouped by `group`."""
     rows = (
         ReportValue.objects.restrict(user)
         .filter(
             report__state__in=APPROVED_STATES,
             report__period__kind=PeriodKind.ANNUAL,
-            report__period__year=year,
+            report__period__year__in=years,
             indicator__code__in=HEADLINE_CODES,
             number__isnull=False,
         )
@@ -215,23 +216,48 @@ def _sums(user: Someone, year: int, *group: str) -> list[dict[str, Any]]:
     return list(rows)
 
 
-def _headline(user: Someone, year: int) -> list[dict[str, Any]]:
-    this_year = {r["indicator__code"]: r for r in _sums(user, year)}
-    last_year = {r["indicator__code"]: r for r in _sums(user, year - 1)}
+def _yearly_sums(user: Someone, years: list[int]) -> dict[tuple[str, int], tuple[float, int]]:
+    """(indicator, year) → (sum, count) of the headline indicators' approved values: one query for the
+    headline figures, last year's and the trend."""
+    rows = _sums(user, years, "report__period__year")
+    return {(r["indicator__code"], r["report__period__year"]): (_number(r["total"]), r["n"]) for r in rows}
+
+
+def _labels(year: int) -> dict[str, tuple[str, str]]:
+    """The headline indicators' names and units for a year, from one query."""
+    versions: dict[str, IndicatorVersion] = {}
+    for version in (
+        IndicatorVersion.objects.filter(indicator__code__in=HEADLINE_CODES)
+        .select_related("indicator")
+        .order_by("valid_from_year")
+    ):
+        code = version.indicator.code
+        if version.valid_from_year <= year or code not in versions:
+            versions[code] = version
+    return {
+        code: (versions[code].label, unit_label(versions[code].unit)) if code in versions else (code, "")
+        for code in HEADLINE_CODES
+    }
+
+
+def _headline(
+    year: int, sums: dict[tuple[str, int], tuple[float, int]], labels: dict[str, tuple[str, str]]
+) -> list[dict[str, Any]]:
     figures = []
     for code in HEADLINE_CODES:
-        label, unit = indicator_label(code, year)
-        value = _number(this_year.get(code, {}).get("total"))
-        previous = _number(last_year.get(code, {}).get("total"))
+        label, unit = labels[code]
+        value, reports = sums.get((code, year), (0.0, 0))
+        last_year = sums.get((code, year - 1))
+        previous = last_year[0] if last_year else None
         figures.append(
             {
                 "code": code,
                 "label": label,
                 "unit": unit,
                 "value": value,
-                "previous": previous if code in last_year else None,
-                "change": _change(value, previous) if code in last_year else None,
-                "reports": this_year.get(code, {}).get("n", 0),
+                "previous": previous,
+                "change": _change(value, previous) if previous is not None else None,
+                "reports": reports,
                 "url": trace_url(code, year),
                 "previous_url": trace_url(code, year - 1),
             }
@@ -239,20 +265,31 @@ def _headline(user: Someone, year: int) -> list[dict[str, Any]]:
     return figures
 
 
-def _base_counts(bases: QuerySet[Base]) -> dict[str, Any]:
-    directions = {d.code: d.label for d in Direction.objects.all()}
-    by_direction = (
-        bases.values("direction__code")
+def _base_rows(bases: QuerySet[Base]) -> list[tuple[str, str, str, str, int]]:
+    """(direction, kind, status, province, number of bases): one query for every count of bases."""
+    return list(
+        bases.values_list("direction__code", "kind", "status", "province_id")
         .annotate(n=Count("pk"))
-        .order_by("direction__order", "direction__code")
+        .order_by()
     )
-    by_kind = dict(bases.values_list("kind").annotate(n=Count("pk")).order_by())
-    by_status = dict(bases.values_list("status").annotate(n=Count("pk")).order_by())
+
+
+def _base_counts(
+    rows: list[tuple[str, str, str, str, int]], directions: dict[str, Direction]
+) -> dict[str, Any]:
+    by_direction: dict[str, int] = defaultdict(int)
+    by_kind: dict[str, int] = defaultdict(int)
+    by_status: dict[str, int] = defaultdict(int)
+    for direction, kind, status, _province, n in rows:
+        by_direction[direction] += n
+        by_kind[kind] += n
+        by_status[status] += n
+    ordered = sorted(by_direction, key=lambda c: (directions[c].order if c in directions else 99, c))
     return {
         "total": sum(by_kind.values()),
         "by_direction": [
-            {"code": r["direction__code"], "label": directions.get(r["direction__code"], ""), "n": r["n"]}
-            for r in by_direction
+            {"code": c, "label": directions[c].label if c in directions else c, "n": by_direction[c]}
+            for c in ordered
         ],
         "by_kind": [
             {"code": k, "label": str(BaseKind(k).label), "n": by_kind[k]}
@@ -305,12 +342,17 @@ def _period_reports(user: Someone) -> dict[str, Any] | None:
     }
 
 
-def _breakdown(user: Someone, year: int, bases: QuerySet[Base]) -> dict[str, list[dict[str, Any]]]:
+def _breakdown(
+    year_rows: list[dict[str, Any]],
+    year: int,
+    base_rows: list[tuple[str, str, str, str, int]],
+    all_directions: dict[str, Direction],
+) -> dict[str, list[dict[str, Any]]]:
     """The headline sums by direction, kind and peer group, each row with its base count and trace links."""
-    by_base = _sums(user, year, "report__base__direction__code", "report__base__kind")
-    count_rows = bases.values_list("direction__code", "kind").annotate(n=Count("pk")).order_by()
-    directions = {d.code: d.label for d in Direction.objects.all()}
-    orders = {d.code: d.order for d in Direction.objects.all()}
+    by_base = year_rows
+    count_rows = [(direction, kind, n) for direction, kind, _status, _province, n in base_rows]
+    directions = {code: d.label for code, d in all_directions.items()}
+    orders = {code: d.order for code, d in all_directions.items()}
 
     def empty() -> dict[str, Any]:
         return {
@@ -368,26 +410,12 @@ def _breakdown(user: Someone, year: int, bases: QuerySet[Base]) -> dict[str, lis
     return result
 
 
-def _trend(user: Someone, years: list[int]) -> list[dict[str, Any]]:
-    rows = (
-        ReportValue.objects.restrict(user)
-        .filter(
-            report__state__in=APPROVED_STATES,
-            report__period__kind=PeriodKind.ANNUAL,
-            report__period__year__in=years,
-            indicator__code__in=HEADLINE_CODES,
-            number__isnull=False,
-        )
-        .values_list("indicator__code", "report__period__year")
-        .annotate(total=Sum("number"))
-        .order_by()
-    )
-    sums = {(code, year): _number(total) for code, year, total in rows}
+def _trend(years: list[int], sums: dict[tuple[str, int], tuple[float, int]]) -> list[dict[str, Any]]:
     return [
         {
             "year": year,
             "values": [
-                {"code": code, "value": sums.get((code, year), 0.0), "url": trace_url(code, year)}
+                {"code": code, "value": sums.get((code, year), (0.0, 0))[0], "url": trace_url(code, year)}
                 for code in HEADLINE_CODES
             ],
         }
@@ -395,13 +423,18 @@ def _trend(user: Someone, years: list[int]) -> list[dict[str, Any]]:
     ]
 
 
-def _map(user: Someone, year: int, bases: QuerySet[Base]) -> list[dict[str, Any]]:
+def _map(
+    year_rows: list[dict[str, Any]], base_rows: list[tuple[str, str, str, str, int]]
+) -> list[dict[str, Any]]:
     """One row per province-level division (all 31 and Hong Kong, Macao, Taiwan as the registry has them):
     the user's bases there and the headline sums of their approved values."""
-    counts = dict(bases.values_list("province_id").annotate(n=Count("pk")).order_by())
+    counts: dict[str, int] = defaultdict(int)
+    for _direction, _kind, _status, province, n in base_rows:
+        counts[province] += n
     sums: dict[str, dict[str, float]] = defaultdict(dict)
-    for row in _sums(user, year, "report__base__province_id"):
-        sums[row["report__base__province_id"]][row["indicator__code"]] = _number(row["total"])
+    for row in year_rows:
+        cell = sums[row["report__base__province_id"]]
+        cell[row["indicator__code"]] = cell.get(row["indicator__code"], 0.0) + _number(row["total"])
     base_list = reverse("registry:base_list")
     return [
         {
@@ -462,22 +495,29 @@ def dashboard(user: Someone, year: int | None = None) -> dict[str, Any]:
     found = cache.get(key)
     if found is not None:
         return dict(found)
-    bases = Base.objects.restrict(user)
+    base_rows = _base_rows(Base.objects.restrict(user))
+    directions = {d.code: d for d in Direction.objects.all()}
     trend_years = sorted({y for y in years if y <= year} | {year})[-5:]
+    sums = _yearly_sums(user, sorted(set(trend_years) | {year - 1}))
+    labels = _labels(year)
+    # the year's sums by direction, kind and province: the breakdowns and the map from one query
+    year_rows = _sums(
+        user, [year], "report__base__direction__code", "report__base__kind", "report__base__province_id"
+    )
     data = {
         "year": year,
         "years": years,
-        "bases": _base_counts(bases),
-        "headline": _headline(user, year),
+        "bases": _base_counts(base_rows, directions),
+        "headline": _headline(year, sums, labels),
         "period": _period_reports(user),
-        "breakdown": _breakdown(user, year, bases),
-        "trend": _trend(user, trend_years),
-        "map": _map(user, year, bases),
+        "breakdown": _breakdown(year_rows, year, base_rows, directions),
+        "trend": _trend(trend_years, sums),
+        "map": _map(year_rows, base_rows),
         "queues": _queues(user),
         "indicators": [
             {"code": code, "label": label, "unit": unit, "heading": with_unit(label, unit)}
             for code in HEADLINE_CODES
-            for label, unit in [indicator_label(code, year)]
+            for label, unit in [labels[code]]
         ],
         "program_wide": reaches_everything(Base, user),
         "computed_at": timezone.now(),
