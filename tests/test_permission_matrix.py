@@ -35,9 +35,11 @@ from django_tasks_db.models import DBTaskResult
 from shuangchuang.accounts.models import Role, User
 from shuangchuang.dashboards.models import AnnualReport
 from shuangchuang.evaluation.models import EvaluationRun, EvaluationScheme, RunResult, RunStatus
-from shuangchuang.monitoring.models import Evidence, Report, ReportTransition, ReportValue
+from shuangchuang.monitoring.models import Evidence, Report, ReportValue
 from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
+from shuangchuang.plans.models import Attachment, Goal, GoalTarget, Mechanism, Plan, StaffMember, Task
 from shuangchuang.portal.models import PublicIndicator
+from shuangchuang.records.models import Experience, ExperienceState, Problem, SupportPolicy
 from shuangchuang.registry.models import Authority, Base, Direction
 
 pytestmark = pytest.mark.django_db
@@ -172,10 +174,30 @@ def _make_world() -> World:
         ReportValue.objects.create(
             report=report, indicator=jobs, indicator_version=jobs.versions.get(), number=Decimal(12)
         )
-        ReportTransition.objects.create(
-            report=report, action="submit", from_state="draft", to_state="submitted", actor=users[OP]
+        plan = Plan.objects.create(
+            base=base, version=1, title="建设方案", start_year=2025, end_year=2027, focus="成果转化"
         )
+        goal = Goal.objects.create(plan=plan, name="带动就业", baseline=Decimal(100))
+        GoalTarget.objects.create(goal=goal, year=2027, value=Decimal(200))
+        task = Task.objects.create(plan=plan, title="建设中试基地", owner="管委会", deadline="2027-12-31")
+        attachment = Attachment.objects.create(
+            base=base,
+            file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="a.pdf"),
+            original_name="方案.pdf",
+            content_type="application/pdf",
+            size=15,
+            sha256="0" * 64,
+        )
+        mechanism = Mechanism.objects.create(base=base, name="领导小组", member_units="发展改革委")
+        staff = StaffMember.objects.create(base=base, name="张三", role="主任", since="2024-01-01")
         world.objects[scope] = {
+            "plan_pk": plan.pk,
+            "goal_pk": goal.pk,
+            "task_pk": task.pk,
+            "attachment_pk": attachment.pk,
+            "mechanism_pk": mechanism.pk,
+            "staff_pk": staff.pk,
+            "plan_action": "submit",
             "code": base.code,
             "base": base.code,
             "base_code": base.code,
@@ -190,8 +212,13 @@ def _make_world() -> World:
             "year": 2025,
             "table": "headline",
             "report_id": annual.pk,
+            **_records_of(base, users[OP]),
         }
     world.objects["missing"] = {
+        **{
+            k: MISSING for k in ("plan_pk", "goal_pk", "task_pk", "attachment_pk", "mechanism_pk", "staff_pk")
+        },
+        "plan_action": "submit",
         "code": "B3-999",
         "base": "B3-999",
         "base_code": "B3-999",
@@ -206,8 +233,42 @@ def _make_world() -> World:
         "year": 2025,
         "table": "nothing",
         "report_id": MISSING,
+        "policy_id": MISSING,
+        "problem_id": MISSING,
+        "experience_id": MISSING,
     }
     return world
+
+
+def _records_of(base: Base, operator: User) -> dict[str, int]:
+    """A support policy (with its file) covering the base, a problem it raised, and an experience it
+    submitted (past the draft: its authority and the national office see it; published, everyone would)."""
+    policy = SupportPolicy.objects.create(
+        title="支持政策",
+        issuer="市政府",
+        issued_on=timezone.localdate(),
+        kind="funding",
+        recorded_by=operator,
+    )
+    policy.file.save("a.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+    policy.original_name, policy.content_type = "政策.pdf", "application/pdf"
+    policy.save()
+    policy.bases.set([base])
+    problem = Problem.objects.create(
+        base=base, category="space", title="用房", description="d", needs="n", due_on=timezone.localdate()
+    )
+    experience = Experience.objects.create(
+        base=base,
+        title="经验",
+        problem_solved="p",
+        actions="a",
+        results="r",
+        theme="other",
+        direction=base.direction,
+        base_kind=base.kind,
+        state=ExperienceState.SUBMITTED,
+    )
+    return {"policy_id": policy.pk, "problem_id": problem.pk, "experience_id": experience.pk}
 
 
 # The table
@@ -347,6 +408,66 @@ MATRIX: dict[str, Row] = {
     "portal:base_list": Row(PUBLIC),
     "portal:base_detail": Row({r: EVERY for r in ROLES}, args=("code",)),
     "portal:index": Row(PUBLIC),
+    # plans (issue 11): a base's plan versions, goals, tasks, progress; its organisation and staff roster.
+    # Reading: where the base is seen. Writing: the base's own operator (the world's plans are drafts: editing
+    # opens, progress on a plan not yet approved is a message). Reviewing: its authority and the office.
+    "plans:review_queue": Row(only(NA) | {AU: 200}),
+    "plans:base_plans": Row(readers(scoped=SCOPED), args=("code",)),
+    "plans:plan_create": Row(only(OP, (302, 404, 404)), method="POST", args=("code",)),
+    "plans:plan_detail": Row(readers(scoped=SCOPED), args=("plan_pk",)),
+    "plans:plan_edit": Row(only(OP, SCOPED), args=("plan_pk",)),
+    "plans:document_upload": Row(only(OP, (302, 404, 404)), method="POST", args=("plan_pk",)),
+    "plans:goal_add": Row(only(OP, SCOPED), args=("plan_pk",)),
+    "plans:goal_edit": Row(only(OP, SCOPED), args=("plan_pk", "goal_pk")),
+    "plans:goal_delete": Row(only(OP, (302, 404, 404)), method="POST", args=("plan_pk", "goal_pk")),
+    "plans:task_add": Row(only(OP, SCOPED), args=("plan_pk",)),
+    "plans:task_edit": Row(only(OP, SCOPED), args=("plan_pk", "task_pk")),
+    "plans:task_delete": Row(only(OP, (302, 404, 404)), method="POST", args=("plan_pk", "task_pk")),
+    # 报送 is the base's move; returning and approving are its reviewers' (other roles: 403)
+    "plans:plan_move": Row(only(OP, (302, 404, 404)), method="POST", args=("plan_pk", "plan_action")),
+    "plans:task_progress": Row(only(OP, (302, 404, 404)), args=("task_pk",)),
+    "plans:goal_result": Row(only(OP, (302, 404, 404)), args=("goal_pk",)),
+    "plans:attachment": Row(readers(scoped=SCOPED), args=("attachment_pk",)),
+    "plans:organisation": Row(readers(scoped=SCOPED), args=("code",)),
+    "plans:organisation_edit": Row(only(OP, SCOPED), args=("code",)),
+    "plans:mechanism_add": Row(only(OP, SCOPED), args=("code",)),
+    "plans:mechanism_edit": Row(only(OP, SCOPED), args=("code", "mechanism_pk")),
+    "plans:meeting_add": Row(only(OP, SCOPED), args=("code", "mechanism_pk")),
+    "plans:staff_add": Row(only(OP, SCOPED), args=("code",)),
+    "plans:staff_edit": Row(only(OP, SCOPED), args=("code", "staff_pk")),
+    "plans:staff_leave": Row(only(OP, (302, 404, 404)), method="POST", args=("code", "staff_pk")),
+    # records: support policies (the national office, an authority for its bases, a base for itself record
+    # them; deleting one the user did not record is refused with a message)
+    "records:policy_list": Row(readers()),
+    "records:policy_create": Row(only(NA) | {AU: 200, OP: 200}),
+    "records:policy_detail": Row(readers(scoped=SCOPED), args=("policy_id",)),
+    "records:policy_file": Row(readers(scoped=SCOPED), args=("policy_id",)),
+    "records:policy_delete": Row(
+        only(NA, (302, 302, 404)) | {AU: (302, 404, 404), OP: (302, 404, 404)},
+        method="POST",
+        args=("policy_id",),
+    ),
+    # the reported 出台支持政策数 against the register: the reviewers and readers of the whole program
+    "records:policy_check": Row(only(NA) | {JM: 200, AU: 200, AD: 200}),
+    # problems: the base raises, its authority handles (受理 here), the national office and members later
+    "records:problem_list": Row(readers()),
+    "records:problem_create": Row(only(OP)),
+    "records:problem_detail": Row(readers(scoped=SCOPED), args=("problem_id",)),
+    "records:problem_act": Row(
+        only(AU, (302, 404, 404)), method="POST", args=("problem_id",), data={"action": "start"}
+    ),
+    # experiences: the published library for every signed-in role; a submitted one (here) is seen by its
+    # base, its authority, the national office and the auditor; its authority passes it
+    "records:experience_list": Row({r: 200 for r in ROLES} | {A: LOGIN}),
+    "records:experience_create": Row(only(OP)),
+    "records:experience_detail": Row(
+        {r: 404 for r in ROLES} | {A: LOGIN, NA: EVERY, AD: EVERY, AU: SCOPED, OP: SCOPED},
+        args=("experience_id",),
+    ),
+    "records:experience_edit": Row(only(OP, (302, 404, 404)), args=("experience_id",)),
+    "records:experience_act": Row(
+        only(AU, (302, 404, 404)), method="POST", args=("experience_id",), data={"action": "pass"}
+    ),
     # the admin site (its model pages come from ADMIN_MODELS below); one login page for everyone
     "admin:index": Row(only(NA) | {SA: 200}),
     "admin:login": Row(only(NA, 302) | {SA: 302}),
@@ -381,7 +502,6 @@ ADMIN_MODELS: dict[str, tuple[str | None, str]] = {
     "monitoring.reportingperiod": (NA, "edit"),
     "monitoring.report": (NA, "read"),
     "monitoring.reportvalue": (NA, "read"),
-    "monitoring.reporttransition": (NA, "read"),
     "evaluation.evaluationscheme": (NA, "edit"),
     "evaluation.evaluationrun": (NA, "no-add"),  # runs are started from the scheme page
     "portal.publicindicator": (NA, "edit"),

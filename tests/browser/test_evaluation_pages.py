@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from shuangchuang.accounts.models import Role
 from shuangchuang.evaluation.models import EvaluationRun
 from shuangchuang.evaluation.services import execute_run
-from shuangchuang.evaluation.tests.test_runs import approved_year  # noqa: F401 (a fixture)
+from shuangchuang.evaluation.tests.conftest import approved_year  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
 

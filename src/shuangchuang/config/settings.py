@@ -62,7 +62,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks",
-    "django_tasks_db",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -74,7 +73,11 @@ INSTALLED_APPS = [
     "shuangchuang.evaluation",
     "shuangchuang.dashboards",
     "shuangchuang.portal",
+    "shuangchuang.plans",
+    "shuangchuang.records",
     "shuangchuang.site",
+    # After the project's apps: `evaluation`'s db_worker (the library's, with heartbeats) takes precedence.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -232,6 +235,12 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# The task worker (`manage.py db_worker`) writes a heartbeat for itself and for the run it computes every
+# EVALUATION_HEARTBEAT_SECONDS; a run whose heartbeat is older than EVALUATION_RUN_STALE_SECONDS lost its
+# worker (killed, out of memory, machine restarted) and is marked failed; a worker is alive while its own
+# heartbeat is younger than that (`evaluation.selectors.worker_alive`, for the readiness check).
+EVALUATION_HEARTBEAT_SECONDS = float(os.environ.get("EVALUATION_HEARTBEAT_SECONDS", 5))
+EVALUATION_RUN_STALE_SECONDS = float(os.environ.get("EVALUATION_RUN_STALE_SECONDS", 60))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "双创示范基地监测评估平台 <noreply@localhost>")

@@ -15,6 +15,8 @@ urlpatterns = [
     path("evaluation/", include("shuangchuang.evaluation.urls")),
     path("dashboards/", include("shuangchuang.dashboards.urls")),
     path("public/", include("shuangchuang.portal.urls")),
+    path("plans/", include("shuangchuang.plans.urls")),
+    path("records/", include("shuangchuang.records.urls")),
     path("admin/", admin.site.urls),
     # home and a base's page gather several apps; after bases/ (bases/provinces/ is not a base)
     path("", include("shuangchuang.site.urls")),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .admin_access import PolicyAdmin, put_foreign_admins_on_the_policy
+from .admin_access import PolicyAdmin
 from .models import AuditEvent
 
 
@@ -10,7 +10,3 @@ class AuditEventAdmin(PolicyAdmin):
     list_filter = ("action",)
     search_fields = ("object_repr", "actor_name", "reason")
     read_only = True  # the audit log is append-only, whoever asks; its rows are `AuditEvent`'s scope
-
-
-# The admin modules of the packages installed before this app (axes, the task queue) are loaded by now.
-put_foreign_admins_on_the_policy(admin.site)

@@ -15,7 +15,14 @@ class CoreConfig(AppConfig):
     verbose_name = _("平台")
 
     def ready(self) -> None:
+        from django.contrib import admin
+
+        from .admin_access import put_foreign_admins_on_the_policy
         from .audit_words import register_reason
+
+        # Every admin module is loaded by now (the admin app's ready() comes first), those of the packages
+        # listed after the project's apps too (the task queue, after `evaluation`, whose db_worker wins).
+        put_foreign_admins_on_the_policy(admin.site)
 
         # what admin_access.py and the monitoring admin write for a change made in the Django admin
         admin_reasons = {

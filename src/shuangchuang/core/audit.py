@@ -112,6 +112,7 @@ ACTION_LABELS = {
     "monitoring.demo_data": _("生成演示数据"),
     "evaluation.start": _("发起评估"),
     "dashboards.annual_report": _("生成年度报告"),
+    "evaluation.fail": _("评估运行失败"),
 }
 
 

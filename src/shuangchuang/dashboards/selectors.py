@@ -20,13 +20,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import CharField, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext
 
-from shuangchuang.accounts.models import User
+from shuangchuang.core.models import AuditEvent
 from shuangchuang.core.policy import Someone, may, reaches_everything
 from shuangchuang.evaluation.labels import peer_group_label
 from shuangchuang.monitoring.models import (
@@ -37,7 +38,6 @@ from shuangchuang.monitoring.models import (
     Report,
     ReportingPeriod,
     ReportState,
-    ReportTransition,
     ReportValue,
 )
 from shuangchuang.monitoring.units import unit_label
@@ -110,22 +110,18 @@ def traced_values(
     user: Someone, code: str, year: int, filters: Mapping[str, str] | None = None
 ) -> QuerySet[ReportValue]:
     """`approved_values` with what a reader checks a figure by: the base, the period, who approved the
-    report and when (`approver_id`, `report__approved_at`)."""
-    approval = ReportTransition.objects.filter(report=OuterRef("report"), action=Action.APPROVE).order_by(
-        "-at", "-pk"
-    )
+    report (`approver_name`, from the approval's audit row) and when (`report__approved_at`)."""
+    approval = AuditEvent.objects.filter(
+        action=f"monitoring.{Action.APPROVE}",
+        object_type=Report._meta.label,
+        object_id=Cast(OuterRef("report_id"), CharField()),
+    ).order_by("-at", "-pk")
     return (
         approved_values(user, code, year, filters)
         .select_related("report__base", "report__base__province", "report__base__direction", "report__period")
-        .annotate(approver_id=Subquery(approval.values("actor")[:1]))
+        .annotate(approver_name=Subquery(approval.values("actor_name")[:1]))
         .order_by("report__base__code")
     )
-
-
-def approvers(rows: list[ReportValue]) -> dict[int, str]:
-    """The approvers of `rows` by id → their name as the system shows it."""
-    ids = {getattr(r, "approver_id", None) for r in rows} - {None}
-    return {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=ids)}
 
 
 def indicator_label(code: str, year: int) -> tuple[str, str]:

@@ -60,7 +60,6 @@ def trace(request: AuthenticatedRequest, indicator: str, year: int) -> HttpRespo
     found = get_restricted(Indicator.objects, request.user, code=indicator)
     filters = selectors.clean_filters(request.GET)
     rows = list(selectors.traced_values(request.user, found.code, year, filters))
-    names = selectors.approvers(rows)
     label, unit = selectors.indicator_label(found.code, year)
     total = sum((r.number for r in rows if r.number is not None), start=Decimal(0))
     lines = [
@@ -69,7 +68,7 @@ def trace(request: AuthenticatedRequest, indicator: str, year: int) -> HttpRespo
             base=r.report.base,
             period=r.report.period,
             number=r.number or Decimal(0),
-            approver=names.get(getattr(r, "approver_id", None) or 0, ""),
+            approver=getattr(r, "approver_name", None) or "",
             approved_at=r.report.approved_at,
         )
         for r in rows

@@ -247,6 +247,11 @@ class EvaluationRun(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The worker computing the run writes `heartbeat_at` every few seconds (`heartbeat.py`); a running run
+    # whose heartbeat is older than `EVALUATION_RUN_STALE_SECONDS` lost its worker and is marked failed
+    # (`services.sweep_stale_runs`: on the run's page, by every live worker, by `manage.py sweep_runs`).
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    worker = models.CharField(_("任务执行器"), max_length=100, blank=True)
 
     objects = EvaluationRunQuerySet.as_manager()
 
@@ -298,3 +303,29 @@ class RunResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.base} {self.score}"
+
+
+class WorkerHeartbeatQuerySet(RestrictedQuerySet["WorkerHeartbeat"]):
+    def scope(self, user: AbstractBaseUser, action: str) -> Q | None:
+        """The workers' own bookkeeping: no user reads or changes it; the readiness check and the run page
+        ask `selectors.worker_alive()`."""
+        return NOTHING
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker (`manage.py db_worker`) that is alive writes `beat_at` every few seconds, busy or idle."""
+
+    name = models.CharField(_("任务执行器"), max_length=100, unique=True)  # host:pid
+    started_at = models.DateTimeField(_("启动时间"))
+    beat_at = models.DateTimeField(_("最近心跳"), db_index=True)
+    stopped_at = models.DateTimeField(_("停止时间"), null=True, blank=True)
+
+    objects = WorkerHeartbeatQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-beat_at"]
+        verbose_name = _("任务执行器心跳")
+        verbose_name_plural = _("任务执行器心跳")
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,12 +4,16 @@ same scope as the registry (a base sees its own scorecard)."""
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
 from shuangchuang.core.policy import Someone
 from shuangchuang.registry.models import Base
 
-from .models import EvaluationRun, EvaluationScheme, RunResult, RunStatus
+from .models import EvaluationRun, EvaluationScheme, RunResult, RunStatus, WorkerHeartbeat
 
 
 def ranked_results(user: Someone, run: EvaluationRun) -> QuerySet[RunResult]:
@@ -52,3 +56,17 @@ def listed_runs(user: Someone) -> QuerySet[EvaluationRun]:
         .select_related("scheme", "scheme__direction", "created_by")
         .annotate(latest_run_id=latest_run_of(OuterRef("scheme")))
     )
+
+
+def worker_alive(now: datetime.datetime | None = None) -> bool:
+    """Whether a task worker is running: one has written its heartbeat within `EVALUATION_RUN_STALE_SECONDS`
+    and has not stopped. For the readiness check (`/readyz`, issue 14) and the run page's notice that queued
+    runs wait for a worker; it reads one indexed row and never raises for an empty table."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=float(settings.EVALUATION_RUN_STALE_SECONDS))
+    return WorkerHeartbeat.objects.filter(beat_at__gte=cutoff, stopped_at__isnull=True).exists()
+
+
+def last_worker_beat() -> datetime.datetime | None:
+    """When a task worker last wrote its heartbeat (None: never)."""
+    return WorkerHeartbeat.objects.order_by("-beat_at").values_list("beat_at", flat=True).first()

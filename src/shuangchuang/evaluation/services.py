@@ -7,14 +7,18 @@ data again gives identical numbers.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from shuangchuang.accounts.models import User
@@ -37,6 +41,7 @@ from .engine.weights import WeightMethod, WeightSettings
 from .models import EvaluationRun, EvaluationScheme, RunResult, RunStatus, SchemeNode
 
 USABLE_STATES = (ReportState.APPROVED, ReportState.LOCKED)
+logger = logging.getLogger(__name__)
 
 
 class EvaluationFailed(Exception):
@@ -140,59 +145,142 @@ def uncertainty_spec(scheme: EvaluationScheme, framework: Framework) -> Uncertai
 
 
 def start_run(scheme: EvaluationScheme, *, actor: User) -> EvaluationRun:
-    """Queue a run; the task worker computes it and reports progress on the run's row."""
+    """Queue a run; the task worker computes it and reports progress on the run's row. The run and its audit
+    row are written together or not at all; the task is queued once they are committed, and a queue that
+    refuses it leaves the run failed with the reason, never queued for ever."""
     require(actor, "evaluation.run.start", scheme)
-    run = EvaluationRun.objects.create(
-        scheme=scheme, created_by=actor, settings_snapshot=scheme.settings_dict()
-    )
-    record(actor, "evaluation.start", run, reason=f"发起{scheme}")
-    from .tasks import run_evaluation
-
-    transaction.on_commit(lambda: run_evaluation.enqueue(run.pk))
+    with transaction.atomic():
+        run = EvaluationRun.objects.create(
+            scheme=scheme, created_by=actor, settings_snapshot=scheme.settings_dict()
+        )
+        record(actor, "evaluation.start", run, reason=f"发起{scheme}")
+        transaction.on_commit(lambda: _enqueue(run.pk))
     return run
 
 
+def _enqueue(run_id: int) -> None:
+    from .tasks import run_evaluation
+
+    try:
+        run_evaluation.enqueue(run_id)
+    except Exception as exc:  # the queue itself failed: the run will never be picked up
+        _fail(run_id, f"{NOT_QUEUED}{_exception_text(exc)}", from_states=(RunStatus.QUEUED,))
+
+
+# What the app stores as a run's stage and error (Chinese, as the record); `audit_words` gives the English.
+STAGE_READ = "读取已核准数据"
+STAGE_SCORE = "计算综合得分"
+STAGE_UNCERTAINTY = "不确定性分析（{n} 次蒙特卡洛模拟）"
+STAGE_STORE = "保存结果"
+STAGE_DONE = "完成"
+STAGE_FAILED = "失败"
+NOT_QUEUED = "无法提交到任务队列："
+UNEXPECTED = "计算时发生程序错误："
+INTERRUPTED = "任务执行器在计算中被停止，本次评估未完成，请重新发起。"
+LOST_WORKER = "任务执行器已失联（最后心跳 {at}，超过 {seconds} 秒未更新），本次评估未完成，请重新发起。"
+
+
+def _exception_text(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _fail(
+    run_id: int, error: str, *, from_states: tuple[str, ...] = (RunStatus.QUEUED, RunStatus.RUNNING)
+) -> bool:
+    """Mark a run failed with its reason, unless it already ended; with an audit row. True if it was."""
+    with transaction.atomic():
+        now = timezone.now()
+        failed = EvaluationRun.objects.filter(pk=run_id, status__in=from_states).update(
+            status=RunStatus.FAILED, error=error[:2000], finished_at=now, stage=STAGE_FAILED
+        )
+        if failed:
+            run = EvaluationRun.objects.select_related("scheme").get(pk=run_id)
+            record(None, "evaluation.fail", run, field="status", new=RunStatus.FAILED, reason=error[:500])
+    return bool(failed)
+
+
 def _progress(run: EvaluationRun, percent: int, stage: str) -> None:
-    EvaluationRun.objects.filter(pk=run.pk).update(progress=percent, stage=stage)
+    EvaluationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        progress=percent, stage=stage, heartbeat_at=timezone.now()
+    )
 
 
 def execute_run(
     run_id: int, progress: Callable[[EvaluationRun, int, str], None] = _progress
 ) -> EvaluationRun:
-    """Compute a run and store its results; failures are stored on the run with their reason."""
+    """Compute a run and store its results. Every way out leaves the run finished: done, or failed with
+    the reason (the engine's own words, a program error with its message, the worker being stopped). A run
+    that is not queued (done, failed, or taken by another worker) is left as it is."""
+    from .heartbeat import run_beating, worker_name
+
     run = EvaluationRun.objects.select_related("scheme", "scheme__direction").get(pk=run_id)
-    EvaluationRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now())
+    now = timezone.now()
+    claimed = EvaluationRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=now, heartbeat_at=now, worker=worker_name()
+    )
+    if not claimed:
+        run.refresh_from_db()
+        return run
     try:
-        progress(run, 5, "读取已核准数据")
-        inputs = load_inputs(run.scheme)
-        progress(run, 20, "计算综合得分")
-        result = evaluate(inputs.dataset, inputs.framework, inputs.settings)
-        explanations = explain(result)
-        seed = int(inputs.fingerprint[:12], 16)
-        uncertainty = None
-        replications = run.scheme.uncertainty_replications
-        if replications:
-            progress(run, 45, f"不确定性分析（{replications} 次蒙特卡洛模拟）")
-            # A Saltelli design with N base rows gives 2N independent runs for the rank intervals and
-            # N(d + 2) runs in all for the first-order and total sensitivity indices.
-            uncertainty = run_uncertainty(
-                inputs.dataset,
-                inputs.framework,
-                inputs.settings,
-                uncertainty_spec(run.scheme, inputs.framework),
-                replications=max(50, replications // 2),
-                seed=seed,
-                sensitivity=True,
-                nominal=result,
-            )
-        progress(run, 90, "保存结果")
-        _store(run, inputs, result, explanations, uncertainty, seed)
+        with run_beating(run.pk):
+            _compute(run, progress)
     except (EngineError, EvaluationFailed) as exc:
-        EvaluationRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, error=str(exc), finished_at=timezone.now(), stage="失败"
-        )
+        _fail(run.pk, str(exc))
+    except Exception as exc:
+        logger.exception("evaluation run %s failed", run.pk)
+        _fail(run.pk, UNEXPECTED + _exception_text(exc))
+    except BaseException:  # KeyboardInterrupt, SystemExit: the worker is being stopped
+        _fail(run.pk, INTERRUPTED)
+        raise
     run.refresh_from_db()
     return run
+
+
+def _compute(run: EvaluationRun, progress: Callable[[EvaluationRun, int, str], None]) -> None:
+    progress(run, 5, STAGE_READ)
+    inputs = load_inputs(run.scheme)
+    progress(run, 20, STAGE_SCORE)
+    result = evaluate(inputs.dataset, inputs.framework, inputs.settings)
+    explanations = explain(result)
+    seed = int(inputs.fingerprint[:12], 16)
+    uncertainty = None
+    replications = run.scheme.uncertainty_replications
+    if replications:
+        progress(run, 45, STAGE_UNCERTAINTY.format(n=replications))
+        # A Saltelli design with N base rows gives 2N independent runs for the rank intervals and
+        # N(d + 2) runs in all for the first-order and total sensitivity indices.
+        uncertainty = run_uncertainty(
+            inputs.dataset,
+            inputs.framework,
+            inputs.settings,
+            uncertainty_spec(run.scheme, inputs.framework),
+            replications=max(50, replications // 2),
+            seed=seed,
+            sensitivity=True,
+            nominal=result,
+        )
+    progress(run, 90, STAGE_STORE)
+    _store(run, inputs, result, explanations, uncertainty, seed)
+
+
+def sweep_stale_runs(now: datetime.datetime | None = None) -> list[int]:
+    """Mark failed every running run whose heartbeat is older than `EVALUATION_RUN_STALE_SECONDS` (its
+    worker was killed, ran out of memory, or the machine restarted) and return their ids. A run is never
+    left "running" without a live worker: the run's page, every live worker and `manage.py sweep_runs`
+    call this."""
+    now = now or timezone.now()
+    seconds = float(settings.EVALUATION_RUN_STALE_SECONDS)
+    cutoff = now - datetime.timedelta(seconds=seconds)
+    stale = EvaluationRun.objects.filter(status=RunStatus.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+    swept = []
+    for run_id, beat, started in stale.values_list("pk", "heartbeat_at", "started_at"):
+        last = timezone.localtime(beat or started).strftime("%Y-%m-%d %H:%M:%S")
+        if _fail(run_id, LOST_WORKER.format(at=last, seconds=int(seconds)), from_states=(RunStatus.RUNNING,)):
+            swept.append(run_id)
+    return swept
 
 
 def _number(value: float) -> float | None:
@@ -251,10 +339,10 @@ def _store(
     RunResult.objects.filter(run=run).delete()
     RunResult.objects.bulk_create(rows)
     diagnostics = result.diagnostics
-    EvaluationRun.objects.filter(pk=run.pk).update(
+    stored = EvaluationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
         status=RunStatus.DONE,
         progress=100,
-        stage="完成",
+        stage=STAGE_DONE,
         fingerprint=inputs.fingerprint,
         seed=seed,
         unit_count=int(result.included.sum()),
@@ -277,6 +365,8 @@ def _store(
         if uncertainty and uncertainty.sensitivity
         else [],
     )
+    if not stored:  # marked failed meanwhile (its heartbeat stopped): the failure stands, no results
+        raise EvaluationFailed(INTERRUPTED)
 
 
 def _standing(s: IndicatorStanding) -> dict[str, Any]:

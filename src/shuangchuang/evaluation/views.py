@@ -77,6 +77,8 @@ def scheme_detail(request: AuthenticatedRequest, scheme_id: int) -> HttpResponse
 @permission_required("program.read")
 def run_detail(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
     run = get_restricted(selectors.listed_runs(request.user), request.user, pk=run_id)
+    if run.status == RunStatus.RUNNING and services.sweep_stale_runs():  # its worker may have died
+        run = get_restricted(selectors.listed_runs(request.user), request.user, pk=run_id)
     results = list(selectors.ranked_results(request.user, run))
     groups = sorted({r.peer_group for r in results if r.peer_group})
     if group := request.GET.get("group"):
@@ -93,6 +95,8 @@ def run_detail(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
         "groups": groups,
         "n": run.unit_count,
         "names": node_names(run.scheme, list(run.scheme.nodes.all()), run.diagnostics.get("names", {})),
+        # A queued run waits for a worker: say so when none is running, rather than "queued" for ever.
+        "worker_alive": selectors.worker_alive() if run.status == RunStatus.QUEUED else True,
     }
     template = (
         "evaluation/_progress.html" if request.headers.get("HX-Request") else "evaluation/run_detail.html"

@@ -2,7 +2,7 @@
 
 National administrators edit the catalogue (indicators, definition versions, cross checks) and the
 reporting periods. A definition that values were entered under is shown read-only: a change becomes a new
-version from a later year. Reports, their values and transitions are shown read-only to everyone, because
+version from a later year. Reports and their values are shown read-only to everyone, because
 the lock on reports holds for every way in — only `monitoring.services` changes them.
 Every change made here is written to the audit log like any other.
 """
@@ -34,7 +34,6 @@ from .models import (
     IndicatorVersion,
     Report,
     ReportingPeriod,
-    ReportTransition,
     ReportValue,
 )
 from .periods import close_period, open_period
@@ -290,20 +289,13 @@ class ValueInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("indicator")
 
 
-class TransitionInline(ReadOnlyInline):
-    model = ReportTransition
-    fields = ("at", "action", "from_state", "to_state", "actor", "reason")
-    readonly_fields = fields
-    show_change_link = False
-
-
 @admin.register(Report)
 class ReportAdmin(ReadOnlyAdmin):
     list_display = ("base", "period", "state", "submitted_at", "holder", "open_in_app")
     list_filter = ("state", "period", "base__direction", "base__authority")
     search_fields = ("base__name", "base__short_name", "base__current_name", "base__code")
     list_select_related = ("base", "period")
-    inlines = [ValueInline, TransitionInline]
+    inlines = [ValueInline]  # its state changes: the audit log (and the report's history tab)
 
     @admin.display(description=_("在平台中查看"))
     def open_in_app(self, obj: Report) -> str:
@@ -318,10 +310,3 @@ class ReportValueAdmin(ReadOnlyAdmin):
     list_filter = ("report__period", "indicator")
     search_fields = ("report__base__short_name", "indicator__code")
     list_select_related = ("report__base", "report__period", "indicator")
-
-
-@admin.register(ReportTransition)
-class ReportTransitionAdmin(ReadOnlyAdmin):
-    list_display = ("report", "action", "from_state", "to_state", "actor", "at")
-    list_filter = ("action", "to_state")
-    list_select_related = ("report__base", "report__period", "actor")

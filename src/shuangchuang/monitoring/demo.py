@@ -10,8 +10,10 @@ and comments on single values), reviewed and approved; a few reports are late, a
 locked report or two was reopened. Outlier flags are those the validator itself raises
 (`validation.outlier_flags`), plus some injected jumps, each with the explanation a base would give.
 
-Rows are written with `bulk_create`, which bypasses `ReportValue.save()`'s lock on purpose: the generator
-writes history, including values of locked reports.
+Everything is written by `services.write_history`: each save and each move is made by the same definitions
+the pages' writes use (the audit row of a save, the fields and the audit row of a move, a return's
+comments), at the history's own times, and written in a few statements. Values go in before the report is
+locked, as in life, so nothing bypasses the lock; a state change is recorded once, as an audit row.
 """
 
 from __future__ import annotations
@@ -19,8 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -33,8 +34,9 @@ from django.utils import timezone
 
 from shuangchuang.core.audit import audit_event, record_many
 from shuangchuang.core.models import AuditEvent
-from shuangchuang.registry.models import PEER_GROUPS, Base
+from shuangchuang.registry.models import PEER_GROUPS, Base, BaseKind
 
+from . import services
 from .catalogue import Catalogue, load_catalogue
 from .formulas import compute_derived
 from .models import (
@@ -45,13 +47,12 @@ from .models import (
     Report,
     ReportingPeriod,
     ReportState,
-    ReportTransition,
     ReportValue,
     ValueType,
 )
 from .periods import ACTIVE_STATUSES, create_period, open_period, window
 from .services import EXPLANATION_SUFFIX
-from .validation import PeerSpread, format_number, outlier_flags
+from .validation import PeerSpread, outlier_flags
 
 SHOWCASE_STATES = {"B3-012": "draft", "B3-023": "returned"}  # the demo operators' bases (accounts/demo.py)
 DEMO_SEED = 20201209  # the day the notice was published
@@ -204,23 +205,9 @@ def reset_demo_data() -> None:
     if not demo_data_exists() and _substantive_reports().exists():
         raise DemoDataRefused("数据库中已有非演示的填报数据，不能重置。")
     ReportValue.objects.all().delete()
-    ReportTransition.objects.all().delete()
     Report.objects.all().delete()
     AuditEvent.objects.filter(object_type=Report._meta.label).delete()
     AuditEvent.objects.filter(action=MARKER).delete()
-
-
-@contextmanager
-def _given_timestamps(*fields: models.DateTimeField) -> Iterator[None]:
-    """Let bulk_create write the historical times we set instead of "now" (auto_now/auto_now_add)."""
-    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
 def generate(
@@ -388,8 +375,8 @@ class _Generator:
                         out[(year, q)][code] = _whole(x)
                     out[(year, None)][code] = _whole(annual)
                 elif code == "MONITORING_SYSTEM":
-                    for q in (1, 2, 3, 4, None):
-                        out[(year, q)][code] = 1 if year >= adopted else 0
+                    for quarter in (1, 2, 3, 4, None):
+                        out[(year, quarter)][code] = 1 if year >= adopted else 0
                 elif code == "STARTUP_SURVIVAL":
                     value = float(np.clip(survival + 2 * noise[4], 0, 100))
                     out[(year, None)][code] = Decimal(f"{value:.1f}")
@@ -401,13 +388,14 @@ class _Generator:
                         out[(year, q)][code] = _whole(level / 4 * np.exp(0.15 * noise[q - 1]))
                     out[(year, None)][code] = _whole(level * np.exp(0.1 * noise[4]))
                 elif kind_of_value == ValueType.BOOLEAN:
-                    for q in (1, 2, 3, 4, None):
-                        out[(year, q)][code] = 1
+                    for quarter in (1, 2, 3, 4, None):
+                        out[(year, quarter)][code] = 1
             # parts and dependent figures, once their totals exist
         for year_index, year in enumerate(years):
-            for q in (1, 2, 3, 4, None):
-                values = out[(year, q)]
-                wiggle = np.exp(0.05 * z[:, year_index, (q or 5) - 1])
+            for period_quarter in (1, 2, 3, 4, None):
+                q = period_quarter or 5
+                values = out[(year, period_quarter)]
+                wiggle = np.exp(0.05 * z[:, year_index, q - 1])
                 for i, (part, share) in enumerate(shares.items()):
                     total = _total_of(part)
                     if total in values:
@@ -422,9 +410,9 @@ class _Generator:
                     values["TEAM_MEMBERS"] = max(
                         values["STARTUP_TEAMS"], _whole(values["STARTUP_TEAMS"] * team_size)
                     )
-                if "REVENUE" in values and q is None:
+                if "REVENUE" in values and period_quarter is None:
                     values["RD_SPEND"] = _whole(values["REVENUE"] * intensity * float(wiggle[0]))
-                if q is None:
+                if period_quarter is None:
                     values["MAIN_PROGRESS"] = _progress_text(base, year, values)
         return out
 
@@ -632,13 +620,13 @@ class _Generator:
         for (base_id, period_id), report in self.reports.items():
             for code, value in final.get((base_id, period_id), {}).items():
                 if not isinstance(value, str):
-                    group = PEER_GROUPS[report.base.kind]
-                    peers[(period_id, report.base.direction_id, group, code)][base_id] = Decimal(value)
+                    peer_group = PEER_GROUPS[BaseKind(report.base.kind)]
+                    peers[(period_id, report.base.direction_id, peer_group, code)][base_id] = Decimal(value)
 
         # The peer rule looks at the whole group (a base's own value with its peers'), as plan_changes does.
         spread: dict[tuple[int, int, str, str], PeerSpread] = {}
-        for key, group in peers.items():
-            sample = np.array([float(v) for v in group.values()])
+        for key, members in peers.items():
+            sample = np.array([float(v) for v in members.values()])
             middle = float(np.median(sample))
             spread[key] = PeerSpread(middle, float(np.median(np.abs(sample - middle))), len(sample))
         by_key = {(p.kind, p.year, p.quarter): p for p in self.periods}
@@ -648,12 +636,12 @@ class _Generator:
                 return by_key.get((period.kind, period.year - 1, None))
             if which == "last_year":
                 return by_key.get((period.kind, period.year - 1, period.quarter))
-            year, quarter = (period.year, period.quarter - 1) if period.quarter > 1 else (period.year - 1, 4)
+            quarter = period.quarter or 4
+            year, quarter = (period.year, quarter - 1) if quarter > 1 else (period.year - 1, 4)
             return by_key.get((period.kind, year, quarter))
 
-        value_rows: list[ReportValue] = []
-        transitions: list[ReportTransition] = []
-        changed_reports: list[Report] = []
+        histories: list[services.History] = []
+        planned: list[tuple[Report, str]] = []
         for period in self.periods:
             before = neighbour(period, "previous")
             same_last_year = neighbour(period, "last_year")
@@ -663,182 +651,116 @@ class _Generator:
                     continue
                 plan = plans[(base.pk, period.pk)]
                 row = final[(base.pk, period.pk)]
-                operator, _ = self._actor("operator", base)
-                form = {v.indicator.code: v for v in self._form(base, period)}
+                by_code = {v.indicator.code: v for v in self._form(base, period)}
                 prev_row = final.get((base.pk, before.pk), {}) if before else {}
                 last_row = final.get((base.pk, same_last_year.pk), {}) if same_last_year else {}
                 ever_submitted = bool(plan["events"])
-                report_values: list[ReportValue] = []
-                saved: dict[str, str] = {}
+                value_rows: list[ReportValue] = []
+                saved: dict[str, Any] = {}
                 for code, value in row.items():
-                    version = form[code]
+                    version = by_code[code]
                     number = None if isinstance(value, str) else Decimal(value)
-                    peer = spread.get((period.pk, base.direction_id, PEER_GROUPS[base.kind], code))
+                    peer = spread.get((period.pk, base.direction_id, PEER_GROUPS[BaseKind(base.kind)], code))
                     flags = outlier_flags(
                         version, number, _number(prev_row.get(code)), _number(last_row.get(code)), peer
                     )
                     explanation = ""
-                    if flags and (ever_submitted or rng.random() < 0.4):
+                    if number is not None and flags and (ever_submitted or rng.random() < 0.4):
                         before_value = _number(prev_row.get(code)) or _number(last_row.get(code))
                         explanation = self._explain(
                             rng, base, flags, number, before_value, peer.median if peer else 0.0
                         )
-                    report_values.append(
-                        ReportValue(
-                            report=report,
-                            indicator=version.indicator,
-                            indicator_version=version,
-                            number=number,
-                            text=value if isinstance(value, str) else "",
-                            flags=flags,
-                            explanation=explanation,
-                            updated_by=operator,
-                            updated_at=plan["saved_at"],
-                        )
+                    value_rows.append(
+                        ReportValue(indicator=version.indicator, indicator_version=version, flags=flags)
                     )
-                    saved[code] = value if isinstance(value, str) else format_number(number)
+                    saved[code] = value if isinstance(value, str) else number
                     if explanation:
                         saved[code + EXPLANATION_SUFFIX] = explanation
                     self.summary.flagged += bool(flags)
-                if saved:  # one audit row for the save, as services.apply_plan writes it
-                    self._audit(
-                        "operator",
-                        "monitoring.value",
-                        report,
-                        plan["saved_at"],
-                        old=dict.fromkeys(saved),
-                        new=saved,
-                        reason="在线填报",
-                    )
-                value_rows.extend(report_values)
-                self._apply_plan(rng, report, plan, report_values, transitions)
-                changed_reports.append(report)
+                # The operator's save (one audit row, as the form writes it), then the moves of the workflow.
+                steps: list[services.Save | services.Move] = []
+                if saved:
+                    steps.append(self._save(base, plan["saved_at"], saved))
+                steps += self._moves(rng, report, plan, value_rows, saved)
+                report.updated_at = plan["saved_at"]  # an empty draft: as the period opened it
+                histories.append(services.History(report, value_rows, steps))
+                planned.append((report, plan["state"]))
 
-        with _given_timestamps(
-            ReportValue._meta.get_field("updated_at"),
-            ReportTransition._meta.get_field("at"),
-            AuditEvent._meta.get_field("at"),
-            Report._meta.get_field("updated_at"),
-        ):
-            Report.objects.bulk_create(changed_reports, batch_size=1000)
-            events = [self._event(*pending) for pending in self.pending_audit]
-            ReportValue.objects.bulk_create(value_rows, batch_size=2000)
-            ReportTransition.objects.bulk_create(transitions, batch_size=2000)
-            AuditEvent.objects.bulk_create(events, batch_size=2000)
+        audit_rows = services.write_history(histories)
+        for report, state in planned:
+            assert report.state == state, (report, report.state, state)
+            self.summary.states[report.state] += 1
         marker = audit_event(
             None,
             MARKER,
             self.periods[-1],
-            new={"seed": self.seed, "reports": len(changed_reports), "values": len(value_rows)},
+            new={
+                "seed": self.seed,
+                "reports": len(histories),
+                "values": sum(len(h.values) for h in histories),
+            },
             reason=f"生成演示数据（seed={self.seed}）",
         )
         record_many([marker])
-        self.summary.reports = len(changed_reports)
-        self.summary.values = len(value_rows)
-        self.summary.transitions = len(transitions)
-        self.summary.audit_events = len(self.pending_audit) + 1
+        self.summary.reports = len(histories)
+        self.summary.values = sum(len(h.values) for h in histories)
+        self.summary.transitions = sum(isinstance(s, services.Move) for h in histories for s in h.steps)
+        self.summary.audit_events = audit_rows + 1
 
-    def _apply_plan(
+    def _save(self, base: Base, at: dt.datetime, values: dict[str, Any], reason: str = "") -> services.Save:
+        actor, name = self._actor("operator", base)
+        return services.Save(at, actor, name, values, reason)
+
+    def _moves(
         self,
         rng: np.random.Generator,
         report: Report,
         plan: dict[str, Any],
         values: list[ReportValue],
-        transitions: list[ReportTransition],
-    ) -> None:
+        saved: dict[str, Any],
+    ) -> list[services.Save | services.Move]:
+        """The workflow's moves of one report (and, after a reopening, the base's correction)."""
         base = report.base
-        state = ReportState.DRAFT
-        report.state = plan["state"]
-        report.updated_at = plan["saved_at"]
-        report.version = 1 if values else 0
-        report.return_reason = ""
+        steps: list[services.Save | services.Move] = []
         for event in plan["events"]:
-            actor, _ = self._actor(event.actor_role, base)
-            to_state = _next_state(state, event.action)
-            transitions.append(
-                ReportTransition(
-                    report=report,
-                    action=event.action,
-                    from_state=state,
-                    to_state=to_state,
-                    actor=actor,
-                    at=event.at,
-                    reason=event.reason,
-                )
-            )
-            self._audit(
-                event.actor_role,
-                f"monitoring.{event.action}",
-                report,
-                event.at,
-                field="state",
-                old=state,
-                new=to_state,
-                reason=event.reason,
-            )
-            state = to_state
-            report.version += 1
-            report.updated_at = event.at
-            if event.action == Action.SUBMIT:
-                report.submitted_at = report.submitted_at or event.at
-                report.last_submitted_at = event.at
-                report.return_reason = ""
-            elif event.action in (Action.RETURN, Action.REOPEN):
-                report.return_reason = event.reason
-            elif event.action == Action.PASS:
-                report.reviewed_at = event.at
-            elif event.action == Action.APPROVE:
-                report.approved_at = event.at
-                report.approved_snapshot = {v.indicator.code: v.display_value for v in values}
-            elif event.action == Action.LOCK:
-                report.locked_at = event.at
-        assert state == report.state, (report, state, report.state)
+            actor, name = self._actor(event.actor_role, base)
+            steps.append(services.Move(event.action, event.at, actor, name, event.reason))
         if plan["events"]:
             self.summary.late += plan["late"]
         elif report.period.due_on < self.today:
             self.summary.missing += 1
-        self.summary.states[report.state] += 1
-        if report.state == ReportState.RETURNED:
-            commentable = [v for v in values if v.number is not None and not v.indicator_version.is_derived]
-            flagged = [v for v in commentable if v.flags] or commentable
+        if plan["state"] == ReportState.RETURNED:
+            # The reviewer's notes beside single values, written with the last return.
+            commentable = [
+                v.indicator.code
+                for v in values
+                if isinstance(saved.get(v.indicator.code), Decimal) and not v.indicator_version.is_derived
+            ]
+            flagged = [v.indicator.code for v in values if v.flags and v.indicator.code in commentable]
             comments = REVIEW_COMMENTS if report.period.kind == PeriodKind.ANNUAL else REVIEW_COMMENTS[:-1]
-            for value in flagged[: int(rng.integers(1, 3))]:
-                value.review_comment = _pick(rng, comments)
-        if plan.get("reopened") and values:
-            # After the reopening the base corrected one figure: the reviewer will see old → new.
-            value = next(
-                (v for v in values if v.number is not None and not v.indicator_version.is_derived), None
+            last_return = next(
+                (s for s in reversed(steps) if isinstance(s, services.Move) and s.action == Action.RETURN),
+                None,
             )
-            if value is not None:
-                old = value.number
-                value.number = (old * Decimal("0.92")).quantize(Decimal(1))
-                at = report.updated_at + dt.timedelta(days=2)
-                if at < self.limit:
-                    self._audit(
-                        "operator",
-                        "monitoring.value",
-                        report,
-                        at,
-                        old={value.indicator.code: format_number(old)},
-                        new={value.indicator.code: format_number(value.number)},
-                        reason="重新开放后按统计口径更正",
-                    )
-                    report.version += 1
-                    report.updated_at = at
-
-    def _audit(self, role: str, action: str, report: Report, at: dt.datetime, **fields: Any) -> None:
-        """Note an audit row; it is built once the report has its primary key."""
-        self.pending_audit.append((role, action, report, at, fields))
-
-    def _event(
-        self, role: str, action: str, report: Report, at: dt.datetime, fields: dict[str, Any]
-    ) -> AuditEvent:
-        actor, name = self._actor(role, report.base)
-        event = audit_event(actor, action, report, **fields)
-        event.at = at
-        if actor is None:
-            event.actor_name = name
-        return event
+            if last_return is not None:  # (a reopened report is back with the base without notes)
+                last_return.comments = {
+                    code: _pick(rng, comments) for code in (flagged or commentable)[: int(rng.integers(1, 3))]
+                }
+        if plan.get("reopened") and steps:
+            # After the reopening the base corrected one figure: the reviewer will see old → new.
+            code = next(
+                (
+                    v.indicator.code
+                    for v in values
+                    if isinstance(saved.get(v.indicator.code), Decimal) and not v.indicator_version.is_derived
+                ),
+                None,
+            )
+            at = steps[-1].at + dt.timedelta(days=2)
+            if code is not None and at < self.limit:
+                corrected = (saved[code] * Decimal("0.92")).quantize(Decimal(1))
+                steps.append(self._save(base, at, {code: corrected}, reason="重新开放后按统计口径更正"))
+        return steps
 
     def _explain(
         self,

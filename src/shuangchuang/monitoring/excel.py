@@ -165,8 +165,8 @@ def report_workbook(report: Report) -> bytes:
             sheet.row_dimensions[row].outline_level = 1
             row += 1
 
-    for column, width in zip("ABCDEFG", (16, 30, 10, 16, 16, 30, 60), strict=True):
-        sheet.column_dimensions[column].width = width
+    for letter, width in zip("ABCDEFG", (16, 30, 10, 16, 16, 30, 60), strict=True):
+        sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "D4"
     sheet.print_title_rows = "3:3"
     sheet.page_setup.orientation = "landscape"
@@ -310,7 +310,7 @@ def _put_value(cell: Any, version: IndicatorVersion, number: Decimal | None, tex
         write_text_cell(cell, BOOLEAN_WORDS[0] if number else BOOLEAN_WORDS[1])
         return
     cell.value = int(number) if number == number.to_integral_value() else float(number)
-    cell.number_format = NUMBER_FORMATS.get(version.value_type, "General")
+    cell.number_format = NUMBER_FORMATS.get(ValueType(version.value_type), "General")
 
 
 def _explain(version: IndicatorVersion) -> str:
@@ -600,7 +600,13 @@ def _read_bases_layout(sheet: Sheet, period_code: str) -> Upload:
             continue
         if code and code in columns.values():
             upload.errors.append(
-                CellError(sheet.name, code_row[0], index + 1, code, gettext("指标代码在表头中重复"))
+                CellError(
+                    sheet.name,
+                    code_row[0] if code_row else 0,
+                    index + 1,
+                    code,
+                    gettext("指标代码在表头中重复"),
+                )
             )
             continue
         columns[index] = code
@@ -882,8 +888,10 @@ def _plan(check: ImportCheck, locations: dict[tuple[int, str], tuple[UploadedRow
             row, name = located
             check.errors.append(_at(row, error.code, name, error.message))
         else:  # a logic check on a value the file does not hold: point at the base
-            row = row_of.get(error.report.pk)
-            sheet, number, column = (row.sheet, row.row, row.base_column) if row else ("", 0, 0)
+            base_row = row_of.get(error.report.pk)
+            sheet, number, column = (
+                (base_row.sheet, base_row.row, base_row.base_column) if base_row else ("", 0, 0)
+            )
             name = _indicator_name(error.report, error.code)
             check.errors.append(CellError(sheet, number, column, name, error.message))
     for report in plan.reports:  # only at confirmation: a report that left the base since the preview

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.accounts.models import Role, as_account
 from shuangchuang.accounts.policy import acts_as
+from shuangchuang.core.models import AuditEvent
 from shuangchuang.core.policy import (
     CHANGE,
     EVERYTHING,
@@ -469,25 +470,16 @@ class Evidence(models.Model):
         return self.original_name
 
 
-class ReportTransition(models.Model):
-    """Every state change of a report: who, when, from, to and why."""
+# A report's state changes are recorded once, in the audit log (core.AuditEvent): one row per move,
+# `action` "monitoring.<action>", `field` "state", `old_value`/`new_value` the states, the actor and the
+# actor's name at the time, the reason. Written by `services.transition` (and `services.write_history` for
+# history made elsewhere); read with `state_changes`.
+STATE_CHANGE_ACTIONS = tuple(f"monitoring.{action}" for action in Action)
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="transitions")
-    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
-    from_state = models.CharField(_("原状态"), max_length=10, choices=ReportState.choices)
-    to_state = models.CharField(_("新状态"), max_length=10, choices=ReportState.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
-    reason = models.TextField(_("原因"), blank=True)
 
-    objects = ReportPartQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["report", "at", "pk"]
-        verbose_name = _("流转记录")
-        verbose_name_plural = _("流转记录")
-
-    def __str__(self) -> str:
-        return f"{self.report} {self.from_state}→{self.to_state}"
+def state_changes(report: Report | None = None) -> models.QuerySet[AuditEvent]:
+    """The audit rows of state changes, of one report or of all, oldest first."""
+    rows = AuditEvent.objects.filter(
+        object_type=Report._meta.label, field="state", action__in=STATE_CHANGE_ACTIONS
+    ).order_by("at", "pk")
+    return rows if report is None else rows.filter(object_id=str(report.pk))

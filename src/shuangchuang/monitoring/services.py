@@ -1,20 +1,23 @@
 """Every write of operation monitoring: values and the report's state machine.
 
-Each public function owns its transaction and writes its audit rows inside it (core.AuditEvent for every
-value and state change, ReportTransition for the report's own history). Concurrency is optimistic: a
+Each public function owns its transaction and writes its audit rows inside it: core.AuditEvent is the one
+record of every value and state change (a report's history tab reads it). Concurrency is optimistic: a
 report's `version` goes up with every change, and an update that finds another version (someone acted
 in between) changes nothing and raises `StaleReport`. That works the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -31,7 +34,6 @@ from .models import (
     TRANSITIONS,
     Action,
     Report,
-    ReportTransition,
     ReportValue,
 )
 from .policy import changeable_reports
@@ -76,17 +78,14 @@ def apply_plan(
         ).values_list("pk", "report_id", "indicator_id", "explanation")
     }
     now = timezone.now()
-    why = (reason or {"form": "在线填报", "excel": "Excel 导入"}.get(source, source)) + (
-        "（代填）" if actor.role != Role.OPERATOR else ""
-    )
+    why = save_reason(actor.role, source, reason)
     actor_name = audit_event(actor, "", reports[0]).actor_name if reports else ""
     to_create, to_update = [], []
     actor_id = actor.pk
     # One audit row per report and save, holding every changed value (code → old, code → new), as
     # django-auditlog keeps one entry per save: an authority workbook writes 212 rows, not 10,000.
-    values_changed = 0
-    olds: dict[int, dict[str, Any]] = defaultdict(dict)
-    news: dict[int, dict[str, Any]] = defaultdict(dict)
+    befores: dict[int, dict[str, Any]] = defaultdict(dict)
+    afters: dict[int, dict[str, Any]] = defaultdict(dict)
     for change in plan.changes:
         report_id, indicator_id = change.report.id, change.indicator.id
         new = change.new
@@ -99,22 +98,23 @@ def apply_plan(
             to_create.append([report_id, indicator_id, "", *row])
         else:
             to_update.append([pk, *row])
-        old_json, new_json = _as_json(change.old), _as_json(new)
-        if old_json != new_json:
-            olds[report_id][change.indicator.code] = old_json
-            news[report_id][change.indicator.code] = new_json
-            values_changed += 1
-        if explanation != old_explanation:  # the base's explanation of a flagged value is on record too
-            key = change.indicator.code + EXPLANATION_SUFFIX
-            olds[report_id][key], news[report_id][key] = old_explanation or None, explanation or None
+        code = change.indicator.code
+        befores[report_id][code], afters[report_id][code] = change.old, new
+        key = code + EXPLANATION_SUFFIX  # the base's explanation of a flagged value is on record too
+        befores[report_id][key], afters[report_id][key] = old_explanation, explanation
+    audited = {report_id: value_changes(befores[report_id], after) for report_id, after in afters.items()}
+    values_changed = sum(
+        1 for _olds, news in audited.values() for key in news if not key.endswith(EXPLANATION_SUFFIX)
+    )
     value_fields = ["indicator_version", "number", "text", "flags", "explanation", "updated_by", "updated_at"]
     insert_rows(ReportValue, ["report", "indicator", "review_comment", *value_fields], to_create)
     update_rows(ReportValue, value_fields, to_update)
     names = {r.id: str(r)[:200] for r in reports}
     head = [now, actor_id, actor_name, "monitoring.value", "monitoring.Report"]
     events = [
-        [*head, str(report_id), names[report_id], "", olds[report_id], changed, why]
-        for report_id, changed in news.items()
+        [*head, str(report_id), names[report_id], "", olds, news, why]
+        for report_id, (olds, news) in audited.items()
+        if news
     ]
     insert_rows(AuditEvent, AUDIT_FIELDS, events)
     return values_changed
@@ -124,6 +124,30 @@ AUDIT_FIELDS = [
     "at", "actor", "actor_name", "action", "object_type", "object_id", "object_repr", "field",
     "old_value", "new_value", "reason",
 ]  # fmt: skip
+
+
+def save_reason(role: str, source: str = "form", reason: str = "") -> str:
+    """The reason on a save's audit row: the user's own, or the way in, marked 代填 when a reviewer filled
+    in for the base."""
+    return (reason or {"form": "在线填报", "excel": "Excel 导入"}.get(source, source)) + (
+        "（代填）" if role != Role.OPERATOR else ""
+    )
+
+
+def value_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The audit row's (old, new) of a save: every changed value by code as stored (numbers as text), and
+    every changed explanation under `<code>.explanation`. `new` holds values (Decimal or text) and
+    explanations (`str` under the suffixed key)."""
+    olds: dict[str, Any] = {}
+    news: dict[str, Any] = {}
+    for key, value in new.items():
+        before = old.get(key)
+        if key.endswith(EXPLANATION_SUFFIX):
+            if (value or "") != (before or ""):
+                olds[key], news[key] = before or None, value or None
+        elif _as_json(before) != _as_json(value):
+            olds[key], news[key] = _as_json(before), _as_json(value)
+    return olds, news
 
 
 def _bump_versions(reports: list[Report], expected_versions: dict[int, int]) -> None:
@@ -246,27 +270,14 @@ def transition(
         raise ValidationFailed({p.code: p.message for p in problems})
 
     from_state = report.state
-    to_state = TRANSITIONS[(from_state, action)][0]
-    now = timezone.now()
-    fields: dict[str, Any] = {"state": to_state, "version": F("version") + 1, "updated_at": now}
-    if action == Action.SUBMIT:
-        fields["last_submitted_at"] = now
-        if report.submitted_at is None:
-            fields["submitted_at"] = now
-        fields["return_reason"] = ""
-    elif action == Action.RETURN:
-        fields["return_reason"] = reason
-    elif action == Action.PASS:
-        fields["reviewed_at"] = now
-    elif action == Action.APPROVE:
-        fields["approved_at"] = now
-        fields["approved_snapshot"] = {
-            v.indicator.code: v.display_value for v in report.values.select_related("indicator")
-        }
-    elif action == Action.LOCK:
-        fields["locked_at"] = now
-    elif action == Action.REOPEN:
-        fields["return_reason"] = reason
+    fields: dict[str, Any] = move_fields(
+        report,
+        action,
+        timezone.now(),
+        reason,
+        snapshot=lambda: approved_snapshot(report.values.select_related("indicator")),
+    )
+    fields["version"] = F("version") + 1
 
     expected = report.version if expected_version is None else expected_version
     updated = Report.objects.filter(pk=report.pk, state=from_state, version=expected).update(**fields)
@@ -292,17 +303,49 @@ def transition(
     elif action == Action.PASS:
         report.values.exclude(review_comment="").update(review_comment="")
 
-    ReportTransition.objects.create(
-        report=report, action=action, from_state=from_state, to_state=to_state, actor=actor, reason=reason
-    )
-    events.append(
-        audit_event(
-            actor, f"monitoring.{action}", report, field="state", old=from_state, new=to_state, reason=reason
-        )
-    )
+    events.append(state_event(actor, report, action, from_state, fields["state"], reason))
     record_many(events)
     report.refresh_from_db()
     return report
+
+
+def move_fields(
+    report: Report, action: str, at: datetime, reason: str, *, snapshot: Callable[[], dict[str, str]]
+) -> dict[str, Any]:
+    """What one move of the state machine changes on a report (its state, the times, the reason the base
+    sees, the approved snapshot), as of `at`: the one definition, which `transition` writes for a move made
+    now and `write_history` for moves made before."""
+    to_state = TRANSITIONS[(report.state, action)][0]
+    fields: dict[str, Any] = {"state": to_state, "updated_at": at}
+    if action == Action.SUBMIT:
+        fields["last_submitted_at"] = at
+        if report.submitted_at is None:
+            fields["submitted_at"] = at
+        fields["return_reason"] = ""
+    elif action in (Action.RETURN, Action.REOPEN):
+        fields["return_reason"] = reason
+    elif action == Action.PASS:
+        fields["reviewed_at"] = at
+    elif action == Action.APPROVE:
+        fields["approved_at"] = at
+        fields["approved_snapshot"] = snapshot()
+    elif action == Action.LOCK:
+        fields["locked_at"] = at
+    return fields
+
+
+def approved_snapshot(values: Iterable[ReportValue]) -> dict[str, str]:
+    """The values as approved (code → value as shown), for "changes since approval" after a reopening."""
+    return {v.indicator.code: v.display_value for v in values}
+
+
+def state_event(
+    actor: User | None, report: Report, action: str, from_state: str, to_state: str, reason: str
+) -> AuditEvent:
+    """The one record of a state change: an audit row (`monitoring.<action>`, field `state`)."""
+    return audit_event(
+        actor, f"monitoring.{action}", report, field="state", old=from_state, new=to_state, reason=reason
+    )
 
 
 # The moves a reviewer may make on many reports at once; returning always needs a reason per report.
@@ -345,3 +388,182 @@ def changes_since_approval(report: Report) -> list[tuple[str, str, str, str]]:
             name = value.indicator_version.label if value else code
             rows.append((code, name, snapshot.get(code, ""), current))
     return rows
+
+
+# History made elsewhere: the demo generator, or records carried over from before the platform
+
+
+@dataclass
+class Save:
+    """A save of values, as `apply_plan` writes one: code → value (Decimal or text), and the explanation of
+    a flagged value under `<code>.explanation`."""
+
+    at: datetime
+    actor: User | None
+    actor_name: str
+    values: dict[str, Any]
+    reason: str = ""
+
+
+@dataclass
+class Move:
+    """A move of the state machine, as `transition` makes one (`comments`: a return's notes on values)."""
+
+    action: str
+    at: datetime
+    actor: User | None
+    actor_name: str
+    reason: str = ""
+    comments: dict[str, str] | None = None
+
+
+@dataclass
+class History:
+    """A report that does not exist yet, its values (each with its indicator, version and flags; their
+    numbers and texts come from the saves) and what happened to it, oldest first."""
+
+    report: Report
+    values: list[ReportValue]
+    steps: list[Save | Move]
+
+
+@contextmanager
+def _given_timestamps(*fields: models.DateTimeField) -> Iterator[None]:
+    """Let bulk_create write the times the history gives instead of "now" (auto_now/auto_now_add)."""
+    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
+    for f in fields:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+@transaction.atomic
+def write_history(histories: list[History]) -> int:
+    """Write reports with a past: each save and each move made on the report in memory by the same
+    definitions the pages' writes use (`value_changes`, `save_reason`, `move_fields`, `state_event`, the
+    review comments of `transition`), at the history's own times, then everything in a few statements.
+    Nobody acts now, so the policy is not asked; the state machine is (`InvalidTransition`). An actor
+    without an account (history kept under a name) is `None` with its `actor_name`. Returns the number of
+    audit rows written."""
+    pending: list[tuple[History, Callable[[], AuditEvent], datetime]] = []
+    for history in histories:
+        report, values = history.report, history.values
+        by_code = {v.indicator.code: v for v in values}
+        current: dict[str, Any] = {}
+        report.version = 0
+        report.updated_at = report.updated_at or timezone.now()
+        for step in history.steps:
+            if isinstance(step, Save):
+                olds, news = value_changes(current, step.values)
+                current.update(step.values)
+                for code, value in step.values.items():
+                    if code.endswith(EXPLANATION_SUFFIX):
+                        by_code[code.removesuffix(EXPLANATION_SUFFIX)].explanation = value or ""
+                        continue
+                    target = by_code[code]
+                    target.number = value if isinstance(value, Decimal) else None
+                    target.text = value if isinstance(value, str) else ""
+                    target.updated_by, target.updated_at = step.actor, step.at
+                report.version += 1
+                report.updated_at = step.at
+                reason = step.reason or save_reason(step.actor.role if step.actor else Role.OPERATOR, "form")
+                pending.append(
+                    (
+                        history,
+                        _history_event(step, "monitoring.value", report, old=olds, new=news, reason=reason),
+                        step.at,
+                    )
+                )
+                continue
+            if (report.state, step.action) not in TRANSITIONS:
+                raise InvalidTransition(f"{report}: {report.state} → {step.action}")
+            from_state = report.state
+            fields = move_fields(
+                report,
+                step.action,
+                step.at,
+                step.reason,
+                snapshot=functools.partial(approved_snapshot, values),
+            )
+            for name, value in fields.items():
+                setattr(report, name, value)
+            report.version += 1
+            if step.action == Action.RETURN and step.comments:
+                for code, text in step.comments.items():
+                    if text.strip() and code in by_code:
+                        by_code[code].review_comment = text.strip()
+                        pending.append(
+                            (
+                                history,
+                                _history_event(
+                                    step,
+                                    "monitoring.comment",
+                                    report,
+                                    field=code,
+                                    new=text.strip(),
+                                    reason=step.reason,
+                                ),
+                                step.at,
+                            )
+                        )
+            elif step.action == Action.PASS:
+                for value in values:
+                    value.review_comment = ""
+            pending.append(
+                (
+                    history,
+                    _history_event(
+                        step,
+                        f"monitoring.{step.action}",
+                        report,
+                        field="state",
+                        old=from_state,
+                        new=fields["state"],
+                        reason=step.reason,
+                    ),
+                    step.at,
+                ),
+            )
+    with _given_timestamps(
+        Report._meta.get_field("updated_at"),  # type: ignore[arg-type]
+        ReportValue._meta.get_field("updated_at"),  # type: ignore[arg-type]
+        AuditEvent._meta.get_field("at"),  # type: ignore[arg-type]
+    ):
+        Report.objects.bulk_create([h.report for h in histories], batch_size=1000)
+        for history in histories:
+            for value in history.values:
+                value.report = history.report
+        ReportValue.objects.bulk_create([v for h in histories for v in h.values], batch_size=2000)
+        events = []
+        for _history, build, at in pending:
+            event = build()
+            event.at = at
+            events.append(event)
+        record_many(events)
+    return len(events)
+
+
+def _history_event(step: Save | Move, action: str, report: Report, **fields: Any) -> Callable[[], AuditEvent]:
+    """The audit row of a step, built once the report has its primary key (as `audit_event` builds it)."""
+    if isinstance(step, Move) and fields.get("field") == "state":
+
+        def build() -> AuditEvent:
+            event = state_event(
+                step.actor, report, step.action, fields["old"], fields["new"], fields["reason"]
+            )
+            event.actor_name = (
+                (step.actor_name or event.actor_name) if step.actor is None else event.actor_name
+            )
+            return event
+
+        return build
+
+    def build_other() -> AuditEvent:
+        event = audit_event(step.actor, action, report, **fields)
+        event.actor_name = (step.actor_name or event.actor_name) if step.actor is None else event.actor_name
+        return event
+
+    return build_other

@@ -17,8 +17,8 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -59,6 +59,7 @@ from .forms import (
     upload_sections,
 )
 from .models import (
+    STATE_CHANGE_ACTIONS,
     TRANSITIONS,
     Action,
     Evidence,
@@ -66,8 +67,8 @@ from .models import (
     Report,
     ReportingPeriod,
     ReportState,
-    ReportTransition,
     ValueType,
+    state_changes,
 )
 from .services import BULK_ACTIONS, EXPLANATION_SUFFIX
 from .summary_pdf import FontMissing, render_summary, report_checksum, short_code
@@ -96,9 +97,10 @@ def filter_reports(
     row."""
     flagged = ~Q(values__flags=[])
     submissions = (
-        ReportTransition.objects.filter(report=OuterRef("pk"), action=Action.SUBMIT)
+        state_changes()
+        .filter(object_id=Cast(OuterRef("pk"), CharField()), action=f"monitoring.{Action.SUBMIT}")
         .order_by()
-        .values("report")
+        .values("object_id")
         .annotate(n=Count("pk"))
         .values("n")
     )
@@ -291,39 +293,30 @@ class HistoryEntry:
 
 
 def report_history(report: Report, versions: dict[str, IndicatorVersion]) -> list[HistoryEntry]:
-    """Every value change (audit log) and every state change (transitions) of the report, newest first."""
+    """Every value change and every state change of the report, newest first: both are audit rows, each
+    written once by the service that made the change, with the actor's name at the time."""
     states = dict(ReportState.choices)
+    actions = dict(Action.choices)
     # The report's own history, read by whoever reads the report (its scope was checked); the audit log's own
     # scope (`AuditEvent.objects.restrict`) is the auditor's page of every event.
     events = AuditEvent.objects.filter(object_type=Report._meta.label, object_id=str(report.pk))
-    # A transition without an actor (a deleted account, imported or demo history) is still named by the
-    # audit row written with it, which keeps the actor's name.
-    state_events = [e for e in events if e.field == "state"]
-
-    def who(t: Any) -> str:
-        if t.actor is not None:
-            return t.actor.get_full_name() or t.actor.get_username()
-        same = [e for e in state_events if (e.old_value, e.new_value) == (t.from_state, t.to_state)]
-        nearest = min(same, key=lambda e: abs(e.at - t.at), default=None)
-        if nearest is not None and abs(nearest.at - t.at).total_seconds() < 60 and nearest.actor_name:
-            return nearest.actor_name
-        return "—"
-
     entries = [
         HistoryEntry(
-            at=t.at,
-            who=who(t),
+            at=event.at,
+            who=event.actor_name or "—",
             kind="state",
-            what=gettext("状态：%(action)s") % {"action": t.get_action_display()},
-            old=str(states.get(t.from_state, t.from_state)),
-            new=str(states.get(t.to_state, t.to_state)),
-            reason=t.reason,
+            what=gettext("状态：%(action)s")
+            % {"action": actions.get(event.action.removeprefix("monitoring."), event.action)},
+            old=str(states.get(str(event.old_value), event.old_value)),
+            new=str(states.get(str(event.new_value), event.new_value)),
+            reason=reason_words(event.reason, action=event.action),
         )
-        for t in report.transitions.select_related("actor")
+        for event in events
+        if event.field == "state" and event.action in STATE_CHANGE_ACTIONS
     ]
     position = {code: index for index, code in enumerate(versions)}  # values in the order of the form
     for event in events:
-        if event.field == "state":
+        if event.field == "state" and event.action in STATE_CHANGE_ACTIONS:
             continue
         for field, old, new in sorted(
             event.changes, key=lambda c: position.get(c[0].removesuffix(EXPLANATION_SUFFIX), len(position))

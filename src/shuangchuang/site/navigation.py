@@ -37,6 +37,10 @@ MENU: list[MenuItem] = [
     # only the roles that may upload: the page is a 403 for readers (members, evaluators, auditors)
     MenuItem(_("Excel 报送"), "monitoring:excel_upload", ("monitoring.excel.upload",)),
     MenuItem(_("绩效评估"), "evaluation:run_list", ("program.read",)),
+    MenuItem(_("方案审核"), "plans:review_queue", ("plans.staff.check",)),
+    MenuItem(_("支持政策"), "records:policy_list", ("program.read",)),
+    MenuItem(_("问题困难"), "records:problem_list", ("program.read",)),
+    MenuItem(_("改革经验"), "records:experience_list", ("records.experience.read",)),
     MenuItem(_("审计日志"), "core:audit_log", ("audit.read",)),
     MenuItem(_("系统管理"), "admin:index", ("program.manage", "accounts.manage")),
 ]

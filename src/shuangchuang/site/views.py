@@ -18,6 +18,8 @@ from shuangchuang.accounts.requests import AuthenticatedRequest
 from shuangchuang.core.policy import get_restricted, may, permission_required
 from shuangchuang.evaluation.selectors import base_results
 from shuangchuang.monitoring.models import Report, ReportState
+from shuangchuang.plans.selectors import base_panel
+from shuangchuang.records.selectors import base_records
 from shuangchuang.registry.models import Base
 
 # What waits for whom, as (report state, the move that takes it on, label): the home page links each to the
@@ -97,5 +99,7 @@ def base_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
         .filter(base=base)
         .order_by("-period__year", "-period__opens_on")[:8],
         "results": base_results(request.user, base),
+        "plans_panel": base_panel(request.user, base),
+        "records": base_records(request.user, base),
     }
     return render(request, "site/base_detail.html", context)

@@ -9,13 +9,14 @@ from decimal import Decimal
 from django.utils import timezone
 
 from shuangchuang.accounts.models import Role, User
+from shuangchuang.core.audit import record
+from shuangchuang.core.models import AuditEvent
 from shuangchuang.monitoring.models import (
     Indicator,
     IndicatorVersion,
     Report,
     ReportingPeriod,
     ReportState,
-    ReportTransition,
     ReportValue,
 )
 from shuangchuang.registry.models import Base
@@ -88,10 +89,8 @@ def report(base_code: str, year: int, state: str = ReportState.APPROVED, **value
         for code, value in values.items()
     )
     if approved:
-        transition = ReportTransition.objects.create(
-            report=made, action="approve", from_state="reviewed", to_state="approved", actor=approver()
-        )
-        ReportTransition.objects.filter(pk=transition.pk).update(at=approved_at)
+        event = record(approver(), "monitoring.approve", made, field="state", old="reviewed", new="approved")
+        AuditEvent.objects.filter(pk=event.pk).update(at=approved_at)
     return made
 
 

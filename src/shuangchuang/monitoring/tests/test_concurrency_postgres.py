@@ -7,7 +7,7 @@ from django.db import connection, connections
 
 from shuangchuang.monitoring import services
 from shuangchuang.monitoring.exceptions import StaleReport
-from shuangchuang.monitoring.models import Action, Report, ReportState, ReportTransition
+from shuangchuang.monitoring.models import Action, Report, ReportState, state_changes
 
 from .factories import make_period, make_report, make_small_catalogue
 
@@ -45,6 +45,6 @@ def test_two_reviewers_racing_on_postgres_one_wins_no_lost_update(registry, make
 
     assert sorted(outcomes) in (["pass", "stale"], ["return", "stale"])
     final = Report.objects.get(pk=report.pk)
-    assert ReportTransition.objects.filter(report=report).count() == 1
+    assert state_changes(report).count() == 1
     assert final.version == 1
     assert final.state == (ReportState.REVIEWED if "pass" in outcomes else ReportState.RETURNED)

@@ -57,7 +57,7 @@ def visible_text(html: str) -> str:
 def data_strings() -> list[str]:
     """What people and the registry entered, longest first (so that a name inside a longer one goes whole)."""
     from shuangchuang.core.models import AuditEvent
-    from shuangchuang.monitoring.models import Evidence, ReportTransition, ReportValue
+    from shuangchuang.monitoring.models import Evidence, ReportValue, state_changes
     from shuangchuang.registry.models import Authority, Base, BaseNameHistory
 
     strings: set[str] = set()
@@ -72,10 +72,71 @@ def data_strings() -> list[str]:
     strings |= set(AuditEvent.objects.values_list("actor_name", flat=True)) - {"系统"}
     for field in ("text", "explanation", "review_comment"):
         strings |= set(ReportValue.objects.values_list(field, flat=True))
-    strings |= set(ReportTransition.objects.values_list("reason", flat=True))
+    strings |= set(state_changes().values_list("reason", flat=True))
     strings |= set(AuditEvent.objects.filter(action="monitoring.return").values_list("reason", flat=True))
     strings |= set(Evidence.objects.values_list("original_name", flat=True))
+    strings |= plans_data_strings()
+    strings |= records_data_strings()
     return sorted((s for s in strings if s), key=len, reverse=True)
+
+
+def plans_data_strings() -> set[str]:
+    """What bases typed into their plans and organisation records."""
+    from shuangchuang.plans import models as plans
+
+    strings: set[str] = set()
+    fields = {
+        plans.Plan: ("title", "focus", "revision_note", "review_comment"),
+        plans.PlanTransition: ("comment",),
+        plans.Goal: ("name", "unit", "note"),
+        plans.GoalReport: ("note",),
+        plans.Task: ("title", "owner", "description"),
+        plans.Milestone: ("title",),
+        plans.TaskProgress: ("done",),
+        plans.Attachment: ("original_name",),
+        plans.Organisation: ("name", "head", "head_title", "host", "duties"),
+        plans.Mechanism: ("name", "convener", "member_units"),
+        plans.Meeting: ("title", "decisions"),
+        plans.StaffMember: ("name", "role"),
+    }
+    for model, names in fields.items():
+        for row in model._default_manager.values_list(*names):
+            strings |= set(row)
+    for units in plans.Mechanism.objects.values_list("member_units", flat=True):
+        strings |= {line.strip() for line in units.splitlines()}
+    for text in plans.Plan.objects.values_list("focus", flat=True):
+        strings |= set(text.splitlines())
+    return {s for s in strings if isinstance(s, str)}
+
+
+def records_data_strings() -> set[str]:
+    """What bases and reviewers typed into the work records (policies, problems, experiences)."""
+    from shuangchuang.records.models import Experience, ExperienceBatch, Problem, ProblemEvent, SupportPolicy
+
+    strings: set[str] = set()
+    for fields in (
+        ("title", "issuer", "document_number", "summary", "original_name"),
+        ("title", "description", "needs", "needed_from", "resolution", "referred_to"),
+        (
+            "title",
+            "problem_solved",
+            "actions",
+            "results",
+            "policy_basis",
+            "contact",
+            "keywords",
+            "review_comment",
+        ),
+    ):
+        model = {5: SupportPolicy, 6: Problem, 8: Experience}[len(fields)]
+        for row in model.objects.values_list(*fields):
+            strings |= set(row)
+    strings |= set(ProblemEvent.objects.values_list("text", flat=True))
+    strings |= set(ProblemEvent.objects.values_list("actor_organization", flat=True))
+    strings |= set(ExperienceBatch.objects.values_list("title", flat=True))
+    for text in list(strings):  # multi-line text is shown with <br>: each line on its own
+        strings |= set(text.splitlines())
+    return strings
 
 
 def app_chinese(html: str, data: list[str]) -> list[str]:
@@ -83,6 +144,27 @@ def app_chinese(html: str, data: list[str]) -> list[str]:
     for entered in data:
         text = text.replace(entered, " ")
     return sorted({run for run in CHINESE.findall(text) if run not in ALLOWED})
+
+
+def demo_plans() -> None:
+    """The demo plans (a plan in force, a returned and a submitted revision, rosters) as accounts of the
+    demo's names."""
+    from shuangchuang.plans.demo import ensure_demo_plans
+    from shuangchuang.registry.models import Authority, Base
+
+    def account(username: str, role: str, **scope: object) -> User:
+        return User.objects.create(username=f"plans-{username}", role=role, **scope)
+
+    ensure_demo_plans(
+        {
+            "hengzhou": account("hengzhou", Role.OPERATOR, base=Base.objects.get(code="B3-012")),
+            "xmu": account("xmu", Role.OPERATOR, base=Base.objects.get(code="B3-023")),
+            "gx_drc": account("gx_drc", Role.AUTHORITY, authority=Authority.objects.get(code="drc-450000")),
+            "moe_reviewer": account(
+                "moe_reviewer", Role.AUTHORITY, authority=Authority.objects.get(code="moe")
+            ),
+        }
+    )
 
 
 @pytest.fixture
@@ -93,11 +175,67 @@ def demo(registry):
     from shuangchuang.monitoring import demo
 
     demo.generate(periods=[(2025, None), (2025, 1)])
+    demo_plans()
     schemes = ensure_default_schemes(2025)
     employment = next(s for s in schemes if s.direction.code == "employment")
     employment.uncertainty_replications = 0
     employment.save()
+    _records_demo()
     return execute_run(EvaluationRun.objects.create(scheme=employment, settings_snapshot={}).pk)
+
+
+def _records_demo() -> None:
+    from shuangchuang.records import demo as records_demo
+
+    def user(username: str, role: str, **scope: str) -> User:
+        from shuangchuang.registry.models import Authority, Base
+
+        account = User(username=username, role=role, organization=scope.pop("organization", ""))
+        if "base" in scope:
+            account.base = Base.objects.get(code=scope["base"])
+        if "authority" in scope:
+            account.authority = Authority.objects.get(code=scope["authority"])
+        account.save()
+        return account
+
+    records_demo.generate(
+        records_demo.DemoPeople(
+            national=user("demo-ndrc", Role.NATIONAL_ADMIN),
+            member=user("demo-member", Role.JOINT_MEMBER, organization="教育部"),
+            region_authority=user("demo-gx", Role.AUTHORITY, authority="drc-450000"),
+            region_base=user("demo-hz", Role.OPERATOR, base="B3-012"),
+            university_authority=user("demo-moe", Role.AUTHORITY, authority="moe"),
+            university_base=user("demo-xmu", Role.OPERATOR, base="B3-023"),
+        )
+    )
+
+
+def records_pages(user: User) -> list[str]:
+    from shuangchuang.core.policy import may
+    from shuangchuang.records.models import Experience, Problem, SupportPolicy
+
+    pages = ["/records/experiences/", "/records/experiences/?q=科技成果转化"]
+    experience = Experience.objects.restrict(user).order_by("state", "pk").first()
+    if experience is not None:
+        pages.append(experience.get_absolute_url())
+    for state in ("draft", "submitted", "reviewed"):
+        if Experience.objects.restrict(user).filter(state=state).exists():
+            pages.append(f"/records/experiences/?state={state}")
+    if may(user, "records.experience.write"):
+        pages.append("/records/experiences/new/")
+    if not may(user, "program.read"):
+        return pages
+    pages += ["/records/policies/", "/records/problems/", "/records/problems/?overdue=1"]
+    for model in (SupportPolicy, Problem):
+        for obj in model.objects.restrict(user).order_by("pk")[:2]:
+            pages.append(obj.get_absolute_url())
+    if may(user, "records.policy.check"):
+        pages += ["/records/policies/check/", "/records/policies/check/?all=1"]
+    if may(user, "records.policy.record"):
+        pages.append("/records/policies/new/")
+    if may(user, "records.problem.raise"):
+        pages.append("/records/problems/new/")
+    return pages
 
 
 def pages_for(user: User, run) -> list[str]:
@@ -105,7 +243,7 @@ def pages_for(user: User, run) -> list[str]:
     from shuangchuang.monitoring.models import Report
     from shuangchuang.registry.models import Base
 
-    pages = ["/", "/accounts/password/"]
+    pages = ["/", "/accounts/password/", *records_pages(user)]
     if not may(user, "program.read"):
         return pages
     pages += [
@@ -143,8 +281,29 @@ def pages_for(user: User, run) -> list[str]:
             "/dashboards/figures/JOBS_TOTAL/2025/",
             "/dashboards/figures/JOBS_TOTAL/2025/?direction=employment",
         ]
+    pages += plans_pages(user)
     if may(user, "audit.read"):
         pages += ["/audit/", "/audit/?action=monitoring.value", "/audit/?action=monitoring.open_period"]
+    return pages
+
+
+def plans_pages(user: User) -> list[str]:
+    """The demo plans' bases: their plan, each version, their organisation; the review queue for reviewers."""
+    from django.urls import reverse
+
+    from shuangchuang.core.policy import may
+    from shuangchuang.plans.models import Plan
+    from shuangchuang.registry.models import Base
+
+    pages = [reverse("plans:review_queue")] if may(user, "plans.staff.check") else []
+    for base in Base.objects.restrict(user).filter(code__in=["B3-012", "B3-023"]):
+        pages += [
+            reverse("plans:base_plans", args=[base.code]),
+            reverse("plans:organisation", args=[base.code]),
+        ]
+        pages.append(base.get_absolute_url())
+        for plan in Plan.objects.restrict(user).filter(base=base):
+            pages.append(reverse("plans:plan_detail", args=[plan.pk]))
     return pages
 
 

@@ -10,6 +10,8 @@ from shuangchuang.evaluation.models import EvaluationRun
 from shuangchuang.evaluation.schemes import ensure_default_schemes
 from shuangchuang.evaluation.services import execute_run
 from shuangchuang.monitoring.models import ReportingPeriod
+from shuangchuang.plans.demo import ensure_demo_plans
+from shuangchuang.records import demo as records_demo
 from shuangchuang.registry.services import load_registry
 from shuangchuang.site.demo import ensure_demo_accounts
 
@@ -32,6 +34,19 @@ class Command(BaseCommand):
         if not skip_data:
             call_command("generate_demo_data", stdout=self.stdout)
             self._demo_evaluations()
+            for line in ensure_demo_plans():
+                self.stdout.write(f"演示建设方案：{line}")
+            users = {account.username: user for account, user in accounts}
+            people = records_demo.DemoPeople(
+                national=users["ndrc"],
+                member=users["moe_member"],
+                region_authority=users["gx_drc"],
+                region_base=users["hengzhou"],
+                university_authority=users["moe_reviewer"],
+                university_base=users["xmu"],
+            )
+            self.stdout.write(records_demo.generate(people))
+            self.stdout.write("问题逾期提醒可由计划任务运行：python manage.py send_problem_reminders")
         password = demo_password()
         self.stdout.write("每日提醒可由计划任务运行：python manage.py send_reminders")
         self.stdout.write("")

@@ -1,0 +1,318 @@
+"""The read API of plans for other apps (assessment, dashboards, the base page in `site`).
+
+- `approved_plan(base)`: the version in force (state approved), or None. Not scoped: the caller has
+  already fetched the base through its own scope.
+- `goal_progress(plan, year)`: one `GoalProgress` per goal of the plan: the year's target, the actual value
+  (from APPROVED monitoring data for goals linked to an indicator — draft, submitted, returned or reviewed
+  reports never count —, from the base's own report with evidence otherwise), the straight-line trajectory
+  value and a status (achieved / on track / behind / no data).
+- `goal_series(plan)`: the same for every year of the construction period, for the chart.
+- `staff_check(base)`: the roster's count against the reported 专职工作人员数 of the latest approved report.
+
+The straight line runs from the baseline at the end of the year before the construction period to the final
+target (the target of the last year). A goal is **achieved** once the actual value reaches the final target,
+**on track** while it is at least on the line for its year, **behind** otherwise (all reversed for goals
+where smaller is better).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from shuangchuang.core.policy import Someone
+from shuangchuang.monitoring.models import PeriodKind, ReportingPeriod, ReportState, ReportValue
+from shuangchuang.registry.models import Base
+
+from .models import Goal, GoalReport, Plan, PlanState, StaffMember, Trend
+
+# What counts as reported data: the national office approved it (and maybe locked it since).
+APPROVED_REPORT_STATES = (ReportState.APPROVED, ReportState.LOCKED)
+STAFF_INDICATOR = "FULLTIME_STAFF"
+
+
+class Status(enum.StrEnum):
+    ACHIEVED = "achieved"
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    NO_DATA = "no_data"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+    @property
+    def css(self) -> str:
+        return {"achieved": "success", "on_track": "info", "behind": "danger", "no_data": "secondary"}[self]
+
+
+STATUS_LABELS = {
+    Status.ACHIEVED: _("已达成"),
+    Status.ON_TRACK: _("进度正常"),
+    Status.BEHIND: _("进度滞后"),
+    Status.NO_DATA: _("暂无数据"),
+}
+
+
+def approved_plan(base: Base) -> Plan | None:
+    """The base's plan in force, with its goals, targets and tasks prefetched; None without one."""
+    return (
+        Plan.objects.filter(base=base, state=PlanState.APPROVED)
+        .prefetch_related("goals__targets", "goals__indicator", "tasks__milestones")
+        .first()
+    )
+
+
+def plan_versions(user: Someone, base: Base) -> QuerySet[Plan]:
+    """Every version of the base's plan the user may read, newest first."""
+    return Plan.objects.restrict(user).filter(base=base).order_by("-version")
+
+
+def trajectory(baseline: Decimal, final: Decimal, start_year: int, end_year: int, year: int) -> Decimal:
+    """The straight line's value at the end of `year`: baseline at the end of `start_year - 1`, the final
+    target at the end of `end_year`."""
+    span = end_year - start_year + 1
+    elapsed = min(max(year - start_year + 1, 0), span)
+    return baseline + (final - baseline) * Decimal(elapsed) / Decimal(span)
+
+
+def status_of(actual: Decimal | None, expected: Decimal, final: Decimal, trend: str) -> Status:
+    if actual is None:
+        return Status.NO_DATA
+    if trend == Trend.DECREASE:
+        actual, expected, final = -actual, -expected, -final
+    if actual >= final:
+        return Status.ACHIEVED
+    if actual >= expected:
+        return Status.ON_TRACK
+    return Status.BEHIND
+
+
+@dataclass
+class YearPoint:
+    year: int
+    target: Decimal | None
+    expected: Decimal
+    actual: Decimal | None
+    status: Status
+    report: GoalReport | None = None
+
+
+@dataclass
+class GoalProgress:
+    goal: Goal
+    year: int
+    target: Decimal | None
+    final_target: Decimal
+    expected: Decimal
+    actual: Decimal | None
+    status: Status
+    source: str  # "monitoring" or "hand"
+    report: GoalReport | None = None
+    series: list[YearPoint] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return self.status.label
+
+
+def _targets(goal: Goal) -> dict[int, Decimal]:
+    return {t.year: t.value for t in goal.targets.all()}
+
+
+def _final(goal: Goal, targets: dict[int, Decimal]) -> Decimal:
+    return targets[max(targets)] if targets else goal.baseline
+
+
+def monitored_actuals(plan: Plan, goals: Iterable[Goal]) -> dict[tuple[int, int], Decimal]:
+    """(indicator id, year) → the value in the base's approved annual report of that year."""
+    indicators = {g.indicator_id for g in goals if g.indicator_id}
+    if not indicators:
+        return {}
+    rows = ReportValue.objects.filter(
+        report__base_id=plan.base_id,
+        report__period__kind=PeriodKind.ANNUAL,
+        report__period__year__range=(plan.start_year, plan.end_year),
+        report__state__in=APPROVED_REPORT_STATES,
+        indicator_id__in=indicators,
+        number__isnull=False,
+    ).values_list("indicator_id", "report__period__year", "number")
+    return {(indicator, year): number for indicator, year, number in rows}
+
+
+def hand_results(plan: Plan, goals: Iterable[Goal]) -> dict[tuple[str, int], GoalReport]:
+    """(goal key, year) → the base's own report of a goal no indicator measures, from whichever version of
+    the plan it was made under (the latest one wins)."""
+    keys = [g.key for g in goals if not g.indicator_id]
+    if not keys:
+        return {}
+    reports = (
+        GoalReport.objects.filter(goal__plan__base_id=plan.base_id, goal__key__in=keys)
+        .select_related("goal", "evidence")
+        .order_by("goal__plan__version", "reported_at")
+    )
+    return {(r.goal.key, r.year): r for r in reports}
+
+
+def goal_series(plan: Plan) -> list[GoalProgress]:
+    """Every goal of the plan with a point per year of the construction period; the headline of each is
+    the latest year with an actual value (or the first year without any)."""
+    goals = list(plan.goals.select_related("indicator").prefetch_related("targets"))
+    monitored = monitored_actuals(plan, goals)
+    hand = hand_results(plan, goals)
+    result = []
+    for goal in goals:
+        targets = _targets(goal)
+        final = _final(goal, targets)
+        points = []
+        for year in plan.years:
+            expected = trajectory(goal.baseline, final, plan.start_year, plan.end_year, year)
+            report = None if goal.indicator_id else hand.get((goal.key, year))
+            if goal.indicator_id:
+                actual = monitored.get((goal.indicator_id, year))
+            else:
+                actual = report.value if report else None
+            points.append(
+                YearPoint(
+                    year,
+                    targets.get(year),
+                    expected,
+                    actual,
+                    status_of(actual, expected, final, goal.trend),
+                    report,
+                )
+            )
+        with_data = [p for p in points if p.actual is not None]
+        head = with_data[-1] if with_data else points[0]
+        result.append(
+            GoalProgress(
+                goal=goal,
+                year=head.year,
+                target=head.target,
+                final_target=final,
+                expected=head.expected,
+                actual=head.actual,
+                status=head.status,
+                source="monitoring" if goal.indicator_id else "hand",
+                report=head.report,
+                series=points,
+            )
+        )
+    return result
+
+
+def goal_progress(plan: Plan, year: int) -> list[GoalProgress]:
+    """Target vs actual per goal for one year (see the module's doc for what counts and the statuses)."""
+    goals = list(plan.goals.select_related("indicator").prefetch_related("targets"))
+    monitored = monitored_actuals(plan, goals)
+    hand = hand_results(plan, goals)
+    result = []
+    for goal in goals:
+        targets = _targets(goal)
+        final = _final(goal, targets)
+        expected = trajectory(goal.baseline, final, plan.start_year, plan.end_year, year)
+        report = None if goal.indicator_id else hand.get((goal.key, year))
+        if goal.indicator_id:
+            actual = monitored.get((goal.indicator_id, year))
+        else:
+            actual = report.value if report else None
+        result.append(
+            GoalProgress(
+                goal=goal,
+                year=year,
+                target=targets.get(year),
+                final_target=final,
+                expected=expected,
+                actual=actual,
+                status=status_of(actual, expected, final, goal.trend),
+                source="monitoring" if goal.indicator_id else "hand",
+                report=report,
+            )
+        )
+    return result
+
+
+@dataclass
+class StaffCheck:
+    base: Base
+    roster: int  # on the roster on the last day of the report's period (today without a report)
+    reported: Decimal | None
+    period_label: str
+
+    @property
+    def mismatch(self) -> bool:
+        return self.reported is not None and Decimal(self.roster) != self.reported
+
+
+def staff_checks(bases: Iterable[Base]) -> list[StaffCheck]:
+    """For each base: the roster's count on the last day of its latest approved report's period, against
+    the 专职工作人员数 that report gave."""
+    from django.utils import timezone
+
+    bases = list(bases)
+    latest: dict[int, tuple[Decimal, ReportingPeriod]] = {}
+    rows = (
+        ReportValue.objects.filter(
+            report__base__in=bases,
+            report__state__in=APPROVED_REPORT_STATES,
+            indicator__code=STAFF_INDICATOR,
+            number__isnull=False,
+        )
+        .select_related("report__period")
+        .order_by("report__base_id", "-report__period__ends_on", "-report__period__kind")
+    )
+    for value in rows:
+        if value.number is not None:
+            latest.setdefault(value.report.base_id, (value.number, value.report.period))
+    staff: dict[int, list[StaffMember]] = defaultdict(list)
+    for member in StaffMember.objects.filter(base__in=bases):
+        staff[member.base_id].append(member)
+    today = timezone.localdate()
+    checks = []
+    for base in bases:
+        found = latest.get(base.pk)
+        day = found[1].ends_on if found else today
+        roster = sum(1 for m in staff[base.pk] if m.since <= day and (m.until is None or m.until > day))
+        checks.append(StaffCheck(base, roster, found[0] if found else None, found[1].label if found else ""))
+    return checks
+
+
+def staff_check(base: Base) -> StaffCheck:
+    return staff_checks([base])[0]
+
+
+def base_panel(user: Someone, base: Base) -> dict[str, object]:
+    """What the base's page (`site:base_detail`) shows of plans and organisation, read through the user's
+    scope: the plan in force with each goal's headline, the version under work, task counts, the
+    organisation and the staff check."""
+    from .models import Mechanism, Meeting, Organisation, TaskProgress, TaskStatus
+
+    versions = list(
+        plan_versions(user, base).only("pk", "state", "version", "title", "start_year", "end_year", "base_id")
+    )
+    current = next((p for p in versions if p.state == PlanState.APPROVED), None)
+    under_work = next(
+        (p for p in versions if p.state in (PlanState.DRAFT, PlanState.SUBMITTED, PlanState.RETURNED)), None
+    )
+    panel: dict[str, object] = {"current": current, "under_work": under_work}
+    if current is not None:
+        panel["goals"] = goal_series(current)
+        keys = list(current.tasks.values_list("key", flat=True))
+        panel["tasks_total"] = len(keys)
+        panel["tasks_done"] = (
+            TaskProgress.objects.filter(task__plan__base=base, task__key__in=keys, status=TaskStatus.DONE)
+            .values("task__key")
+            .distinct()
+            .count()
+        )
+    panel["organisation"] = Organisation.objects.restrict(user).filter(base=base).first()
+    panel["mechanisms"] = Mechanism.objects.restrict(user).filter(base=base).count()
+    panel["meetings"] = Meeting.objects.restrict(user).filter(mechanism__base=base).count()
+    panel["staff"] = staff_check(base)
+    return panel

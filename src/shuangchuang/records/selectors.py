@@ -1,0 +1,144 @@
+"""Reads of a base's work records that depend on who asks, and the one read that asks nobody:
+`published_experiences()`, for the public portal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from shuangchuang.accounts.models import User
+from shuangchuang.monitoring.models import Report, ReportState, ReportValue
+from shuangchuang.registry.models import Base
+
+from .models import (
+    OPEN_STATES,
+    Experience,
+    ExperienceQuerySet,
+    ExperienceState,
+    Problem,
+    SupportPolicy,
+)
+from .search import search
+
+# The indicator of the catalogue that counts the support policies issued in a period (出台支持政策数).
+POLICIES_INDICATOR = "POLICIES_ISSUED"
+APPROVED_STATES = (ReportState.APPROVED, ReportState.LOCKED)
+
+
+def published_experiences(
+    query: str = "", *, theme: str = "", direction: str = "", batch: int | None = None
+) -> ExperienceQuerySet | list[Experience]:
+    """The experiences the national office has published, for anyone — the public portal's selector.
+
+    Without `query`: a queryset, latest first (filter or paginate it further). With `query`: a list ranked by
+    relevance (jieba words, see `search.py`). `theme` is an `ExperienceTheme` value, `direction` a
+    `Direction.code`, `batch` the number of a promoted batch (第N批). Nothing unpublished is ever returned;
+    contact details are part of a published write-up (the base gave them for publication).
+    """
+    experiences = Experience.objects.published().listed()
+    if theme:
+        experiences = experiences.filter(theme=theme)
+    if direction:
+        experiences = experiences.filter(direction__code=direction)
+    if batch:
+        experiences = experiences.filter(batch__number=batch)
+    if query.strip():
+        return search(experiences, query)
+    return experiences
+
+
+def visible_experiences(
+    user: User, query: str = "", state: str = ""
+) -> QuerySet[Experience] | list[Experience]:
+    """The experiences the user reaches in a state (published by default), searched when asked."""
+    experiences = Experience.objects.restrict(user).listed().filter(state=state or ExperienceState.PUBLISHED)
+    if query.strip():
+        return search(experiences, query)
+    return experiences
+
+
+@dataclass(frozen=True)
+class PolicyCheck:
+    """The reported 出台支持政策数 of one approved report beside the policies registered in its period."""
+
+    base: Base
+    report: Report
+    reported: Decimal | None
+    registered: int
+
+    @property
+    def mismatch(self) -> bool:
+        return self.reported is None or self.reported != self.registered
+
+
+def policy_checks(user: User, bases: QuerySet[Base] | None = None) -> list[PolicyCheck]:
+    """For each approved report the user sees (of `bases`, when given) that carries the indicator: the
+    reported number beside the count of registered policies issued in the report's period covering the base.
+    Approved data only: a draft or returned report is never compared."""
+    reports = Report.objects.restrict(user).filter(state__in=APPROVED_STATES).listed()
+    if bases is not None:
+        reports = reports.filter(base__in=bases)
+    values = {
+        report_id: number
+        for report_id, number in ReportValue.objects.filter(
+            report__in=reports, indicator__code=POLICIES_INDICATOR
+        ).values_list("report_id", "number")
+    }
+    reports_list = [r for r in reports.order_by("base__code", "-period__starts_on") if r.pk in values]
+    issued: dict[int, list[dt.date]] = defaultdict(list)
+    through = SupportPolicy.bases.through.objects.filter(base_id__in={r.base_id for r in reports_list})
+    for base_id, issued_on in through.values_list("base_id", "supportpolicy__issued_on"):
+        issued[base_id].append(issued_on)
+    return [
+        PolicyCheck(
+            base=r.base,
+            report=r,
+            reported=values[r.pk],
+            registered=sum(r.period.starts_on <= d <= r.period.ends_on for d in issued[r.base_id]),
+        )
+        for r in reports_list
+    ]
+
+
+def problem_counts(user: User, today: dt.date | None = None) -> dict[str, int]:
+    """Open and overdue problems the user sees."""
+    today = today or timezone.localdate()
+    return Problem.objects.restrict(user).aggregate(
+        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+        overdue=Count("pk", filter=Q(state__in=OPEN_STATES, due_on__lt=today)),
+    )
+
+
+def overdue_by_authority(user: User, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """The national view: overdue problems per authority, most first."""
+    return [
+        dict(row)
+        for row in Problem.objects.restrict(user)
+        .overdue(today)
+        .values("base__authority__short_name", "base__authority_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "base__authority__short_name")
+    ]
+
+
+def base_records(user: User, base: Base) -> dict[str, Any]:
+    """What the base page shows of the base's work records, each read through its own scope."""
+    policies = SupportPolicy.objects.restrict(user).filter(bases=base)
+    problems = Problem.objects.restrict(user).filter(base=base)
+    experiences = Experience.objects.restrict(user).filter(base=base).select_related("batch")
+    checks = policy_checks(user, Base.objects.filter(pk=base.pk))
+    return {
+        "policy_count": policies.count(),
+        "policies": list(policies[:5]),
+        "open_problems": list(problems.filter(state__in=OPEN_STATES).order_by("due_on")[:8]),
+        "problem_total": problems.count(),
+        "experiences": list(experiences[:6]),
+        "policy_checks": checks[:4],
+        "today": timezone.localdate(),
+    }
