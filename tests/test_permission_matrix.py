@@ -408,6 +408,9 @@ MATRIX: dict[str, Row] = {
     "portal:base_list": Row(PUBLIC),
     "portal:base_detail": Row({r: EVERY for r in ROLES}, args=("code",)),
     "portal:index": Row(PUBLIC),
+    "portal:experience_list": Row(PUBLIC),
+    # the world's experiences are submitted, not published: the portal shows none of them to anyone
+    "portal:experience_detail": Row({r: 404 for r in ROLES}, args=("experience_id",)),
     # plans (issue 11): a base's plan versions, goals, tasks, progress; its organisation and staff roster.
     # Reading: where the base is seen. Writing: the base's own operator (the world's plans are drafts: editing
     # opens, progress on a plan not yet approved is a message). Reviewing: its authority and the office.

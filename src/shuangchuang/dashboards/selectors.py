@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext
 
+from shuangchuang.accounts.models import User
 from shuangchuang.core.models import AuditEvent
 from shuangchuang.core.policy import Someone, may, reaches_everything
 from shuangchuang.evaluation.labels import peer_group_label
@@ -41,6 +42,8 @@ from shuangchuang.monitoring.models import (
     ReportValue,
 )
 from shuangchuang.monitoring.units import unit_label
+from shuangchuang.records.models import OPEN_STATES, Problem
+from shuangchuang.records.selectors import problem_counts
 from shuangchuang.registry.models import PEER_GROUPS, Base, BaseKind, BaseStatus, Direction, Province
 
 APPROVED_STATES = (ReportState.APPROVED, ReportState.LOCKED)
@@ -147,7 +150,14 @@ def data_fingerprint() -> str:
         n=Count("pk"), approved=Count("pk", filter=Q(state__in=APPROVED_STATES)), last=Max("updated_at")
     )
     bases = Base.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
-    raw = f"{reports}|{bases}|{timezone.localdate()}"
+    problems = Problem.objects.aggregate(
+        n=Count("pk"),
+        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+        resolved=Max("resolved_at"),
+        closed=Max("closed_at"),
+        escalated=Max("escalated_at"),
+    )
+    raw = f"{reports}|{bases}|{problems}|{timezone.localdate()}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -460,7 +470,11 @@ def _queues(user: Someone) -> dict[str, Any]:
         state__in=(ReportState.DRAFT, ReportState.RETURNED), period__due_on__lt=timezone.localdate()
     ).order_by("period__due_on", "base__code")
     base = reverse("monitoring:report_list")
+    problems = problem_counts(user) if isinstance(user, User) else {"open": 0, "overdue": 0}
     return {
+        "problems_open": problems["open"] or 0,
+        "problems_overdue": problems["overdue"] or 0,
+        "problems_url": f"{reverse('records:problem_list')}?overdue=1",
         "queue_state": waiting_state or "",
         "queue_count": queue.count(),
         "queue": [_report_row(r) for r in queue.order_by("last_submitted_at", "pk")[:10]],

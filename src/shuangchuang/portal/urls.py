@@ -9,4 +9,6 @@ urlpatterns = [
     path("bases/", views.base_list, name="base_list"),
     path("bases/<slug:code>/", views.base_detail, name="base_detail"),
     path("index/", views.index, name="index"),
+    path("experiences/", views.experience_list, name="experience_list"),
+    path("experiences/<int:experience_id>/", views.experience_detail, name="experience_detail"),
 ]

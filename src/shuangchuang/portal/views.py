@@ -15,6 +15,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.monitoring.units import unit_label
+from shuangchuang.records.models import ExperienceQuerySet, ExperienceTheme
+from shuangchuang.records.selectors import published_experiences
 from shuangchuang.registry.models import Base, BaseNameHistory, BaseStatusHistory
 
 from . import selectors
@@ -23,6 +25,7 @@ from .index import development_index
 PUBLIC_MENU = [
     ("portal:home", _("首页")),
     ("portal:base_list", _("示范基地名单")),
+    ("portal:experience_list", _("改革经验")),
     ("portal:index", _("双创发展指数")),
 ]
 
@@ -71,6 +74,7 @@ def base_detail(request: HttpRequest, code: str) -> HttpResponse:
             "base": base,
             "status_history": BaseStatusHistory.objects.filter(base=base).order_by("changed_at", "pk"),
             "name_history": BaseNameHistory.objects.filter(base=base),
+            "experiences": _published().filter(base=base),
             "figures": [
                 (label, unit_label(values[0].indicator_version.unit), values)
                 for label, values in figures.items()
@@ -81,3 +85,35 @@ def base_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def index(request: HttpRequest) -> HttpResponse:
     return _render(request, "portal/index.html", {"index": development_index()})
+
+
+def _published() -> ExperienceQuerySet:
+    """Every published experience (without a search the selector gives a queryset)."""
+    found = published_experiences()
+    assert not isinstance(found, list)
+    return found
+
+
+def experience_list(request: HttpRequest) -> HttpResponse:
+    """The experiences the national office has published (records' own selector), searched in Chinese."""
+    query = request.GET.get("q", "")[:100]
+    theme = request.GET.get("theme", "")
+    direction = request.GET.get("direction", "")
+    found = published_experiences(
+        query, theme=theme if theme in ExperienceTheme.values else "", direction=direction
+    )
+    page = Paginator(found, 20).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "total": page.paginator.count,
+        "params": request.GET,
+        "themes": ExperienceTheme.choices,
+        "directions": selectors.filter_choices()["directions"],
+    }
+    return _render(request, "portal/experience_list.html", context)
+
+
+def experience_detail(request: HttpRequest, experience_id: int) -> HttpResponse:
+    """A published experience; anything else (a draft, one under review, withdrawn) is a 404."""
+    experience = get_object_or_404(_published(), pk=experience_id)
+    return _render(request, "portal/experience_detail.html", {"experience": experience})

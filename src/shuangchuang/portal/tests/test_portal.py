@@ -101,3 +101,35 @@ def test_index_page_describes_its_method(program):
 def test_index_page_before_any_approval(registry):
     response = Client().get("/public/index/")
     assert response.status_code == 200 and response.context["index"] is None
+
+
+def make_experience(code: str, state: str, title: str) -> Any:
+    from django.utils import timezone
+
+    from shuangchuang.records.models import Experience
+
+    base = Base.objects.get(code=code)
+    return Experience.objects.create(
+        base=base,
+        title=title,
+        problem_solved="问题",
+        actions="做法",
+        results="成效",
+        theme="employment",
+        direction=base.direction,
+        base_kind=base.kind,
+        state=state,
+        published_at=timezone.now() if state == "published" else None,
+    )
+
+
+def test_published_experiences_are_public_and_others_are_404(registry):
+    published = make_experience("B3-012", "published", "横州返乡创业经验")
+    submitted = make_experience("B3-012", "submitted", "尚未发布的经验")
+    client = Client()
+    listing = client.get("/public/experiences/").content.decode()
+    assert "横州返乡创业经验" in listing and "尚未发布的经验" not in listing
+    assert client.get(f"/public/experiences/{published.pk}/").status_code == 200
+    assert client.get(f"/public/experiences/{submitted.pk}/").status_code == 404
+    base_page = client.get("/public/bases/B3-012/").content.decode()
+    assert "横州返乡创业经验" in base_page and "尚未发布的经验" not in base_page

@@ -352,7 +352,7 @@ def test_the_public_portal_in_english(demo, client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/public/"})
     data = data_strings()
     leftovers = {}
-    pages = ["/public/", "/public/bases/", "/public/bases/?batch=1", "/public/index/"]
+    pages = ["/public/", "/public/bases/", "/public/bases/?batch=1", "/public/index/", "/public/experiences/"]
     pages += ["/public/bases/B3-012/", "/public/bases/B3-023/", "/public/bases/B1-001/"]
     for page in pages:
         response = client.get(page)
