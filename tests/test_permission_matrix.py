@@ -327,6 +327,11 @@ PUBLIC = {r: 200 for r in ROLES}
 MATRIX: dict[str, Row] = {
     # core
     "core:audit_log": Row(only(AD)),
+    # the load balancer's and the monitoring system's (site/health.py): no session needed, no program data;
+    # /metrics answers this machine's address (the test client's) or a bearer token
+    "site:healthz": Row({r: 200 for r in ROLES}),
+    "site:readyz": Row({r: 200 for r in ROLES}),
+    "site:metrics": Row({r: 200 for r in ROLES}),
     # accounts
     "accounts:login": Row({r: 302 for r in ROLES} | {A: 200}),
     "accounts:logout": Row({r: 302 for r in ROLES}, method="POST", fresh_client=True),
