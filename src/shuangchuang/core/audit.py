@@ -112,6 +112,8 @@ ACTION_LABELS = {
     "monitoring.demo_data": _("生成演示数据"),
     "evaluation.start": _("发起评估"),
     "dashboards.annual_report": _("生成年度报告"),
+    "portal.mark_public": _("标记公开指标"),
+    "portal.unmark_public": _("取消公开指标"),
     "evaluation.fail": _("评估运行失败"),
 }
 

@@ -8,3 +8,5 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from . import audit_words, policy  # noqa: F401  # policy registers the portal's rules
+
+        audit_words.register()
