@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("monitoring/", include("shuangchuang.monitoring.urls")),
     path("evaluation/", include("shuangchuang.evaluation.urls")),
+    path("assessment/", include("shuangchuang.assessment.urls")),
     path("plans/", include("shuangchuang.plans.urls")),
     path("records/", include("shuangchuang.records.urls")),
     path("admin/", admin.site.urls),

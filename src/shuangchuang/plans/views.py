@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shuangchuang.accounts.requests import AuthenticatedRequest
+from shuangchuang.core.audit import file_facts, record_export, record_upload
 from shuangchuang.core.policy import REVIEW, get_restricted, may, permission_required
 from shuangchuang.core.tabular import limits_note
 from shuangchuang.monitoring.evidence import KIND_OF_TYPE, clean_file_name
@@ -364,15 +365,19 @@ def document_upload(request: AuthenticatedRequest, plan_pk: int) -> HttpResponse
     if isinstance(plan, HttpResponse):
         return plan
     form = DocumentForm(request.POST, request.FILES)
+    problems: list[str] = []
     if form.is_valid():
         try:
             attachment = services.attach_document(plan, form.cleaned_data["file"], actor=request.user)
         except services.PlanError as exc:
             messages.error(request, exc.message)
+            problems.append(str(exc.message))
         else:
             messages.success(request, gettext("已上传“%(name)s”。") % {"name": attachment.original_name})
     else:
         _error_messages(request, form)
+        problems = _form_problems(form)
+    _record_uploads(request, plan, problems, "方案文件")
     return redirect("plans:plan_detail", plan_pk=plan.pk)
 
 
@@ -387,6 +392,22 @@ def plan_discard(request: AuthenticatedRequest, plan_pk: int) -> HttpResponse:
         return redirect("plans:plan_detail", plan_pk=plan.pk)
     messages.success(request, gettext("已放弃方案 v%(version)d。") % {"version": plan.version})
     return redirect("plans:base_plans", code=plan.base.code)
+
+
+def _form_problems(form: Any) -> list[str]:
+    return [str(error) for errors in form.errors.values() for error in errors]
+
+
+def _record_uploads(request: AuthenticatedRequest, about: Any, problems: list[str], what: str) -> None:
+    """Every file of the request in the audit log, accepted or refused with why (SECURITY.md)."""
+    for upload in request.FILES.values():
+        record_upload(
+            request.user,
+            about,
+            file_facts(upload),
+            accepted=not problems,
+            reason="；".join(problems) if problems else what,
+        )
 
 
 MOVES: dict[str, str] = {
@@ -450,9 +471,13 @@ def task_progress(request: AuthenticatedRequest, task_pk: int) -> HttpResponse:
             )
         except services.PlanError as exc:
             messages.error(request, exc.message)
+            _record_uploads(request, plan, [str(exc.message)], "任务进展佐证材料")
         else:
+            _record_uploads(request, plan, [], "任务进展佐证材料")
             messages.success(request, gettext("已保存任务进展。"))
             return redirect("plans:base_plans", code=plan.base.code)
+    if request.method == "POST" and form.errors:
+        _record_uploads(request, plan, _form_problems(form), "任务进展佐证材料")
     return render(
         request, "plans/form.html", {"form": form, "plan": plan, "heading": task.title, "multipart": True}
     )
@@ -479,9 +504,13 @@ def goal_result(request: AuthenticatedRequest, goal_pk: int) -> HttpResponse:
             )
         except services.PlanError as exc:
             messages.error(request, exc.message)
+            _record_uploads(request, plan, [str(exc.message)], "目标完成佐证材料")
         else:
+            _record_uploads(request, plan, [], "目标完成佐证材料")
             messages.success(request, gettext("已保存目标完成情况。"))
             return redirect("plans:base_plans", code=plan.base.code)
+    if request.method == "POST" and form.errors:
+        _record_uploads(request, plan, _form_problems(form), "目标完成佐证材料")
     return render(
         request, "plans/form.html", {"form": form, "plan": plan, "heading": goal.name, "multipart": True}
     )
@@ -495,6 +524,13 @@ def attachment_download(request: AuthenticatedRequest, attachment_pk: int) -> Fi
     kind = KIND_OF_TYPE.get(attachment.content_type)
     if kind and not any(name.lower().endswith(ext) for ext in kind.extensions):
         name += kind.extensions[0]
+    record_export(
+        request.user,
+        attachment._meta.label,
+        str(attachment)[:200],
+        filename=name,
+        object_id=str(attachment.pk),
+    )
     return FileResponse(
         attachment.file.open("rb"), as_attachment=True, filename=name, content_type=attachment.content_type
     )
