@@ -44,10 +44,12 @@ from shuangchuang.assessment.models import (
     ScoringForm,
     Source,
 )
+from shuangchuang.dashboards.models import AnnualReport
 from shuangchuang.evaluation.models import EvaluationRun, EvaluationScheme, RunResult, RunStatus
 from shuangchuang.monitoring.models import Evidence, Report, ReportValue
 from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
 from shuangchuang.plans.models import Attachment, Goal, GoalTarget, Mechanism, Plan, StaffMember, Task
+from shuangchuang.portal.models import PublicIndicator
 from shuangchuang.records.models import Experience, ExperienceBatch, ExperienceState, Problem, SupportPolicy
 from shuangchuang.registry.models import Authority, Base, Direction
 
@@ -159,6 +161,8 @@ def _make_world() -> World:
         name="创业就业 2025", direction=Direction.objects.get(code="employment"), year=2025
     )
     _make_admin_rows()
+    PublicIndicator.objects.create(indicator=jobs)
+    annual = AnnualReport.objects.create(year=2025, status="done", progress=100, pdf=b"%PDF-1.4\n%%EOF\n")
     world = World(users, clients)
     # a ranking holding the scoped roles' base, and one that does not
     runs = {
@@ -215,6 +219,10 @@ def _make_world() -> World:
             "run_id": runs[scope].pk,
             "app_label": "registry",
             "id": users[OP].pk if scope == "in" else users[JM].pk,
+            "indicator": "JOBS",
+            "year": 2025,
+            "table": "headline",
+            "report_id": annual.pk,
             **_records_of(base, users[OP]),
         }
     _make_assessment(world, bases, users)
@@ -239,6 +247,10 @@ def _make_world() -> World:
         "rectification_id": MISSING,
         "kind": "bulletin",
         "fmt": "pdf",
+        "indicator": "NO_SUCH",
+        "year": 2025,
+        "table": "nothing",
+        "report_id": MISSING,
         "policy_id": MISSING,
         "problem_id": MISSING,
         "experience_id": MISSING,
@@ -356,6 +368,10 @@ def only(role: str, allowed: int | tuple[int, int, int] = 200, others: int = 403
 # its behalf (代填) while the report is with the base.
 ENTERS_VALUES = {NA: (302, 302, 404), AU: (302, 404, 404), OP: (302, 404, 404)}
 
+DASHBOARD_READERS = only(NA) | {JM: 200, AU: 200}
+DASHBOARD_EVERY = only(NA, EVERY) | {JM: EVERY, AU: EVERY}
+PUBLIC = {r: 200 for r in ROLES}
+
 MATRIX: dict[str, Row] = {
     # core
     "core:audit_log": Row(only(AD)),
@@ -457,6 +473,23 @@ MATRIX: dict[str, Row] = {
         args=("decision_id", "kind", "fmt"),
     ),
     "assessment:rectification": Row(readers(scoped=SCOPED), args=("rectification_id",)),
+    # dashboards: the program's (national office, joint conference) and an authority's own
+    "dashboards:dashboard": Row(DASHBOARD_READERS),
+    "dashboards:trace": Row(DASHBOARD_EVERY, args=("indicator", "year")),
+    "dashboards:export": Row(DASHBOARD_EVERY, args=("table",)),
+    "dashboards:profile": Row(readers(scoped=SCOPED), args=("code",)),
+    # the program's annual report: the national office and the joint conference
+    "dashboards:annual_list": Row(only(NA) | {JM: 200}),
+    "dashboards:annual_detail": Row(only(NA, EVERY) | {JM: EVERY}, args=("report_id",)),
+    "dashboards:annual_download": Row(only(NA, EVERY) | {JM: EVERY}, args=("report_id",)),
+    # the public portal: no login
+    "portal:home": Row(PUBLIC),
+    "portal:base_list": Row(PUBLIC),
+    "portal:base_detail": Row({r: EVERY for r in ROLES}, args=("code",)),
+    "portal:index": Row(PUBLIC),
+    "portal:experience_list": Row(PUBLIC),
+    # the world's experiences are submitted, not published: the portal shows none of them to anyone
+    "portal:experience_detail": Row({r: 404 for r in ROLES}, args=("experience_id",)),
     # plans (issue 11): a base's plan versions, goals, tasks, progress; its organisation and staff roster.
     # Reading: where the base is seen. Writing: the base's own operator (the world's plans are drafts: editing
     # opens, progress on a plan not yet approved is a message). Reviewing: its authority and the office.
@@ -572,6 +605,7 @@ ADMIN_MODELS: dict[str, tuple[str | None, str]] = {
     "assessment.peergroup": (NA, "edit"),
     "assessment.scoringform": (NA, "edit"),
     "records.experiencebatch": (NA, "edit"),
+    "portal.publicindicator": (NA, "edit"),
     # third-party models: nobody uses them through the admin
     "axes.accessattempt": (None, "read"),
     "axes.accesslog": (None, "read"),
