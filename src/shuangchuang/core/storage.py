@@ -20,7 +20,8 @@ class UploadStorage(FileSystemStorage):
         path = self.path(name)
         existed = os.path.lexists(path)
         try:
-            return super()._save(name, content)
+            saved: str = super()._save(name, content)  # type: ignore[misc]  # not in the stubs
+            return saved
         except OSError:
             if not existed:  # only what this call began: never a file stored before under that name
                 with contextlib.suppress(OSError):
