@@ -163,12 +163,8 @@ def main() -> int:
         "",
     ]
     if other:
-        lines += [
-            "Examples of other failures:",
-            "",
-            *(f"- {a[1]}: {a[3]!r}" for a in failures if a[3])[:5],
-            "",
-        ]
+        examples = [f"- {a[1]}: {a[3]!r}" for a in failures if a[3]][:5]
+        lines += ["Examples of other failures:", "", *examples, ""]
     (HERE / "postgres_restart.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
     return 0
