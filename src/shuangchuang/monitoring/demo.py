@@ -30,9 +30,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from shuangchuang.core.audit import audit_event, record_many
+from shuangchuang.core.chain import erase_for_demo
 from shuangchuang.core.models import AuditEvent
 from shuangchuang.registry.models import PEER_GROUPS, Base, BaseKind
 
@@ -206,8 +208,7 @@ def reset_demo_data() -> None:
         raise DemoDataRefused("数据库中已有非演示的填报数据，不能重置。")
     ReportValue.objects.all().delete()
     Report.objects.all().delete()
-    AuditEvent.objects.filter(object_type=Report._meta.label).delete()
-    AuditEvent.objects.filter(action=MARKER).delete()
+    erase_for_demo(AuditEvent.objects.filter(Q(object_type=Report._meta.label) | Q(action=MARKER)))
 
 
 def generate(

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 
+from shuangchuang.core.chain import erase_for_demo
 from shuangchuang.core.models import AuditEvent
 from shuangchuang.monitoring import demo
 from shuangchuang.monitoring.models import Report, ReportState, ReportValue, state_changes
@@ -168,7 +169,7 @@ def test_generating_twice_does_nothing_and_real_data_is_never_touched(registry, 
     assert "已存在" in capsys.readouterr().out
     assert ReportValue.objects.count() == count
 
-    AuditEvent.objects.filter(action=demo.MARKER).delete()  # as if the reports had been filed for real
+    erase_for_demo(AuditEvent.objects.filter(action=demo.MARKER))  # as if the reports had been filed for real
     with pytest.raises(CommandError, match="非演示"):
         call_command("generate_demo_data", "--reset")
     assert ReportValue.objects.count() == count
