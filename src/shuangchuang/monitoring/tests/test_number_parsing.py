@@ -86,3 +86,11 @@ def test_a_number_with_commas_is_read_exactly_when_they_group_threes(number, com
 @given(st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False, allow_infinity=False))
 def test_every_number_written_with_grouped_digits_reads_back(number):
     assert parse_raw(version(), f"{number:,}") == (number.quantize(Decimal("0.0001")), None)
+
+
+def test_text_an_official_wrote_keeps_its_full_width_punctuation():
+    written = "  完成中试基地建设，孵化企业１２家；下一步：扩大规模。  "
+
+    value, error = parse_raw(version("text"), written)
+
+    assert error is None and value == "完成中试基地建设，孵化企业１２家；下一步：扩大规模。"
