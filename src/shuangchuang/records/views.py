@@ -308,7 +308,7 @@ def experience_list(request: AuthenticatedRequest) -> HttpResponse:
     """The library: published experiences for everyone, searched in Chinese; `?state=` shows a base's
     drafts and the reviewers' queue in the user's scope."""
     user = request.user
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").strip()[:100]  # jieba cuts what it is given: keep it a query
     state = request.GET.get("state", "")
     if state not in ExperienceState.values:
         state = ExperienceState.PUBLISHED
