@@ -9,8 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from shuangchuang.accounts.models import Role, User
-from shuangchuang.core.audit import record
-from shuangchuang.core.models import AuditEvent
+from shuangchuang.core.audit import audit_event
 from shuangchuang.monitoring.models import (
     Indicator,
     IndicatorVersion,
@@ -89,8 +88,12 @@ def report(base_code: str, year: int, state: str = ReportState.APPROVED, **value
         for code, value in values.items()
     )
     if approved:
-        event = record(approver(), "monitoring.approve", made, field="state", old="reviewed", new="approved")
-        AuditEvent.objects.filter(pk=event.pk).update(at=approved_at)
+        # the audit log is append-only: the row is written with its time, never changed afterwards
+        event = audit_event(
+            approver(), "monitoring.approve", made, field="state", old="reviewed", new="approved"
+        )
+        event.at = approved_at
+        event.save()
     return made
 
 
