@@ -34,17 +34,19 @@ APPROVED_STATES = (ReportState.APPROVED, ReportState.LOCKED)
 
 
 def published_experiences(
-    query: str = "", *, theme: str = "", direction: str = "", batch: int | None = None
+    query: str = "", *, theme: str = "", direction: str = "", base_kind: str = "", batch: int | None = None
 ) -> ExperienceQuerySet | RankedExperiences:
     """The experiences the national office has published, for anyone — the public portal's selector.
 
     Without `query`: a queryset, latest first (filter or paginate it further). With `query`: the results
     ranked by relevance (jieba words, see `search.py`), a sequence whose slices fetch their experiences
     (`Paginator` takes either). `theme` is an `ExperienceTheme` value, `direction` a
-    `Direction.code`, `batch` the number of a promoted batch (第N批). Nothing unpublished is ever returned;
+    `Direction.code`, `base_kind` a `BaseKind` value (区域, 高校 …), `batch` the number of a promoted batch (第N批). Nothing unpublished is ever returned;
     contact details are part of a published write-up (the base gave them for publication).
     """
     experiences = Experience.objects.published().listed()
+    if base_kind:
+        experiences = experiences.filter(base_kind=base_kind)
     if theme:
         experiences = experiences.filter(theme=theme)
     if direction:
@@ -57,13 +59,24 @@ def published_experiences(
 
 
 def visible_experiences(
-    user: User, query: str = "", state: str = "", *, theme: str = "", batch: int | None = None
+    user: User,
+    query: str = "",
+    state: str = "",
+    *,
+    theme: str = "",
+    direction: str = "",
+    base_kind: str = "",
+    batch: int | None = None,
 ) -> QuerySet[Experience] | RankedExperiences:
-    """The experiences the user reaches in a state (published by default), of a theme and a batch when
-    given, searched when asked."""
+    """The experiences the user reaches in a state (published by default), of a theme, a direction (its
+    code), a kind of base and a batch when given, searched when asked."""
     experiences = Experience.objects.restrict(user).listed().filter(state=state or ExperienceState.PUBLISHED)
     if theme:
         experiences = experiences.filter(theme=theme)
+    if direction:
+        experiences = experiences.filter(direction__code=direction)
+    if base_kind:
+        experiences = experiences.filter(base_kind=base_kind)
     if batch:
         experiences = experiences.filter(batch__number=batch)
     if query.strip():

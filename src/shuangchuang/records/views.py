@@ -21,7 +21,7 @@ from shuangchuang.accounts.models import Role
 from shuangchuang.accounts.requests import AuthenticatedRequest
 from shuangchuang.core.audit import file_facts, record_export, record_upload
 from shuangchuang.core.policy import get_restricted, may, permission_required, reaches_everything, require
-from shuangchuang.registry.models import Authority, Base
+from shuangchuang.registry.models import Authority, Base, BaseKind, Direction
 
 from . import services
 from .forms import ExperienceForm, PolicyForm, ProblemForm
@@ -308,7 +308,7 @@ def experience_list(request: AuthenticatedRequest) -> HttpResponse:
     """The library: published experiences for everyone, searched in Chinese; `?state=` shows a base's
     drafts and the reviewers' queue in the user's scope."""
     user = request.user
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").strip()[:100]  # jieba cuts what it is given: keep it a query
     state = request.GET.get("state", "")
     if state not in ExperienceState.values:
         state = ExperienceState.PUBLISHED
@@ -318,6 +318,8 @@ def experience_list(request: AuthenticatedRequest) -> HttpResponse:
         query,
         state,
         theme=request.GET.get("theme", ""),
+        direction=request.GET.get("direction", ""),
+        base_kind=request.GET.get("kind", ""),
         batch=int(raw_batch) if raw_batch.isdigit() else None,
     )
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -333,6 +335,8 @@ def experience_list(request: AuthenticatedRequest) -> HttpResponse:
         "state": state,
         "queue_states": queue_states,
         "themes": ExperienceTheme.choices,
+        "directions": Direction.objects.filter(experiences__isnull=False).distinct().order_by("order"),
+        "kinds": BaseKind.choices,
         "batches": ExperienceBatch.objects.all(),
         "may_write": may(user, "records.experience.write"),
     }

@@ -124,3 +124,15 @@ def test_the_national_register_counts_policies_per_authority(make_user, client_f
     )
     page = client_for(make_user(Role.NATIONAL_ADMIN)).get("/records/policies/").content.decode()
     assert 'data-testid="policies-by-authority"' in page and "?authority=drc-450000" in page
+
+
+def test_the_library_filters_by_the_kind_of_base(make_user, client_for):
+    national = make_user(Role.NATIONAL_ADMIN)
+    for code, authority, title in ((HENGZHOU, "drc-450000", "县域经验"), ("B3-023", "moe", "高校经验")):
+        operator = make_user(Role.OPERATOR, base=code)
+        experience = experience_for(operator, title=title)
+        act_on_experience(experience, "submit", actor=operator)
+        act_on_experience(experience, "pass", actor=make_user(Role.AUTHORITY, authority=authority))
+        act_on_experience(experience, "publish", actor=national)
+    page = client_for(national).get("/records/experiences/?kind=university").content.decode()
+    assert "高校经验" in page and "县域经验" not in page
