@@ -357,6 +357,13 @@ ENTERS_VALUES = {NA: (302, 302, 404), AU: (302, 404, 404), OP: (302, 404, 404)}
 MATRIX: dict[str, Row] = {
     # core
     "core:audit_log": Row(only(AD)),
+    # the load balancer's and the monitoring system's (site/health.py): no session needed, no program data;
+    # /metrics answers this machine's address (the test client's) or a bearer token
+    "site:healthz": Row({r: 200 for r in ROLES}),
+    "site:readyz": Row({r: 200 for r in ROLES}),
+    "site:metrics": Row({r: 200 for r in ROLES}),
+    "core:audit_export_csv": Row(only(AD)),
+    "core:audit_export_xlsx": Row(only(AD)),
     # accounts
     "accounts:login": Row({r: 302 for r in ROLES} | {A: 200}),
     "accounts:logout": Row({r: 302 for r in ROLES}, method="POST", fresh_client=True),
@@ -475,6 +482,14 @@ MATRIX: dict[str, Row] = {
     "plans:meeting_add": Row(only(OP, SCOPED), args=("code", "mechanism_pk")),
     "plans:staff_add": Row(only(OP, SCOPED), args=("code",)),
     "plans:staff_edit": Row(only(OP, SCOPED), args=("code", "staff_pk")),
+    # Excel: templates for every reader of the records, uploads for the base (a preview; confirming a
+    # preview that is not in the session is a message)
+    "plans:goals_template": Row(readers(scoped=SCOPED), args=("plan_pk",)),
+    "plans:goals_upload": Row(only(OP, SCOPED), args=("plan_pk",)),
+    "plans:goals_confirm": Row(only(OP, (302, 404, 404)), method="POST", args=("plan_pk",)),
+    "plans:staff_template": Row(readers(scoped=SCOPED), args=("code",)),
+    "plans:staff_upload": Row(only(OP, SCOPED), args=("code",)),
+    "plans:staff_confirm": Row(only(OP, (302, 404, 404)), method="POST", args=("code",)),
     "plans:staff_leave": Row(only(OP, (302, 404, 404)), method="POST", args=("code", "staff_pk")),
     # records: support policies (the national office, an authority for its bases, a base for itself record
     # them; deleting one the user did not record is refused with a message)
@@ -642,9 +657,19 @@ def url_for(name: str, route_kwargs: list[str], world: World, scope: str) -> str
 
 
 def answer(client: Client, row: Row, url: str) -> int:
-    if row.method == "POST":
-        return client.post(url, row.data).status_code
-    return client.get(url).status_code
+    response = client.post(url, row.data) if row.method == "POST" else client.get(url)
+    assert_security_headers(response, url)
+    return response.status_code
+
+
+def assert_security_headers(response: Any, url: str) -> None:
+    """Every answer, whatever its status, carries the policy headers (issue 10 item 4, SECURITY.md)."""
+    policy = response.headers.get("Content-Security-Policy", "")
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy, url
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, url
+    assert "camera=()" in response.headers.get("Permissions-Policy", ""), url
+    if response.wsgi_request.user.is_authenticated:
+        assert response.headers.get("Cache-Control") == "no-store", url
 
 
 def route_kwargs(route: str) -> list[str]:

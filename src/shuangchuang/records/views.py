@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from shuangchuang.accounts.models import Role
 from shuangchuang.accounts.requests import AuthenticatedRequest
+from shuangchuang.core.audit import file_facts, record_export, record_upload
 from shuangchuang.core.policy import get_restricted, may, permission_required, reaches_everything, require
 from shuangchuang.registry.models import Authority, Base
 
@@ -89,7 +90,14 @@ def policy_create(request: AuthenticatedRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, gettext("已登记政策“%(title)s”。") % {"title": policy.title})
+            for upload in request.FILES.values():
+                record_upload(user, policy, file_facts(upload), accepted=True, reason="政策文件")
             return redirect(policy)
+    if request.method == "POST" and form.errors:
+        problems = "；".join(str(error) for errors in form.errors.values() for error in errors)
+        for upload in request.FILES.values():
+            about = ("records.SupportPolicy", "", str(form.data.get("title", ""))[:200])
+            record_upload(user, about, file_facts(upload), accepted=False, reason=problems)
     return render(request, "records/policy_form.html", {"form": form})
 
 
@@ -112,6 +120,13 @@ def policy_detail(request: AuthenticatedRequest, policy_id: int) -> HttpResponse
 def policy_file(request: AuthenticatedRequest, policy_id: int) -> FileResponse:
     """Always a download, never shown inline, under the cleaned original name."""
     policy = get_restricted(SupportPolicy.objects.exclude(file=""), request.user, pk=policy_id)
+    record_export(
+        request.user,
+        policy._meta.label,
+        str(policy)[:200],
+        filename=policy.original_name,
+        object_id=str(policy.pk),
+    )
     return FileResponse(
         policy.file.open("rb"),
         as_attachment=True,

@@ -19,7 +19,7 @@ from shuangchuang.assessment.selectors import base_assessments, waiting
 from shuangchuang.core.policy import get_restricted, may, permission_required
 from shuangchuang.evaluation.selectors import base_results
 from shuangchuang.monitoring.models import Report, ReportState
-from shuangchuang.plans.selectors import base_panel
+from shuangchuang.plans.selectors import base_panel, home_tasks
 from shuangchuang.records.selectors import base_records
 from shuangchuang.registry.models import Base
 
@@ -78,6 +78,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         context["by_status"] = bases.values("status").annotate(n=Count("pk")).order_by("status")
         context["tasks"] = my_tasks(user)
         context["assessment_tasks"] = waiting(user)
+        context["plan_tasks"] = home_tasks(user)
         if user.base_id:
             context["own_base"] = bases.filter(pk=user.base_id).first()
         elif context["base_count"] <= 12:

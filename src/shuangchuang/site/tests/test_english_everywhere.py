@@ -370,6 +370,8 @@ ROLES = [
 
 
 def test_no_page_keeps_chinese_of_its_own_in_english(demo, make_user, client):
+    """Slow on purpose (several seconds): every main page as every role over demo data, one test so that
+    the demo data is made once."""
     leftovers = {}
     users = [make_user(role, last_name="林", first_name="英文", **scope) for role, scope in ROLES]
     data = data_strings()

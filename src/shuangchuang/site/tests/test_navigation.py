@@ -55,6 +55,21 @@ def test_one_menu_entry_is_active(path, active, make_user):
     assert [item["url"] for item in menu if item["active"]] == [active]
 
 
+def test_entries_gather_in_drop_downs_and_a_lone_entry_stands_alone(make_user):
+    from shuangchuang.site.navigation import menu_for, menu_tree
+
+    national = menu_tree(menu_for(make_user(Role.NATIONAL_ADMIN), "/bases/provinces/"))
+    auditor = menu_tree(menu_for(make_user(Role.AUDITOR), "/"))
+
+    bases = next(entry for entry in national if entry.get("key") == "bases")
+    assert bases["active"] and [c["url"] for c in bases["children"] if c["active"]] == ["/bases/provinces/"]
+    assert "/bases/provinces/" not in [entry.get("url") for entry in national]
+    evaluation = next(entry for entry in auditor if entry.get("key") == "evaluation")
+    assert [c["url"] for c in evaluation["children"]] == ["/evaluation/", "/assessment/"]
+    lone = {"label": "x", "url": "/x/", "active": False, "group": "evaluation"}
+    assert menu_tree([lone]) == [lone]  # a group of which a role sees one entry shows that entry itself
+
+
 @pytest.mark.django_db
 def test_home_shows_what_waits_for_the_authority(registry, make_user, client_for):
     from shuangchuang.monitoring.tests.factories import make_period, make_report
