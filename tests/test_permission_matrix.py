@@ -44,11 +44,13 @@ from shuangchuang.assessment.models import (
     ScoringForm,
     Source,
 )
+from shuangchuang.dashboards.models import AnnualReport
 from shuangchuang.evaluation.models import EvaluationRun, EvaluationScheme, RunResult, RunStatus
 from shuangchuang.monitoring.models import Evidence, Report, ReportValue
 from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
 from shuangchuang.plans.models import Attachment, Goal, GoalTarget, Mechanism, Plan, StaffMember, Task
-from shuangchuang.records.models import Experience, ExperienceState, Problem, SupportPolicy
+from shuangchuang.portal.models import PublicIndicator
+from shuangchuang.records.models import Experience, ExperienceBatch, ExperienceState, Problem, SupportPolicy
 from shuangchuang.registry.models import Authority, Base, Direction
 
 pytestmark = pytest.mark.django_db
@@ -159,6 +161,8 @@ def _make_world() -> World:
         name="创业就业 2025", direction=Direction.objects.get(code="employment"), year=2025
     )
     _make_admin_rows()
+    PublicIndicator.objects.create(indicator=jobs)
+    annual = AnnualReport.objects.create(year=2025, status="done", progress=100, pdf=b"%PDF-1.4\n%%EOF\n")
     world = World(users, clients)
     # a ranking holding the scoped roles' base, and one that does not
     runs = {
@@ -215,6 +219,10 @@ def _make_world() -> World:
             "run_id": runs[scope].pk,
             "app_label": "registry",
             "id": users[OP].pk if scope == "in" else users[JM].pk,
+            "indicator": "JOBS",
+            "year": 2025,
+            "table": "headline",
+            "report_id": annual.pk,
             **_records_of(base, users[OP]),
         }
     _make_assessment(world, bases, users)
@@ -239,6 +247,10 @@ def _make_world() -> World:
         "rectification_id": MISSING,
         "kind": "bulletin",
         "fmt": "pdf",
+        "indicator": "NO_SUCH",
+        "year": 2025,
+        "table": "nothing",
+        "report_id": MISSING,
         "policy_id": MISSING,
         "problem_id": MISSING,
         "experience_id": MISSING,
@@ -275,7 +287,7 @@ def _make_assessment(world: World, bases: dict[str, Base], users: dict[str, User
 
 
 def _records_of(base: Base, operator: User) -> dict[str, int]:
-    """A support policy (with its file) covering the base, a problem it raised, and an experience it
+    """A support policy (with its file) the base recorded for itself, a problem it raised, and an experience it
     submitted (past the draft: its authority and the national office see it; published, everyone would)."""
     policy = SupportPolicy.objects.create(
         title="支持政策",
@@ -283,6 +295,7 @@ def _records_of(base: Base, operator: User) -> dict[str, int]:
         issued_on=timezone.localdate(),
         kind="funding",
         recorded_by=operator,
+        recorded_by_base=base,
     )
     policy.file.save("a.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
     policy.original_name, policy.content_type = "政策.pdf", "application/pdf"
@@ -302,6 +315,7 @@ def _records_of(base: Base, operator: User) -> dict[str, int]:
         base_kind=base.kind,
         state=ExperienceState.SUBMITTED,
     )
+    ExperienceBatch.objects.get_or_create(number=1)
     return {"policy_id": policy.pk, "problem_id": problem.pk, "experience_id": experience.pk}
 
 
@@ -353,6 +367,10 @@ def only(role: str, allowed: int | tuple[int, int, int] = 200, others: int = 403
 # what lies outside its scope. Evidence: the base, and its authority or the national office filling in on
 # its behalf (代填) while the report is with the base.
 ENTERS_VALUES = {NA: (302, 302, 404), AU: (302, 404, 404), OP: (302, 404, 404)}
+
+DASHBOARD_READERS = only(NA) | {JM: 200, AU: 200}
+DASHBOARD_EVERY = only(NA, EVERY) | {JM: EVERY, AU: EVERY}
+PUBLIC = {r: 200 for r in ROLES}
 
 MATRIX: dict[str, Row] = {
     # core
@@ -455,6 +473,23 @@ MATRIX: dict[str, Row] = {
         args=("decision_id", "kind", "fmt"),
     ),
     "assessment:rectification": Row(readers(scoped=SCOPED), args=("rectification_id",)),
+    # dashboards: the program's (national office, joint conference) and an authority's own
+    "dashboards:dashboard": Row(DASHBOARD_READERS),
+    "dashboards:trace": Row(DASHBOARD_EVERY, args=("indicator", "year")),
+    "dashboards:export": Row(DASHBOARD_EVERY, args=("table",)),
+    "dashboards:profile": Row(readers(scoped=SCOPED), args=("code",)),
+    # the program's annual report: the national office and the joint conference
+    "dashboards:annual_list": Row(only(NA) | {JM: 200}),
+    "dashboards:annual_detail": Row(only(NA, EVERY) | {JM: EVERY}, args=("report_id",)),
+    "dashboards:annual_download": Row(only(NA, EVERY) | {JM: EVERY}, args=("report_id",)),
+    # the public portal: no login
+    "portal:home": Row(PUBLIC),
+    "portal:base_list": Row(PUBLIC),
+    "portal:base_detail": Row({r: EVERY for r in ROLES}, args=("code",)),
+    "portal:index": Row(PUBLIC),
+    "portal:experience_list": Row(PUBLIC),
+    # the world's experiences are submitted, not published: the portal shows none of them to anyone
+    "portal:experience_detail": Row({r: 404 for r in ROLES}, args=("experience_id",)),
     # plans (issue 11): a base's plan versions, goals, tasks, progress; its organisation and staff roster.
     # Reading: where the base is seen. Writing: the base's own operator (the world's plans are drafts: editing
     # opens, progress on a plan not yet approved is a message). Reviewing: its authority and the office.
@@ -471,6 +506,8 @@ MATRIX: dict[str, Row] = {
     "plans:task_edit": Row(only(OP, SCOPED), args=("plan_pk", "task_pk")),
     "plans:task_delete": Row(only(OP, (302, 404, 404)), method="POST", args=("plan_pk", "task_pk")),
     # 报送 is the base's move; returning and approving are its reviewers' (other roles: 403)
+    # the base discards a draft it never submitted (the world's plans are such drafts)
+    "plans:plan_discard": Row(only(OP, (302, 404, 404)), method="POST", args=("plan_pk",)),
     "plans:plan_move": Row(only(OP, (302, 404, 404)), method="POST", args=("plan_pk", "plan_action")),
     "plans:task_progress": Row(only(OP, (302, 404, 404)), args=("task_pk",)),
     "plans:goal_result": Row(only(OP, (302, 404, 404)), args=("goal_pk",)),
@@ -496,6 +533,10 @@ MATRIX: dict[str, Row] = {
     "records:policy_list": Row(readers()),
     "records:policy_create": Row(only(NA) | {AU: 200, OP: 200}),
     "records:policy_detail": Row(readers(scoped=SCOPED), args=("policy_id",)),
+    # the world's policies were recorded by the base (its operator): others are sent back with a message
+    "records:policy_edit": Row(
+        only(NA, (200, 200, 404)) | {AU: (302, 404, 404), OP: SCOPED}, args=("policy_id",)
+    ),
     "records:policy_file": Row(readers(scoped=SCOPED), args=("policy_id",)),
     "records:policy_delete": Row(
         only(NA, (302, 302, 404)) | {AU: (302, 404, 404), OP: (302, 404, 404)},
@@ -563,6 +604,8 @@ ADMIN_MODELS: dict[str, tuple[str | None, str]] = {
     "assessment.institution": (NA, "edit"),
     "assessment.peergroup": (NA, "edit"),
     "assessment.scoringform": (NA, "edit"),
+    "records.experiencebatch": (NA, "edit"),
+    "portal.publicindicator": (NA, "edit"),
     # third-party models: nobody uses them through the admin
     "axes.accessattempt": (None, "read"),
     "axes.accesslog": (None, "read"),

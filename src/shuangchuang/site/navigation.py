@@ -38,6 +38,7 @@ GROUPS: dict[str, Promise] = {
 
 MENU: list[MenuItem] = [
     MenuItem(_("首页"), "site:home"),
+    MenuItem(_("统计看板"), "dashboards:dashboard", ("dashboards.view",)),
     MenuItem(_("基地名录"), "registry:base_list", ("program.read",), group="bases"),
     MenuItem(_("分省汇总"), "registry:province_summary", ("program.read",), group="bases"),
     MenuItem(_("方案审核"), "plans:review_queue", ("plans.staff.check",), group="bases"),

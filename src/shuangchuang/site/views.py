@@ -20,7 +20,7 @@ from shuangchuang.core.policy import get_restricted, may, permission_required
 from shuangchuang.evaluation.selectors import base_results
 from shuangchuang.monitoring.models import Report, ReportState
 from shuangchuang.plans.selectors import base_panel, home_tasks
-from shuangchuang.records.selectors import base_records
+from shuangchuang.records.selectors import base_records, records_tasks
 from shuangchuang.registry.models import Base
 
 # What waits for whom, as (report state, the move that takes it on, label): the home page links each to the
@@ -77,8 +77,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         ]
         context["by_status"] = bases.values("status").annotate(n=Count("pk")).order_by("status")
         context["tasks"] = my_tasks(user)
-        context["assessment_tasks"] = waiting(user)
         context["plan_tasks"] = home_tasks(user)
+        context["assessment_tasks"] = waiting(user)
+        context["records_tasks"] = records_tasks(user)
         if user.base_id:
             context["own_base"] = bases.filter(pk=user.base_id).first()
         elif context["base_count"] <= 12:

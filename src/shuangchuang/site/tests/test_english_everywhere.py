@@ -269,6 +269,9 @@ def records_pages(user: User) -> list[str]:
         pages += ["/records/policies/check/", "/records/policies/check/?all=1"]
     if may(user, "records.policy.record"):
         pages.append("/records/policies/new/")
+        changeable = SupportPolicy.objects.restrict(user, "change").order_by("pk").first()
+        if changeable is not None:
+            pages.append(f"/records/policies/{changeable.pk}/edit/")
     if may(user, "records.problem.raise"):
         pages.append("/records/problems/new/")
     return pages
@@ -294,6 +297,7 @@ def pages_for(user: User, run) -> list[str]:
     base = Base.objects.restrict(user).filter(code__in=["B3-012", "B3-023", "B3-001"]).first()
     if base is not None:
         pages.append(base.get_absolute_url())
+        pages.append(f"/dashboards/bases/{base.code}/")
         if run.results.filter(base=base, included=True).exists():
             pages.append(f"/evaluation/runs/{run.pk}/bases/{base.code}/")
     reports = Report.objects.restrict(user).exclude(values__isnull=True)
@@ -309,6 +313,14 @@ def pages_for(user: User, run) -> list[str]:
     pages += assessment_pages(user)
     if may(user, "monitoring.excel.upload"):
         pages.append("/monitoring/excel/")
+    if may(user, "dashboards.annual_report"):
+        pages.append("/dashboards/annual/")
+    if may(user, "dashboards.view"):
+        pages += [
+            "/dashboards/",
+            "/dashboards/figures/JOBS_TOTAL/2025/",
+            "/dashboards/figures/JOBS_TOTAL/2025/?direction=employment",
+        ]
     pages += plans_pages(user)
     if may(user, "audit.read"):
         pages += ["/audit/", "/audit/?action=monitoring.value", "/audit/?action=monitoring.open_period"]
@@ -394,3 +406,21 @@ def test_the_check_finds_chinese_the_app_writes_but_not_data(registry):
     )
 
     assert app_chinese(html, ["厦门大学"]) == ["单位"]
+
+
+def test_the_public_portal_in_english(demo, client):
+    from shuangchuang.monitoring.models import Indicator
+    from shuangchuang.portal.models import PublicIndicator
+
+    PublicIndicator.objects.create(indicator=Indicator.objects.get(code="JOBS_TOTAL"))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/public/"})
+    data = data_strings()
+    leftovers = {}
+    pages = ["/public/", "/public/bases/", "/public/bases/?batch=1", "/public/index/", "/public/experiences/"]
+    pages += ["/public/bases/B3-012/", "/public/bases/B3-023/", "/public/bases/B1-001/"]
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        if found := app_chinese(response.content.decode(), data):
+            leftovers[page] = found
+    assert leftovers == {}, "\n".join(f"{page}: {found[:5]}" for page, found in leftovers.items())

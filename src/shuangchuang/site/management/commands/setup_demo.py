@@ -13,6 +13,7 @@ from shuangchuang.evaluation.schemes import ensure_default_schemes
 from shuangchuang.evaluation.services import execute_run, start_run
 from shuangchuang.monitoring.models import ReportingPeriod
 from shuangchuang.plans.demo import ensure_demo_plans
+from shuangchuang.portal.demo import ensure_demo_public_indicators
 from shuangchuang.records import demo as records_demo
 from shuangchuang.registry.services import load_registry
 from shuangchuang.site.demo import ensure_demo_accounts
@@ -49,6 +50,8 @@ class Command(BaseCommand):
                 university_base=users["xmu"],
             )
             self.stdout.write(records_demo.generate(people))
+            for line in ensure_demo_public_indicators(users["ndrc"]):
+                self.stdout.write(f"公开门户：{line}")
             self.stdout.write("问题逾期提醒可由计划任务运行：python manage.py send_problem_reminders")
             admin = User.objects.filter(username="ndrc", role=Role.NATIONAL_ADMIN).first()
             if admin is not None:

@@ -19,7 +19,7 @@ from shuangchuang.core import backup
 from shuangchuang.core.audit import record
 from shuangchuang.registry.models import Base
 
-PROJECT_DIR = Path(__file__).resolve().parents[4]
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 KEY = Fernet.generate_key().decode()
 EVIDENCE = b"%PDF-1.4 the base's annual statistics, stamped"
 
