@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "shuangchuang.accounts.middleware.AccountObligationsMiddleware",
     "shuangchuang.core.middleware.MethodNotAllowedPageMiddleware",
+    "shuangchuang.core.middleware.UploadAuditMiddleware",
 ]
 
 ROOT_URLCONF = "shuangchuang.config.urls"
