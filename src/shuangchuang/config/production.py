@@ -21,3 +21,10 @@ SECURE_HSTS_PRELOAD = True
 # 三员分立: no superuser (it would hold every role at once) and no demo accounts.
 DEMO_MODE = False
 ALLOW_SUPERUSER = False
+
+# Each web thread keeps its PostgreSQL connection for a minute (checked before reuse) instead of opening
+# one per request.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", 60))  # noqa: F405
+
+# The load balancer's probes and the metrics scraper talk plain HTTP to the app machine.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

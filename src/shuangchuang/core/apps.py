@@ -23,9 +23,16 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
-        from . import checks  # noqa: F401
+        from . import (
+            checks,  # noqa: F401
+            observability,
+        )
         from .admin_access import put_foreign_admins_on_the_policy
         from .audit_words import register_reason
+        from .perf import install_fast_choice_display
+
+        install_fast_choice_display()
+        observability.connect_task_signals()
 
         # Every admin module is loaded by now (the admin app's ready() comes first), those of the packages
         # listed after the project's apps too (the task queue, after `evaluation`, whose db_worker wins).

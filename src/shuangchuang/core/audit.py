@@ -81,6 +81,8 @@ def record_export(
     object_id: str = "",
 ) -> AuditEvent:
     """A download of program data or of the log: what, which file, how many rows, under which filters."""
+    if (noted := exports_recorded.get()) is not None:
+        noted.append(filename)
     return record_about(
         actor,
         "export",
@@ -106,7 +108,9 @@ def file_facts(upload: Any) -> dict[str, Any]:
     return {"file": str(getattr(upload, "name", "") or ""), "size": size, "sha256": digest.hexdigest()}
 
 
-# The files whose fate the page recorded during the current request (UploadAuditMiddleware reads it).
+# The files whose fate the page recorded during the current request, and the exports it recorded
+# (UploadAuditMiddleware reads them).
+exports_recorded: ContextVar[list[str] | None] = ContextVar("exports_recorded", default=None)
 uploads_recorded: ContextVar[set[tuple[Any, Any]] | None] = ContextVar("uploads_recorded", default=None)
 
 
@@ -191,6 +195,9 @@ ACTION_LABELS = {
     "monitoring.reminder": _("发送填报提醒"),
     "monitoring.demo_data": _("生成演示数据"),
     "evaluation.start": _("发起评估"),
+    "dashboards.annual_report": _("生成年度报告"),
+    "portal.mark_public": _("标记公开指标"),
+    "portal.unmark_public": _("取消公开指标"),
     "evaluation.fail": _("评估运行失败"),
     "export": _("导出"),
     "upload.accepted": _("上传文件"),

@@ -13,12 +13,12 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
 
 from shuangchuang.accounts.models import Role, as_account
+from shuangchuang.core.perf import cached_reverse
 from shuangchuang.core.policy import (
     CHANGE,
     EVERYTHING,
@@ -200,6 +200,8 @@ PEER_GROUPS = {
 
 class BaseStatus(models.TextChoices):
     ACTIVE = "active", _("建设中")
+    COMMENDED = "commended", _("通报表扬")
+    WARNED = "warned", _("警示")
     RECTIFYING = "rectifying", _("限期整改")
     WITHDRAWN = "withdrawn", _("已调整退出")
 
@@ -299,7 +301,7 @@ class Base(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("site:base_detail", args=[self.code])  # the page that gathers its monitoring too
+        return cached_reverse("site:base_detail", self.code)  # the page that gathers its monitoring too
 
     @property
     def is_monitored(self) -> bool:

@@ -55,6 +55,19 @@ def test_one_menu_entry_is_active(path, active, make_user):
     assert [item["url"] for item in menu if item["active"]] == [active]
 
 
+def test_entries_gather_in_drop_downs_and_a_lone_entry_stands_alone(make_user):
+    from shuangchuang.site.navigation import menu_for, menu_tree
+
+    national = menu_tree(menu_for(make_user(Role.NATIONAL_ADMIN), "/bases/provinces/"))
+    auditor = menu_tree(menu_for(make_user(Role.AUDITOR), "/"))
+
+    bases = next(entry for entry in national if entry.get("key") == "bases")
+    assert bases["active"] and [c["url"] for c in bases["children"] if c["active"]] == ["/bases/provinces/"]
+    assert "/bases/provinces/" not in [entry.get("url") for entry in national]
+    evaluation = [entry for entry in auditor if entry.get("url") == "/evaluation/"]
+    assert len(evaluation) == 1 and "children" not in evaluation[0]  # the auditor's one entry of its group
+
+
 @pytest.mark.django_db
 def test_home_shows_what_waits_for_the_authority(registry, make_user, client_for):
     from shuangchuang.monitoring.tests.factories import make_period, make_report
