@@ -184,6 +184,6 @@ def test_a_download_the_page_does_not_record_itself_is_still_in_the_log(registry
     client.get("/bases/export.csv")
 
     exports = list(AuditEvent.objects.filter(action="export").order_by("seq"))
-    assert [e.new_value["file"] for e in exports][0] == "示范基地导入模板.xlsx"
+    assert exports[0].new_value["file"] == "示范基地导入模板.xlsx"
     assert exports[0].object_id == "/bases/import/template.xlsx"
     assert len(exports) == 2  # the registry's own record of its CSV, not a second one

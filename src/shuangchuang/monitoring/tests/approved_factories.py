@@ -88,7 +88,7 @@ def report(base_code: str, year: int, state: str = ReportState.APPROVED, **value
         for code, value in values.items()
     )
     if approved:
-        # written at its time (the log is append-only: a row's time is never changed afterwards)
+        # the audit log is append-only: the row is written with its time, never changed afterwards
         event = audit_event(
             approver(), "monitoring.approve", made, field="state", old="reviewed", new="approved"
         )
