@@ -150,3 +150,40 @@ def test_a_plan_document_refused_is_in_the_log(registry, make_user, client_for):
     event = AuditEvent.objects.get(action="upload.rejected")
     assert (event.object_type, event.object_id) == ("plans.Plan", str(plan.pk))
     assert event.new_value["sha256"] == hashlib.sha256(EXE).hexdigest() and event.reason
+
+
+def test_a_file_sent_to_a_page_that_records_nothing_is_still_in_the_log(registry, make_user, client_for):
+    client = client_for(make_user(Role.NATIONAL_ADMIN))
+
+    client.post("/bases/", {"name": "x", "file": SimpleUploadedFile("探测.php", b"<?php ?>")})
+    assert AuditEvent.objects.get(action="upload.received").reason.endswith("（未读取）")  # never parsed
+    client.post("/accounts/password/", {"file": SimpleUploadedFile("探测.php", b"<?php ?>")})
+
+    event = AuditEvent.objects.filter(action="upload.received").latest("seq")
+    assert event.new_value == {
+        "file": "探测.php",
+        "size": 8,
+        "sha256": hashlib.sha256(b"<?php ?>").hexdigest(),
+    }
+    assert event.object_id == "/accounts/password/" and event.reason.startswith("HTTP ")
+
+
+def test_a_file_the_page_recorded_is_not_recorded_twice(report, operator):
+    operator.post(
+        f"/monitoring/reports/{report.pk}/evidence/",
+        {"section": "就业", "file": SimpleUploadedFile("台账.pdf", PDF)},
+    )
+
+    assert AuditEvent.objects.filter(action__startswith="upload.").count() == 1
+
+
+def test_a_download_the_page_does_not_record_itself_is_still_in_the_log(registry, make_user, client_for):
+    client = client_for(make_user(Role.NATIONAL_ADMIN))
+
+    client.get("/bases/import/template.xlsx")
+    client.get("/bases/export.csv")
+
+    exports = list(AuditEvent.objects.filter(action="export").order_by("seq"))
+    assert exports[0].new_value["file"] == "示范基地导入模板.xlsx"
+    assert exports[0].object_id == "/bases/import/template.xlsx"
+    assert len(exports) == 2  # the registry's own record of its CSV, not a second one

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "shuangchuang.accounts.middleware.AccountObligationsMiddleware",
     "shuangchuang.core.middleware.MethodNotAllowedPageMiddleware",
+    "shuangchuang.core.middleware.UploadAuditMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import models
@@ -80,6 +81,8 @@ def record_export(
     object_id: str = "",
 ) -> AuditEvent:
     """A download of program data or of the log: what, which file, how many rows, under which filters."""
+    if (noted := exports_recorded.get()) is not None:
+        noted.append(filename)
     return record_about(
         actor,
         "export",
@@ -105,6 +108,12 @@ def file_facts(upload: Any) -> dict[str, Any]:
     return {"file": str(getattr(upload, "name", "") or ""), "size": size, "sha256": digest.hexdigest()}
 
 
+# The files whose fate the page recorded during the current request, and the exports it recorded
+# (UploadAuditMiddleware reads them).
+exports_recorded: ContextVar[list[str] | None] = ContextVar("exports_recorded", default=None)
+uploads_recorded: ContextVar[set[tuple[Any, Any]] | None] = ContextVar("uploads_recorded", default=None)
+
+
 def record_upload(
     actor: Someone,
     about: models.Model | tuple[str, str, str],
@@ -116,6 +125,8 @@ def record_upload(
     """An uploaded file accepted or refused, with its name, size and SHA-256 (`file_facts`) and, when
     refused, why. `about` is the object it was for, or (object type, id, words) when there is none."""
     action = "upload.accepted" if accepted else "upload.rejected"
+    if (noted := uploads_recorded.get()) is not None:
+        noted.add((facts.get("file"), facts.get("sha256")))
     if isinstance(about, models.Model):
         return record(actor, action, about, new=facts, reason=reason[:2000])
     object_type, object_id, words = about
@@ -191,6 +202,7 @@ ACTION_LABELS = {
     "export": _("导出"),
     "upload.accepted": _("上传文件"),
     "upload.rejected": _("上传文件被拒绝"),
+    "upload.received": _("收到上传文件"),
     "audit.prune": _("清理过期审计日志"),
 }
 

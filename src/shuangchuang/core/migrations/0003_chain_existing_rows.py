@@ -27,6 +27,8 @@ def chain_existing_rows(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0002_audit_chain")]
+    # after the data migrations that wrote audit rows through their historical models (without a place
+    # in the chain), so that every row written before is chained here
+    dependencies = [("core", "0002_audit_chain"), ("monitoring", "0006_state_changes_in_the_audit_log")]
 
     operations = [migrations.RunPython(chain_existing_rows, migrations.RunPython.noop)]
