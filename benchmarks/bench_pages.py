@@ -49,6 +49,11 @@ PAGES = [
     ("evaluation runs", "ndrc", "/evaluation/"),
     ("ranking (a run's results)", "ndrc", "/evaluation/runs/{run}/"),
     ("audit log, auditor", "auditor", "/audit/"),
+    ("a base's page with its work records", "hengzhou", "/bases/B3-012/"),
+    ("support policies, national register", "ndrc", "/records/policies/"),
+    ("policy-count check, provincial authority", "gx_drc", "/records/policies/check/"),
+    ("overdue problems, national", "ndrc", "/records/problems/?overdue=1"),
+    ("experiences library, searched", "moe_member", "/records/experiences/?q=科技成果转化"),
 ]
 
 

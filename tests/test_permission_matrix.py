@@ -33,13 +33,24 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from shuangchuang.accounts.models import Role, User
+from shuangchuang.assessment.models import (
+    AssessmentCycle,
+    Criterion,
+    Decision,
+    Institution,
+    PeerGroup,
+    Rectification,
+    ScoreSheet,
+    ScoringForm,
+    Source,
+)
 from shuangchuang.dashboards.models import AnnualReport
 from shuangchuang.evaluation.models import EvaluationRun, EvaluationScheme, RunResult, RunStatus
 from shuangchuang.monitoring.models import Evidence, Report, ReportValue
 from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
 from shuangchuang.plans.models import Attachment, Goal, GoalTarget, Mechanism, Plan, StaffMember, Task
 from shuangchuang.portal.models import PublicIndicator
-from shuangchuang.records.models import Experience, ExperienceState, Problem, SupportPolicy
+from shuangchuang.records.models import Experience, ExperienceBatch, ExperienceState, Problem, SupportPolicy
 from shuangchuang.registry.models import Authority, Base, Direction
 
 pytestmark = pytest.mark.django_db
@@ -214,6 +225,7 @@ def _make_world() -> World:
             "report_id": annual.pk,
             **_records_of(base, users[OP]),
         }
+    _make_assessment(world, bases, users)
     world.objects["missing"] = {
         **{
             k: MISSING for k in ("plan_pk", "goal_pk", "task_pk", "attachment_pk", "mechanism_pk", "staff_pk")
@@ -229,6 +241,12 @@ def _make_world() -> World:
         "run_id": MISSING,
         "app_label": "registry",
         "id": MISSING,
+        "cycle_id": MISSING,
+        "sheet_id": MISSING,
+        "decision_id": MISSING,
+        "rectification_id": MISSING,
+        "kind": "bulletin",
+        "fmt": "pdf",
         "indicator": "NO_SUCH",
         "year": 2025,
         "table": "nothing",
@@ -240,8 +258,36 @@ def _make_world() -> World:
     return world
 
 
+def _make_assessment(world: World, bases: dict[str, Base], users: dict[str, User]) -> None:
+    """A 2025 cycle (program data: one for in and out), an expert sheet of each base (the evaluator's for
+    its assigned base), a proposed decision and a rectification of each base."""
+    cycle = AssessmentCycle.objects.create(year=2025, name="2025年度")
+    form = ScoringForm.objects.create(cycle=cycle, direction=Direction.objects.get(code="employment"))
+    Criterion.objects.create(form=form, code="policy", name="政策落实", max_points=20)
+    Institution.objects.create(name="评估机构（矩阵）").members.add(users[EV])
+    PeerGroup.objects.create(
+        cycle=cycle, direction=form.direction, code="district", name="区县（行政区）"
+    ).bases.set(bases.values())
+    other_evaluator = _user(EV + "-other")
+    other_evaluator.role = EV
+    other_evaluator.save()
+    decision = Decision.objects.create(cycle=cycle, title="关于2025年度双创示范基地评估结果和动态调整的通报")
+    for scope, base in bases.items():
+        evaluator = users[EV] if scope == "in" else other_evaluator
+        sheet = ScoreSheet.objects.create(cycle=cycle, base=base, source=Source.EXPERT, evaluator=evaluator)
+        rectification = Rectification.objects.create(decision=decision, base=base, deadline="2026-06-30")
+        world.objects[scope] |= {
+            "cycle_id": cycle.pk,
+            "sheet_id": sheet.pk,
+            "decision_id": decision.pk,
+            "rectification_id": rectification.pk,
+            "kind": "bulletin",
+            "fmt": "pdf",
+        }
+
+
 def _records_of(base: Base, operator: User) -> dict[str, int]:
-    """A support policy (with its file) covering the base, a problem it raised, and an experience it
+    """A support policy (with its file) the base recorded for itself, a problem it raised, and an experience it
     submitted (past the draft: its authority and the national office see it; published, everyone would)."""
     policy = SupportPolicy.objects.create(
         title="支持政策",
@@ -249,6 +295,7 @@ def _records_of(base: Base, operator: User) -> dict[str, int]:
         issued_on=timezone.localdate(),
         kind="funding",
         recorded_by=operator,
+        recorded_by_base=base,
     )
     policy.file.save("a.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
     policy.original_name, policy.content_type = "政策.pdf", "application/pdf"
@@ -268,6 +315,7 @@ def _records_of(base: Base, operator: User) -> dict[str, int]:
         base_kind=base.kind,
         state=ExperienceState.SUBMITTED,
     )
+    ExperienceBatch.objects.get_or_create(number=1)
     return {"policy_id": policy.pk, "problem_id": problem.pk, "experience_id": experience.pk}
 
 
@@ -332,6 +380,8 @@ MATRIX: dict[str, Row] = {
     "site:healthz": Row({r: 200 for r in ROLES}),
     "site:readyz": Row({r: 200 for r in ROLES}),
     "site:metrics": Row({r: 200 for r in ROLES}),
+    "core:audit_export_csv": Row(only(AD)),
+    "core:audit_export_xlsx": Row(only(AD)),
     # accounts
     "accounts:login": Row({r: 302 for r in ROLES} | {A: 200}),
     "accounts:logout": Row({r: 302 for r in ROLES}, method="POST", fresh_client=True),
@@ -399,6 +449,30 @@ MATRIX: dict[str, Row] = {
     "evaluation:run_detail": Row(readers(scoped=SCOPED), args=("run_id",)),
     "evaluation:run_export": Row(readers(scoped=SCOPED), args=("run_id",)),
     "evaluation:result_detail": Row(readers(scoped=SCOPED), args=("run_id", "base_code")),
+    # assessment: cycles and decisions are the program's (every reader), a base's parts are seen where
+    # the base is; the office runs the cycle, evaluators and bases score, the joint conference approves
+    "assessment:cycle_list": Row(readers()),
+    "assessment:cycle_open": Row(only(NA, 302), method="POST"),
+    "assessment:cycle_detail": Row(readers(scoped=EVERY), args=("cycle_id",)),
+    "assessment:cycle_action": Row(only(NA, (302, 302, 404)), method="POST", args=("cycle_id",)),
+    "assessment:results": Row(readers(scoped=EVERY), args=("cycle_id",)),
+    "assessment:self_assessment": Row(only(OP, EVERY), args=("cycle_id",)),
+    "assessment:declare_conflict": Row(
+        only(EV, (302, 302, 404)), method="POST", args=("cycle_id",), data={"base": IN_BASE}
+    ),
+    "assessment:site_visit": Row(only(EV, SCOPED), args=("cycle_id", "base_code")),
+    "assessment:what_if": Row(only(NA, EVERY), args=("cycle_id",)),
+    "assessment:sheet": Row(only(EV, SCOPED) | {OP: 404}, args=("sheet_id",)),
+    "assessment:decision_detail": Row(readers(scoped=EVERY), args=("decision_id",)),
+    "assessment:decision_action": Row(
+        only(NA, (302, 302, 404)) | {JM: (302, 302, 404)}, method="POST", args=("decision_id",)
+    ),
+    # a proposed decision has no documents yet: the page says so (a redirect)
+    "assessment:decision_document": Row(
+        readers(scoped=(302, 302, 404)) | {r: (302, 302, 404) for r in (NA, JM, AD)},
+        args=("decision_id", "kind", "fmt"),
+    ),
+    "assessment:rectification": Row(readers(scoped=SCOPED), args=("rectification_id",)),
     # dashboards: the program's (national office, joint conference) and an authority's own
     "dashboards:dashboard": Row(DASHBOARD_READERS),
     "dashboards:trace": Row(DASHBOARD_EVERY, args=("indicator", "year")),
@@ -443,12 +517,24 @@ MATRIX: dict[str, Row] = {
     "plans:meeting_add": Row(only(OP, SCOPED), args=("code", "mechanism_pk")),
     "plans:staff_add": Row(only(OP, SCOPED), args=("code",)),
     "plans:staff_edit": Row(only(OP, SCOPED), args=("code", "staff_pk")),
+    # Excel: templates for every reader of the records, uploads for the base (a preview; confirming a
+    # preview that is not in the session is a message)
+    "plans:goals_template": Row(readers(scoped=SCOPED), args=("plan_pk",)),
+    "plans:goals_upload": Row(only(OP, SCOPED), args=("plan_pk",)),
+    "plans:goals_confirm": Row(only(OP, (302, 404, 404)), method="POST", args=("plan_pk",)),
+    "plans:staff_template": Row(readers(scoped=SCOPED), args=("code",)),
+    "plans:staff_upload": Row(only(OP, SCOPED), args=("code",)),
+    "plans:staff_confirm": Row(only(OP, (302, 404, 404)), method="POST", args=("code",)),
     "plans:staff_leave": Row(only(OP, (302, 404, 404)), method="POST", args=("code", "staff_pk")),
     # records: support policies (the national office, an authority for its bases, a base for itself record
     # them; deleting one the user did not record is refused with a message)
     "records:policy_list": Row(readers()),
     "records:policy_create": Row(only(NA) | {AU: 200, OP: 200}),
     "records:policy_detail": Row(readers(scoped=SCOPED), args=("policy_id",)),
+    # the world's policies were recorded by the base (its operator): others are sent back with a message
+    "records:policy_edit": Row(
+        only(NA, (200, 200, 404)) | {AU: (302, 404, 404), OP: SCOPED}, args=("policy_id",)
+    ),
     "records:policy_file": Row(readers(scoped=SCOPED), args=("policy_id",)),
     "records:policy_delete": Row(
         only(NA, (302, 302, 404)) | {AU: (302, 404, 404), OP: (302, 404, 404)},
@@ -512,6 +598,11 @@ ADMIN_MODELS: dict[str, tuple[str | None, str]] = {
     "monitoring.reportvalue": (NA, "read"),
     "evaluation.evaluationscheme": (NA, "edit"),
     "evaluation.evaluationrun": (NA, "no-add"),  # runs are started from the scheme page
+    # the assessment's reference data (cycles, sheets and decisions move only through their pages)
+    "assessment.institution": (NA, "edit"),
+    "assessment.peergroup": (NA, "edit"),
+    "assessment.scoringform": (NA, "edit"),
+    "records.experiencebatch": (NA, "edit"),
     "portal.publicindicator": (NA, "edit"),
     # third-party models: nobody uses them through the admin
     "axes.accessattempt": (None, "read"),
@@ -607,9 +698,19 @@ def url_for(name: str, route_kwargs: list[str], world: World, scope: str) -> str
 
 
 def answer(client: Client, row: Row, url: str) -> int:
-    if row.method == "POST":
-        return client.post(url, row.data).status_code
-    return client.get(url).status_code
+    response = client.post(url, row.data) if row.method == "POST" else client.get(url)
+    assert_security_headers(response, url)
+    return response.status_code
+
+
+def assert_security_headers(response: Any, url: str) -> None:
+    """Every answer, whatever its status, carries the policy headers (issue 10 item 4, SECURITY.md)."""
+    policy = response.headers.get("Content-Security-Policy", "")
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy, url
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, url
+    assert "camera=()" in response.headers.get("Permissions-Policy", ""), url
+    if response.wsgi_request.user.is_authenticated:
+        assert response.headers.get("Cache-Control") == "no-store", url
 
 
 def route_kwargs(route: str) -> list[str]:

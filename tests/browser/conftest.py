@@ -41,7 +41,15 @@ def browser() -> Iterator:
 
 
 @pytest.fixture
-def open_page(browser, live_server, transactional_db, registry):
+def console_errors() -> list[str]:
+    """Errors the pages of this test wrote to the console: uncaught exceptions, failed loads and every
+    Content-Security-Policy violation ("Refused to execute inline script …"). The test fails on any, after
+    it ran; a test that provokes one on purpose (a 404 page) removes it from this list."""
+    return []
+
+
+@pytest.fixture
+def open_page(browser, live_server, transactional_db, registry, console_errors):
     """A new browser window of the given size on the live server; closed after the test."""
     contexts = []
 
@@ -51,11 +59,15 @@ def open_page(browser, live_server, transactional_db, registry):
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+        page.on("pageerror", lambda error: console_errors.append(f"uncaught: {error}"))
+        return page
 
     yield open_page
     for context in contexts:
         context.close()
+    assert console_errors == [], f"console errors (CSP violations, script errors): {console_errors}"
 
 
 @pytest.fixture

@@ -63,7 +63,10 @@ def test_an_auditor_enrols_from_the_qr_code_page(open_page, make_user, screensho
     sign_in(page, "auditor")
     expect(page.get_by_role("heading", name="绑定动态口令")).to_be_visible()
     expect(page.get_by_alt_text("动态口令二维码")).to_be_visible()
-    page.wait_for_function("document.querySelector('img.otp-qr').naturalWidth > 100")  # the SVG loaded
+    page.wait_for_load_state(
+        "load"
+    )  # images included (wait_for_function evaluates strings: refused by the CSP)
+    assert page.evaluate("document.querySelector('img.otp-qr').naturalWidth") > 100  # the SVG loaded
     page.screenshot(path=screenshot_dir / "second-factor-enrol-phone.png", full_page=True)
     page.get_by_label("动态口令").fill(code_for(TOTPDevice.objects.get(user=user)))
     page.get_by_role("button", name="完成绑定").click()

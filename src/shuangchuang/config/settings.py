@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "shuangchuang.portal",
     "shuangchuang.plans",
     "shuangchuang.records",
+    "shuangchuang.assessment",
     "shuangchuang.site",
     # After the project's apps: `evaluation`'s db_worker (the library's, with heartbeats) takes precedence.
     "django_tasks_db",
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "shuangchuang.core.observability.RequestIdMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "shuangchuang.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shuangchuang.core.middleware.ChosenLanguageMiddleware",
@@ -166,6 +169,12 @@ OTP_TOTP_ISSUER = "双创示范基地监测评估平台"
 RECOVERY_CODE_COUNT = 10
 # Accounts without a sign-in for this many days are disabled by `manage.py disable_unused_accounts`.
 ACCOUNT_UNUSED_DAYS = int(os.environ.get("ACCOUNT_UNUSED_DAYS", 90))
+
+# The audit log (core/chain.py, SECURITY.md "Audit log"): the hash of its chain ("sha256", or "sm3" for the
+# national algorithm) and how long rows are kept before `manage.py prune_audit` may remove them (at least
+# 180 days, 《网络安全法》第二十一条; a system check refuses less).
+AUDIT_HASH_ALGORITHM = os.environ.get("AUDIT_HASH_ALGORITHM", "sha256").strip().lower()
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", 180))
 # Argon2id for every new password; the others only verify older hashes, which are redone with Argon2id at
 # their user's next login (Django's check_password does so when a hash is not of the first hasher).
 PASSWORD_HASHERS = [
@@ -286,6 +295,33 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from the platform itself only,
+# never inline (templates pass data with json_script and behaviour with data attributes, core/app.js);
+# data: images for Tabler's SVG icons and the blank favicon. SECURITY.md "Headers".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features the platform never uses, turned off for its pages (and anything they might embed).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get", "usb",
+        "xr-spatial-tracking", "browsing-topics",
+    )
+}  # fmt: skip
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -300,6 +336,10 @@ EVALUATION_RUN_STALE_SECONDS = float(os.environ.get("EVALUATION_RUN_STALE_SECOND
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "双创示范基地监测评估平台 <noreply@localhost>")
+
+# Backups (core/backup.py): encrypted with this Fernet key (manage.py backup --new-key), written here.
+BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
 
 # /readyz fails when a background task has waited longer than this for a worker; /metrics answers these
 # addresses, or anyone with "Authorization: Bearer METRICS_TOKEN" (site/health.py).

@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("monitoring/", include("shuangchuang.monitoring.urls")),
     path("evaluation/", include("shuangchuang.evaluation.urls")),
+    path("assessment/", include("shuangchuang.assessment.urls")),
     path("dashboards/", include("shuangchuang.dashboards.urls")),
     path("public/", include("shuangchuang.portal.urls")),
     path("plans/", include("shuangchuang.plans.urls")),

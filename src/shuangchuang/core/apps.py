@@ -10,6 +10,12 @@ def _said(words: Promise, match: re.Match[str], original: str) -> str:
     return str(words)
 
 
+def _pruned(match: re.Match[str], original: str) -> str:
+    from django.utils.translation import gettext
+
+    return gettext("清理 %(cutoff)s 之前的审计日志 %(rows)s 条（保留 %(days)s 天）") % match.groupdict()
+
+
 class CoreConfig(AppConfig):
     name = "shuangchuang.core"
     verbose_name = _("平台")
@@ -17,7 +23,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
-        from . import observability
+        from . import (
+            checks,  # noqa: F401
+            observability,
+        )
         from .admin_access import put_foreign_admins_on_the_policy
         from .audit_words import register_reason
         from .perf import install_fast_choice_display
@@ -38,3 +47,8 @@ class CoreConfig(AppConfig):
         }
         for verb, words in admin_reasons.items():
             register_reason(f"系统管理：?{verb}", functools.partial(_said, words))
+        register_reason(
+            r"清理 (?P<cutoff>\S+) 之前的审计日志 (?P<rows>\d+) 条（保留 (?P<days>\d+) 天）",
+            _pruned,
+            action="audit.prune",
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -47,6 +48,78 @@ def record(actor: Someone, action: str, obj: models.Model, **kwargs: Any) -> Aud
     event = audit_event(actor, action, obj, **kwargs)
     event.save()
     return event
+
+
+def record_about(
+    actor: Someone, action: str, object_type: str, object_id: str, object_repr: str, **kwargs: Any
+) -> AuditEvent:
+    """An event about something that is not one saved object: a list exported, a file refused before it
+    became anything. `object_type` is a model label ("registry.Base") or a word of the app's own."""
+    return AuditEvent.objects.create(
+        actor_id=getattr(actor, "pk", None),
+        actor_name=_actor_name(actor),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        field=kwargs.get("field", ""),
+        old_value=kwargs.get("old"),
+        new_value=kwargs.get("new"),
+        reason=kwargs.get("reason", ""),
+    )
+
+
+def record_export(
+    actor: Someone,
+    object_type: str,
+    what: str,
+    *,
+    filename: str,
+    rows: int | None = None,
+    filters: dict[str, Any] | None = None,
+    object_id: str = "",
+) -> AuditEvent:
+    """A download of program data or of the log: what, which file, how many rows, under which filters."""
+    return record_about(
+        actor,
+        "export",
+        object_type,
+        object_id,
+        what,
+        new={"file": filename, "rows": rows, "filters": filters or {}},
+    )
+
+
+def file_facts(upload: Any) -> dict[str, Any]:
+    """Name, size and SHA-256 of an uploaded file (read in chunks, then rewound for whoever reads next)."""
+    digest = hashlib.sha256()
+    size = 0
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    chunks = upload.chunks() if hasattr(upload, "chunks") else iter([upload.read()])
+    for chunk in chunks:
+        digest.update(chunk)
+        size += len(chunk)
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    return {"file": str(getattr(upload, "name", "") or ""), "size": size, "sha256": digest.hexdigest()}
+
+
+def record_upload(
+    actor: Someone,
+    about: models.Model | tuple[str, str, str],
+    facts: dict[str, Any],
+    *,
+    accepted: bool,
+    reason: str = "",
+) -> AuditEvent:
+    """An uploaded file accepted or refused, with its name, size and SHA-256 (`file_facts`) and, when
+    refused, why. `about` is the object it was for, or (object type, id, words) when there is none."""
+    action = "upload.accepted" if accepted else "upload.rejected"
+    if isinstance(about, models.Model):
+        return record(actor, action, about, new=facts, reason=reason[:2000])
+    object_type, object_id, words = about
+    return record_about(actor, action, object_type, object_id, words, new=facts, reason=reason[:2000])
 
 
 def record_many(events: Iterable[AuditEvent]) -> None:
@@ -115,6 +188,10 @@ ACTION_LABELS = {
     "portal.mark_public": _("标记公开指标"),
     "portal.unmark_public": _("取消公开指标"),
     "evaluation.fail": _("评估运行失败"),
+    "export": _("导出"),
+    "upload.accepted": _("上传文件"),
+    "upload.rejected": _("上传文件被拒绝"),
+    "audit.prune": _("清理过期审计日志"),
 }
 
 

@@ -52,3 +52,30 @@ class MethodNotAllowedPageMiddleware:
             response.content = render_to_string("405.html", request=request)
             response["Content-Type"] = "text/html; charset=utf-8"
         return response
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not send (SECURITY.md "Headers"):
+
+    - `Cache-Control: no-store` on every response to a signed-in user — pages, exports, evidence — so that
+      neither a shared computer's browser cache nor a proxy keeps program data or the audit log;
+    - `Permissions-Policy` turning off browser features the platform never uses (`PERMISSIONS_POLICY`).
+
+    The Content-Security-Policy comes from django-csp (`CONTENT_SECURITY_POLICY` in the settings)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        features = getattr(settings, "PERMISSIONS_POLICY", {})
+        self.permissions_policy = ", ".join(
+            f"{name}=({' '.join(allowed)})" for name, allowed in features.items()
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
+        if self.permissions_policy:
+            response.headers.setdefault("Permissions-Policy", self.permissions_policy)
+        return response

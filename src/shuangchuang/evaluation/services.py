@@ -144,17 +144,19 @@ def uncertainty_spec(scheme: EvaluationScheme, framework: Framework) -> Uncertai
     )
 
 
-def start_run(scheme: EvaluationScheme, *, actor: User) -> EvaluationRun:
+def start_run(scheme: EvaluationScheme, *, actor: User, queue: bool = True) -> EvaluationRun:
     """Queue a run; the task worker computes it and reports progress on the run's row. The run and its audit
     row are written together or not at all; the task is queued once they are committed, and a queue that
-    refuses it leaves the run failed with the reason, never queued for ever."""
+    refuses it leaves the run failed with the reason, never queued for ever. `queue=False`: the caller
+    computes it at once with `execute_run` (`setup_demo`)."""
     require(actor, "evaluation.run.start", scheme)
     with transaction.atomic():
         run = EvaluationRun.objects.create(
             scheme=scheme, created_by=actor, settings_snapshot=scheme.settings_dict()
         )
         record(actor, "evaluation.start", run, reason=f"发起{scheme}")
-        transaction.on_commit(lambda: _enqueue(run.pk))
+        if queue:
+            transaction.on_commit(lambda: _enqueue(run.pk))
     return run
 
 

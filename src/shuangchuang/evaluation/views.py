@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shuangchuang.accounts.requests import AuthenticatedRequest
+from shuangchuang.core.audit import record_export
 from shuangchuang.core.policy import get_restricted, permission_required, require
 from shuangchuang.monitoring.models import IndicatorVersion
 from shuangchuang.monitoring.units import unit_label
@@ -225,7 +226,16 @@ def run_export(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
     run = get_restricted(EvaluationRun.objects.select_related("scheme"), request.user, pk=run_id)
     if run.status != RunStatus.DONE:
         return redirect("evaluation:run_detail", run_id=run.pk)  # nothing to export before the run is done
-    data = results_workbook(run, selectors.ranked_results(request.user, run))
+    results = selectors.ranked_results(request.user, run)
+    data = results_workbook(run, results)
+    record_export(
+        request.user,
+        "evaluation.EvaluationRun",
+        str(run),
+        filename=f"evaluation-run-{run.pk}.xlsx",
+        rows=len(results),
+        object_id=str(run.pk),
+    )
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

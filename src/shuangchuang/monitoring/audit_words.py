@@ -92,6 +92,10 @@ def register() -> None:
     register_object_names(Indicator._meta.label, indicator_object_names)
 
     register_reason(r"在线填报", lambda m, o: gettext("在线填报"))
+    register_reason(r"佐证材料", lambda m, o: gettext("佐证材料"), action="upload.accepted")
+    register_reason(
+        r"Excel 导入：检查通过", lambda m, o: gettext("Excel 导入：检查通过"), action="upload.accepted"
+    )
     register_reason(r"截止日期 (?P<year>\d{4})年(?P<month>\d{2})月(?P<day>\d{2})日", _due_on)
     register_reason(r"开放填报，新建 (?P<n>\d+) 份填报", _opened)
     register_reason(r"加载指标目录：新增指标", lambda m, o: gettext("加载指标目录：新增指标"))

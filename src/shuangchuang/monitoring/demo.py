@@ -30,9 +30,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from shuangchuang.core.audit import audit_event, record_many
+from shuangchuang.core.chain import erase_for_demo
 from shuangchuang.core.models import AuditEvent
 from shuangchuang.registry.models import PEER_GROUPS, Base, BaseKind
 
@@ -52,7 +54,7 @@ from .models import (
 )
 from .periods import ACTIVE_STATUSES, create_period, open_period, window
 from .services import EXPLANATION_SUFFIX
-from .validation import PeerSpread, outlier_flags
+from .validation import PeerSpread, outlier_flags, parse_raw
 
 SHOWCASE_STATES = {"B3-012": "draft", "B3-023": "returned"}  # the demo operators' bases (accounts/demo.py)
 DEMO_SEED = 20201209  # the day the notice was published
@@ -201,13 +203,12 @@ def _substantive_reports() -> models.QuerySet[Report]:
 
 
 def reset_demo_data() -> None:
-    """Remove every report (values, transitions, evidence) and their audit rows; periods stay."""
+    """Remove every report (values, evidence) and their audit rows (state changes too); periods stay."""
     if not demo_data_exists() and _substantive_reports().exists():
         raise DemoDataRefused("数据库中已有非演示的填报数据，不能重置。")
     ReportValue.objects.all().delete()
     Report.objects.all().delete()
-    AuditEvent.objects.filter(object_type=Report._meta.label).delete()
-    AuditEvent.objects.filter(action=MARKER).delete()
+    erase_for_demo(AuditEvent.objects.filter(Q(object_type=Report._meta.label) | Q(action=MARKER)))
 
 
 def generate(
@@ -657,8 +658,11 @@ class _Generator:
                 ever_submitted = bool(plan["events"])
                 value_rows: list[ReportValue] = []
                 saved: dict[str, Any] = {}
-                for code, value in row.items():
+                for code, generated in row.items():
                     version = by_code[code]
+                    # Read as the form and the workbook read what people type (text is NFKC-normalised).
+                    value, problem = parse_raw(version, generated)
+                    assert problem is None and value is not None, (code, generated, problem)
                     number = None if isinstance(value, str) else Decimal(value)
                     peer = spread.get((period.pk, base.direction_id, PEER_GROUPS[BaseKind(base.kind)], code))
                     flags = outlier_flags(

@@ -25,7 +25,7 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
@@ -138,6 +138,11 @@ class SizeLimitedUpload(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None
+
+    def facts(self) -> dict[str, Any]:
+        """What the audit log can say of a file refused for its size: its name and that it passed the
+        limit (it was never read in full, so it has no SHA-256)."""
+        return {"file": self.file_name or "", "size": f">{self.limit}", "sha256": None}
 
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

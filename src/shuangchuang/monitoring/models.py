@@ -307,7 +307,7 @@ class ReportQuerySet(RestrictedQuerySet["Report"]):
 
 
 class ReportPartQuerySet(RestrictedQuerySet[Any]):
-    """What belongs to a report (values, evidence, transitions): reached where the report is."""
+    """What belongs to a report (values, evidence): reached where the report is."""
 
     def scope(self, user: AbstractBaseUser, action: str) -> Q | None:
         return scope_through(Report, "report", user, action)

@@ -21,7 +21,8 @@ from shuangchuang.registry.models import Base, BaseStatus
 
 from .models import PeriodKind, Report, ReportingPeriod
 
-ACTIVE_STATUSES = (BaseStatus.ACTIVE, BaseStatus.RECTIFYING)
+# every status but withdrawn: a withdrawn base gets no new report requests but keeps its history
+ACTIVE_STATUSES = (BaseStatus.ACTIVE, BaseStatus.COMMENDED, BaseStatus.WARNED, BaseStatus.RECTIFYING)
 _CODE = re.compile(r"^(?P<year>\d{4})(?:(?:Q|-Q|年第?)(?P<quarter>[1-4])(?:季度)?|A|年报?)?$", re.IGNORECASE)
 
 

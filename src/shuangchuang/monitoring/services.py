@@ -116,12 +116,13 @@ def apply_plan(
         for report_id, (olds, news) in audited.items()
         if news
     ]
-    insert_rows(AuditEvent, AUDIT_FIELDS, events)
+    # the audit rows join the hash chain one by one (core/chain.py), so they go through the model
+    record_many(AuditEvent(**dict(zip(AUDIT_FIELDS, row, strict=True))) for row in events)
     return values_changed
 
 
 AUDIT_FIELDS = [
-    "at", "actor", "actor_name", "action", "object_type", "object_id", "object_repr", "field",
+    "at", "actor_id", "actor_name", "action", "object_type", "object_id", "object_repr", "field",
     "old_value", "new_value", "reason",
 ]  # fmt: skip
 

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_POST
 
 from shuangchuang.accounts.models import User
 from shuangchuang.accounts.requests import AuthenticatedRequest
+from shuangchuang.core.audit import file_facts, record_export, record_upload
 from shuangchuang.core.audit_words import reason_words
 from shuangchuang.core.models import AuditEvent
 from shuangchuang.core.policy import REVIEW, get_restricted, may, permission_required, require
@@ -597,24 +598,32 @@ def _evidence_upload(request: AuthenticatedRequest, pk: int, limit: SizeLimitedU
     files = request.FILES  # reads the body (unless the CSRF check already did)
     if limit.exceeded:
         messages.error(request, str(TOO_LARGE))
+        record_upload(request.user, report, limit.facts(), accepted=False, reason=str(TOO_LARGE))
         return redirect(reverse("monitoring:report_detail", args=[report.pk]) + "?tab=evidence")
     confirmation_only = report.state not in (ReportState.DRAFT, ReportState.RETURNED)
     form = EvidenceForm(
         request.POST, files, sections=upload_sections(report, confirmation_only=confirmation_only)
     )
+    upload = files.get("file")
+    facts = file_facts(upload) if upload is not None else None
+    problems: list[str] = []
     if form.is_valid():
         try:
             evidence = add_evidence(
                 report, form.cleaned_data["file"], section=form.cleaned_data["section"], actor=request.user
             )
         except MonitoringError as exc:
-            messages.error(request, str(exc))
+            problems.append(str(exc))
         else:
             messages.success(request, gettext("已上传“%(name)s”。") % {"name": evidence.original_name})
+            if facts is not None:
+                record_upload(request.user, report, facts, accepted=True, reason="佐证材料")
     else:
-        for field_errors in form.errors.values():
-            for error in field_errors:
-                messages.error(request, str(error))
+        problems = [str(error) for field_errors in form.errors.values() for error in field_errors]
+    for problem in problems:
+        messages.error(request, problem)
+    if problems and facts is not None:
+        record_upload(request.user, report, facts, accepted=False, reason="；".join(problems))
     return redirect(reverse("monitoring:report_detail", args=[report.pk]) + "?tab=evidence")
 
 
@@ -639,6 +648,13 @@ def evidence_download(request: AuthenticatedRequest, pk: int, evidence_pk: int) 
     report = _report_for(request, pk)
     offered = Evidence.objects.filter(report=report, withdrawn_at__isnull=True)
     evidence = get_restricted(offered, request.user, pk=evidence_pk)
+    record_export(
+        request.user,
+        "monitoring.Report",
+        str(report),
+        filename=evidence.original_name,
+        object_id=str(report.pk),
+    )
     return FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
@@ -663,5 +679,6 @@ def report_summary_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return redirect("monitoring:report_detail", pk=report.pk)
     response = HttpResponse(content, content_type="application/pdf")
     filename = f"{report.base.code}-{report.period.code}-运行监测数据汇总表.pdf"
+    record_export(request.user, "monitoring.Report", str(report), filename=filename, object_id=str(report.pk))
     response["Content-Disposition"] = content_disposition_header(False, filename) or ""
     return response

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from shuangchuang.accounts.models import Role, User
 from shuangchuang.accounts.requests import AuthenticatedRequest
+from shuangchuang.core.audit import file_facts, record_export, record_upload
 from shuangchuang.core.policy import CHANGE, get_restricted, permission_required
 from shuangchuang.core.tabular import limits_note
 from shuangchuang.registry.models import Authority
@@ -43,9 +44,9 @@ def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
 def download_report(request: AuthenticatedRequest, period: str, base: str) -> HttpResponse:
     report = get_restricted(Report.objects.listed(), request.user, period__code=period, base__code=base)
     data = excel.report_workbook(report)
-    return _xlsx_response(
-        data, f"{report.period.code}-{report.base.code}-{report.base.short_name}-填报表.xlsx"
-    )
+    filename = f"{report.period.code}-{report.base.code}-{report.base.short_name}-填报表.xlsx"
+    record_export(request.user, "monitoring.Report", str(report), filename=filename, object_id=str(report.pk))
+    return _xlsx_response(data, filename)
 
 
 @permission_required("program.read")
@@ -64,7 +65,17 @@ def download_bases(request: AuthenticatedRequest, period: str) -> HttpResponse:
     if not chosen:
         raise Http404(gettext("本报告期没有您可以下载的填报。"))
     data = excel.bases_workbook(period_obj, chosen, scope)
-    return _xlsx_response(data, f"{period_obj.code}-{scope}-运行监测汇总填报表.xlsx")
+    filename = f"{period_obj.code}-{scope}-运行监测汇总填报表.xlsx"
+    record_export(
+        request.user,
+        "monitoring.ReportingPeriod",
+        str(period_obj),
+        filename=filename,
+        rows=len(chosen),
+        filters={"authority": authority_code} if authority_code else {},
+        object_id=str(period_obj.pk),
+    )
+    return _xlsx_response(data, filename)
 
 
 class UploadForm(forms.Form):
@@ -116,6 +127,13 @@ def _page_context(
     }
 
 
+def _record_upload(
+    request: AuthenticatedRequest, period: ReportingPeriod | None, upload: Any, *, accepted: bool, reason: str
+) -> None:
+    about: Any = period if period is not None else ("monitoring.ReportingPeriod", "", "")
+    record_upload(request.user, about, file_facts(upload), accepted=accepted, reason=reason)
+
+
 @permission_required("monitoring.excel.upload")
 def upload(request: AuthenticatedRequest) -> HttpResponse:
     periods = excel.upload_periods(request.user)
@@ -125,13 +143,24 @@ def upload(request: AuthenticatedRequest) -> HttpResponse:
         return render(request, "monitoring/excel_upload.html", _page_context(request, form, period))
 
     form = UploadForm(request.POST, request.FILES, user=request.user)
+    raw = request.FILES.get("file")
     if not form.is_valid():
         period = form.cleaned_data.get("period") or periods.first()
+        if raw is not None:
+            problems = "；".join(str(e) for errors in form.errors.values() for e in errors)
+            _record_upload(request, period, raw, accepted=False, reason=problems)
         return render(request, "monitoring/excel_upload.html", _page_context(request, form, period))
     period = form.cleaned_data["period"]
     uploaded = form.cleaned_data["file"]
     source = _source_name(uploaded.name)
     check = excel.check_upload(request.user, period, uploaded.read(), source)
+    problems = "；".join(
+        " ".join(part for part in (e.sheet, e.cell, e.field) if part) + f"：{e.message}"
+        for e in check.errors[:20]
+    )
+    if len(check.errors) > 20:
+        problems += f"……（共 {len(check.errors)} 处错误）"
+    _record_upload(request, period, uploaded, accepted=check.ok, reason=problems or "Excel 导入：检查通过")
     if not check.ok:
         context = _page_context(request, UploadForm(user=request.user, initial={"period": period}), period)
         context.update({"errors": check.errors, "source": source})

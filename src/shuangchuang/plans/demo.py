@@ -83,6 +83,34 @@ def _linked_goal(
     )
 
 
+def _pick(base: Base, candidates: list[tuple[str, str]], *, grew: bool, taken: set[str]) -> tuple[str, str]:
+    """An indicator of the candidates whose approved value grew (or did not) over the base year, so that
+    the demo has a goal on track and one behind whatever the generated figures are."""
+    for code, name in candidates:
+        baseline, latest = _actual(base, code, START - 1), _actual(base, code, END - 1)
+        if code not in taken and baseline is not None and latest is not None and (latest > baseline) == grew:
+            return code, name
+    return next((c, n) for c, n in candidates if c not in taken)
+
+
+def _goals(base: Base, candidates: list[tuple[str, str]]) -> list[tuple[str, str, bool]]:
+    on_track = _pick(base, candidates, grew=True, taken=set())
+    behind = _pick(base, candidates, grew=False, taken={on_track[0]})
+    return [(*on_track, True), (*behind, False)]
+
+
+CANDIDATES = [
+    ("JOBS_TOTAL", "带动就业人数"),
+    ("NEW_ENTITIES", "新登记市场主体数"),
+    ("ENTREPRENEURS", "创业人数"),
+    ("NEW_STARTUPS", "新孵化初创企业数"),
+    ("INCUBATORS", "孵化载体数"),
+    ("EVENTS", "举办双创活动场次"),
+    ("ENTR_STUDENTS", "大学生创业人数"),
+    ("TRANSFER_PROJECTS", "科技成果转化项目数"),
+]
+
+
 def _plan(base: Base, operator: User, focus: str, goals: list[tuple[str, str, bool]]) -> Plan:
     plan = services.create_plan(
         base,
@@ -250,7 +278,7 @@ def ensure_demo_plans(accounts: Mapping[str, User] | None = None) -> list[str]:
             hengzhou,
             users["hengzhou"],
             "围绕创业带动就业方向，建设返乡入乡创业园和创业孵化基地二期，完善创业担保贷款和创业培训服务。",
-            [("JOBS_TOTAL", "带动就业人数", True), ("NEW_ENTITIES", "新登记市场主体数", False)],
+            _goals(hengzhou, CANDIDATES),
         )
         services.submit_plan(plan, actor=users["hengzhou"])
         plan = services.approve_plan(plan, actor=users["gx_drc"], comment="同意。")
@@ -278,7 +306,7 @@ def ensure_demo_plans(accounts: Mapping[str, User] | None = None) -> list[str]:
             xmu,
             users["xmu"],
             "围绕高校科技成果转化方向，建设概念验证中心，完善科研人员创业和成果转化收益分配机制。",
-            [("TRANSFER_PROJECTS", "科技成果转化项目数", True), ("ENTR_STUDENTS", "大学生创业人数", True)],
+            _goals(xmu, CANDIDATES[::-1]),
         )
         services.submit_plan(plan, actor=users["xmu"])
         plan = services.approve_plan(plan, actor=users["moe_reviewer"])

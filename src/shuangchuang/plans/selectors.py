@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.core.policy import Someone
@@ -291,7 +292,7 @@ def base_panel(user: Someone, base: Base) -> dict[str, object]:
     """What the base's page (`site:base_detail`) shows of plans and organisation, read through the user's
     scope: the plan in force with each goal's headline, the version under work, task counts, the
     organisation and the staff check."""
-    from .models import Mechanism, Meeting, Organisation, TaskProgress, TaskStatus
+    from .models import Mechanism, Organisation, TaskProgress, TaskStatus
 
     versions = list(
         plan_versions(user, base).only("pk", "state", "version", "title", "start_year", "end_year", "base_id")
@@ -303,16 +304,143 @@ def base_panel(user: Someone, base: Base) -> dict[str, object]:
     panel: dict[str, object] = {"current": current, "under_work": under_work}
     if current is not None:
         panel["goals"] = goal_series(current)
-        keys = list(current.tasks.values_list("key", flat=True))
-        panel["tasks_total"] = len(keys)
-        panel["tasks_done"] = (
-            TaskProgress.objects.filter(task__plan__base=base, task__key__in=keys, status=TaskStatus.DONE)
-            .values("task__key")
-            .distinct()
-            .count()
+        done = TaskProgress.objects.filter(
+            task__plan__base=base, task__key=OuterRef("key"), status=TaskStatus.DONE
         )
+        tasks = list(current.tasks.annotate(done=Exists(done)).values_list("done", flat=True))
+        panel["tasks_total"], panel["tasks_done"] = len(tasks), sum(tasks)
     panel["organisation"] = Organisation.objects.restrict(user).filter(base=base).first()
-    panel["mechanisms"] = Mechanism.objects.restrict(user).filter(base=base).count()
-    panel["meetings"] = Meeting.objects.restrict(user).filter(mechanism__base=base).count()
+    counts = (
+        Mechanism.objects.restrict(user)
+        .filter(base=base)
+        .aggregate(mechanisms=Count("pk", distinct=True), meetings=Count("meetings"))
+    )
+    panel["mechanisms"], panel["meetings"] = counts["mechanisms"], counts["meetings"]
     panel["staff"] = staff_check(base)
     return panel
+
+
+def home_tasks(user: Someone) -> list[dict[str, object]]:
+    """What waits for the user in plans, for the home page: a base's draft or returned version; a
+    reviewer's submitted versions and the rosters that do not match the reports."""
+    from django.urls import reverse
+    from django.utils.translation import gettext
+
+    from shuangchuang.core.policy import REVIEW, may
+
+    from .models import OPEN_STATES
+
+    tasks: list[dict[str, object]] = []
+    if may(user, "plans.plan.submit") and getattr(user, "base_id", None):
+        plan = Plan.objects.restrict(user, "change").filter(state__in=OPEN_STATES).first()
+        if plan is not None and plan.state != PlanState.SUBMITTED:
+            label = (
+                gettext("建设方案被退回，待修改")
+                if plan.state == PlanState.RETURNED
+                else gettext("建设方案待报送")
+            )
+            tasks.append({"label": label, "count": 1, "url": reverse("plans:plan_detail", args=[plan.pk])})
+    if may(user, "plans.staff.check"):
+        waiting = Plan.objects.restrict(user, REVIEW).filter(state=PlanState.SUBMITTED).count()
+        bases = Base.objects.restrict(user).filter(
+            pk__in=StaffMember.objects.restrict(user, REVIEW).values("base_id")
+        )
+        mismatches = sum(1 for check in staff_checks(bases) if check.mismatch)
+        url = reverse("plans:review_queue")
+        if waiting:
+            tasks.append({"label": gettext("建设方案待审核"), "count": waiting, "url": url})
+        if mismatches:
+            tasks.append({"label": gettext("人员名册与填报不一致"), "count": mismatches, "url": url})
+    return tasks
+
+
+@dataclass
+class Difference:
+    kind: str  # "added", "changed", "removed"
+    label: str  # the goal's or task's name
+    fields: list[str] = field(default_factory=list)  # what changed, in the reader's language
+
+    @property
+    def kind_label(self) -> str:
+        return str(DIFFERENCE_LABELS[self.kind])
+
+
+DIFFERENCE_LABELS = {"added": _("新增"), "changed": _("修改"), "removed": _("删除")}
+
+
+def _goal_facts(goal: Goal) -> dict[str, object]:
+    return {
+        "name": goal.name,
+        "indicator": goal.indicator_id,
+        "baseline": goal.baseline,
+        "trend": goal.trend,
+        "targets": {t.year: t.value for t in goal.targets.all()},
+    }
+
+
+def _task_facts(task: object) -> dict[str, object]:
+    from .models import Task
+
+    assert isinstance(task, Task)
+    return {
+        "title": task.title,
+        "owner": task.owner,
+        "deadline": task.deadline,
+        "milestones": [(m.title, m.due_on) for m in task.milestones.all()],
+    }
+
+
+def changes_from_in_force(plan: Plan) -> dict[str, object] | None:
+    """What a version under work changes in the plan in force (goals and tasks matched by key), for its
+    reviewer; None when there is no other version in force."""
+    current = Plan.objects.filter(base_id=plan.base_id, state=PlanState.APPROVED).exclude(pk=plan.pk).first()
+    if current is None:
+        return None
+    goal_words = {
+        "name": _("目标名称"),
+        "indicator": _("对应监测指标"),
+        "baseline": _("基期值"),
+        "trend": _("方向"),
+        "targets": _("年度目标值"),
+    }
+    task_words = {
+        "title": _("任务名称"),
+        "owner": _("责任单位（人）"),
+        "deadline": _("完成时限"),
+        "milestones": _("节点"),
+    }
+
+    def compare(
+        old: Mapping[str, Any],
+        new: Mapping[str, Any],
+        facts: Callable[[Any], dict[str, object]],
+        words: Mapping[str, object],
+        attribute: str,
+    ) -> list[Difference]:
+        result = []
+        for key, item in new.items():
+            before = old.get(key)
+            if before is None:
+                result.append(Difference("added", str(getattr(item, attribute))))
+                continue
+            a, b = facts(before), facts(item)
+            changed = [str(words[k]) for k in a if a[k] != b[k]]
+            if changed:
+                result.append(Difference("changed", str(getattr(item, attribute)), changed))
+        result += [
+            Difference("removed", str(getattr(item, attribute)))
+            for key, item in old.items()
+            if key not in new
+        ]
+        return result
+
+    goals_old = {g.key: g for g in current.goals.prefetch_related("targets")}
+    goals_new = {g.key: g for g in plan.goals.prefetch_related("targets")}
+    tasks_old = {t.key: t for t in current.tasks.prefetch_related("milestones")}
+    tasks_new = {t.key: t for t in plan.tasks.prefetch_related("milestones")}
+    return {
+        "current": current,
+        "focus_changed": current.focus != plan.focus or current.years != plan.years,
+        "goals": compare(goals_old, goals_new, _goal_facts, goal_words, "name"),
+        "tasks": compare(tasks_old, tasks_new, _task_facts, task_words, "title"),
+    }

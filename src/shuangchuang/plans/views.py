@@ -9,23 +9,29 @@ service checks again and raises a `PlanError` that becomes a message.
 
 from __future__ import annotations
 
-import datetime as dt
+import secrets
+from pathlib import PurePath
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shuangchuang.accounts.requests import AuthenticatedRequest
+from shuangchuang.core.audit import file_facts, record_export, record_upload
 from shuangchuang.core.policy import REVIEW, get_restricted, may, permission_required
+from shuangchuang.core.tabular import limits_note
 from shuangchuang.monitoring.evidence import KIND_OF_TYPE, clean_file_name
 from shuangchuang.registry.models import Base
 
-from . import selectors, services
+from . import excel, selectors, services
 from .forms import (
     DocumentForm,
     GoalForm,
@@ -40,8 +46,10 @@ from .forms import (
     StaffForm,
     StaffLeaveForm,
     TaskForm,
+    UploadForm,
 )
 from .models import (
+    OPEN_STATES,
     Attachment,
     Goal,
     Mechanism,
@@ -94,8 +102,8 @@ def base_plans(request: AuthenticatedRequest, code: str) -> HttpResponse:
         "plan_form": PlanForm(
             initial={
                 "title": gettext("示范基地建设方案"),
-                "start_year": dt.date.today().year,
-                "end_year": dt.date.today().year + 2,
+                "start_year": timezone.localdate().year,
+                "end_year": timezone.localdate().year + 2,
             }
         ),
     }
@@ -202,6 +210,7 @@ def plan_detail(request: AuthenticatedRequest, plan_pk: int) -> HttpResponse:
         "may_approve": may(user, "plans.plan.approve", plan),
         "return_form": ReturnForm(),
         "document_form": DocumentForm(),
+        "changes": selectors.changes_from_in_force(plan) if plan.state in OPEN_STATES else None,
     }
     return render(request, "plans/plan_detail.html", context)
 
@@ -355,16 +364,36 @@ def document_upload(request: AuthenticatedRequest, plan_pk: int) -> HttpResponse
     if isinstance(plan, HttpResponse):
         return plan
     form = DocumentForm(request.POST, request.FILES)
+    problems: list[str] = []
     if form.is_valid():
         try:
             attachment = services.attach_document(plan, form.cleaned_data["file"], actor=request.user)
         except services.PlanError as exc:
             messages.error(request, exc.message)
+            problems.append(str(exc.message))
         else:
             messages.success(request, gettext("已上传“%(name)s”。") % {"name": attachment.original_name})
     else:
         _error_messages(request, form)
+        problems = _form_problems(form)
+    _record_uploads(request, plan, problems, "方案文件")
     return redirect("plans:plan_detail", plan_pk=plan.pk)
+
+
+def _form_problems(form: Any) -> list[str]:
+    return [str(error) for errors in form.errors.values() for error in errors]
+
+
+def _record_uploads(request: AuthenticatedRequest, about: Any, problems: list[str], what: str) -> None:
+    """Every file of the request in the audit log, accepted or refused with why (SECURITY.md)."""
+    for upload in request.FILES.values():
+        record_upload(
+            request.user,
+            about,
+            file_facts(upload),
+            accepted=not problems,
+            reason="；".join(problems) if problems else what,
+        )
 
 
 MOVES: dict[str, str] = {
@@ -428,9 +457,13 @@ def task_progress(request: AuthenticatedRequest, task_pk: int) -> HttpResponse:
             )
         except services.PlanError as exc:
             messages.error(request, exc.message)
+            _record_uploads(request, plan, [str(exc.message)], "任务进展佐证材料")
         else:
+            _record_uploads(request, plan, [], "任务进展佐证材料")
             messages.success(request, gettext("已保存任务进展。"))
             return redirect("plans:base_plans", code=plan.base.code)
+    if request.method == "POST" and form.errors:
+        _record_uploads(request, plan, _form_problems(form), "任务进展佐证材料")
     return render(
         request, "plans/form.html", {"form": form, "plan": plan, "heading": task.title, "multipart": True}
     )
@@ -457,9 +490,13 @@ def goal_result(request: AuthenticatedRequest, goal_pk: int) -> HttpResponse:
             )
         except services.PlanError as exc:
             messages.error(request, exc.message)
+            _record_uploads(request, plan, [str(exc.message)], "目标完成佐证材料")
         else:
+            _record_uploads(request, plan, [], "目标完成佐证材料")
             messages.success(request, gettext("已保存目标完成情况。"))
             return redirect("plans:base_plans", code=plan.base.code)
+    if request.method == "POST" and form.errors:
+        _record_uploads(request, plan, _form_problems(form), "目标完成佐证材料")
     return render(
         request, "plans/form.html", {"form": form, "plan": plan, "heading": goal.name, "multipart": True}
     )
@@ -473,6 +510,13 @@ def attachment_download(request: AuthenticatedRequest, attachment_pk: int) -> Fi
     kind = KIND_OF_TYPE.get(attachment.content_type)
     if kind and not any(name.lower().endswith(ext) for ext in kind.extensions):
         name += kind.extensions[0]
+    record_export(
+        request.user,
+        attachment._meta.label,
+        str(attachment)[:200],
+        filename=name,
+        object_id=str(attachment.pk),
+    )
     return FileResponse(
         attachment.file.open("rb"), as_attachment=True, filename=name, content_type=attachment.content_type
     )
@@ -589,9 +633,9 @@ def staff_add(request: AuthenticatedRequest, code: str) -> HttpResponse:
 def staff_edit(request: AuthenticatedRequest, code: str, staff_pk: int) -> HttpResponse:
     base = _own_base(request, code)
     member = get_restricted(StaffMember.objects.filter(base=base), request.user, pk=staff_pk)
-    initial = {f: getattr(member, f) for f in services.STAFF_FIELDS} | {"effective_on": dt.date.today()}
+    initial = {f: getattr(member, f) for f in services.STAFF_FIELDS} | {"effective_on": timezone.localdate()}
     form = StaffChangeForm(request.POST or None, initial=initial)
-    leave_form = StaffLeaveForm(initial={"until": dt.date.today()})
+    leave_form = StaffLeaveForm(initial={"until": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         effective_on = data.pop("effective_on")
@@ -620,4 +664,132 @@ def staff_leave(request: AuthenticatedRequest, code: str, staff_pk: int) -> Http
             messages.success(request, gettext("%(name)s 已离岗，留在名册历史中。") % {"name": member.name})
     else:
         _error_messages(request, form)
+    return redirect("plans:organisation", code=base.code)
+
+
+# ---------------------------------------------------------------- Excel
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PENDING_KEY = "plans.excel.pending"
+
+
+def _xlsx(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
+
+
+def _keep_pending(request: AuthenticatedRequest, payload: dict[str, Any]) -> str:
+    token = secrets.token_urlsafe(16)
+    pending = dict(request.session.get(PENDING_KEY, {}))
+    pending[token] = payload
+    request.session[PENDING_KEY] = dict(list(pending.items())[-3:])
+    return token
+
+
+def _take_pending(request: AuthenticatedRequest) -> dict[str, Any] | None:
+    pending = dict(request.session.get(PENDING_KEY, {}))
+    payload = pending.pop(request.POST.get("token", ""), None)
+    request.session[PENDING_KEY] = pending
+    return payload
+
+
+def _uploaded(request: AuthenticatedRequest) -> tuple[bytes, str] | None:
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _error_messages(request, form)
+        return None
+    upload = form.cleaned_data["file"]
+    if upload.size > settings.UPLOAD_MAX_BYTES:
+        messages.error(
+            request,
+            gettext("文件过大（上限 %(mb)d MB）。") % {"mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
+        )
+        return None
+    return upload.read(), PurePath((upload.name or "").replace("\\", "/")).name[:100] or "upload"
+
+
+@permission_required("plans.read")
+def goals_template(request: AuthenticatedRequest, plan_pk: int) -> HttpResponse:
+    plan = _plan_for(request, plan_pk)
+    return _xlsx(
+        excel.goals_workbook(plan), f"{plan.base.code}-{plan.base.short_name}-建设目标-v{plan.version}.xlsx"
+    )
+
+
+@permission_required("plans.plan.edit")
+def goals_upload(request: AuthenticatedRequest, plan_pk: int) -> HttpResponse:
+    plan = _editable_plan(request, plan_pk)
+    if isinstance(plan, HttpResponse):
+        return plan
+    context: dict[str, Any] = {
+        "plan": plan,
+        "base": plan.base,
+        "form": UploadForm(),
+        "limits": limits_note(),
+        "kind": "goals",
+    }
+    if request.method == "POST" and (uploaded := _uploaded(request)):
+        check = excel.check_goals(plan, *uploaded)
+        if check.ok:
+            context.update({"check": check, "token": _keep_pending(request, check.pending())})
+            return render(request, "plans/excel_preview.html", context)
+        context.update({"errors": check.errors, "source": check.source})
+    return render(request, "plans/excel_upload.html", context)
+
+
+@permission_required("plans.plan.edit")
+@require_POST
+def goals_confirm(request: AuthenticatedRequest, plan_pk: int) -> HttpResponse:
+    plan = _editable_plan(request, plan_pk)
+    if isinstance(plan, HttpResponse):
+        return plan
+    payload = _take_pending(request)
+    if payload is None or payload.get("plan") != plan.pk:
+        messages.error(request, gettext("这份导入预览已失效（可能已经保存过，或已过期），请重新上传文件。"))
+        return redirect("plans:goals_upload", plan_pk=plan.pk)
+    try:
+        saved = excel.save_goals(excel.recheck_goals(plan, payload), actor=request.user)
+    except services.PlanError as exc:
+        messages.error(request, gettext("未保存任何数据：%(reason)s") % {"reason": exc.message})
+        return redirect("plans:goals_upload", plan_pk=plan.pk)
+    messages.success(request, gettext("已保存 %(n)d 项目标。") % {"n": saved})
+    return redirect("plans:plan_detail", plan_pk=plan.pk)
+
+
+@permission_required("plans.read")
+def staff_template(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    base = _base_for(request, code)
+    return _xlsx(excel.staff_workbook(base), f"{base.code}-{base.short_name}-专职工作人员名册.xlsx")
+
+
+@permission_required("plans.organisation.edit")
+def staff_upload(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    base = _own_base(request, code)
+    context: dict[str, Any] = {"base": base, "form": UploadForm(), "limits": limits_note(), "kind": "staff"}
+    if request.method == "POST" and (uploaded := _uploaded(request)):
+        check = excel.check_staff(base, *uploaded)
+        if check.ok and not check.changes:
+            messages.info(
+                request, gettext("“%(file)s”与现有名册一致，没有需要保存的修改。") % {"file": check.source}
+            )
+            return redirect("plans:organisation", code=base.code)
+        if check.ok:
+            context.update({"check": check, "token": _keep_pending(request, check.pending())})
+            return render(request, "plans/excel_preview.html", context)
+        context.update({"errors": check.errors, "source": check.source})
+    return render(request, "plans/excel_upload.html", context)
+
+
+@permission_required("plans.organisation.edit")
+@require_POST
+def staff_confirm(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    base = _own_base(request, code)
+    payload = _take_pending(request)
+    if payload is None or payload.get("base") != base.pk:
+        messages.error(request, gettext("这份导入预览已失效（可能已经保存过，或已过期），请重新上传文件。"))
+        return redirect("plans:staff_upload", code=base.code)
+    saved = excel.save_staff(excel.recheck_staff(base, payload), actor=request.user)
+    messages.success(request, gettext("已保存 %(n)d 人的名册变动。") % {"n": saved})
     return redirect("plans:organisation", code=base.code)

@@ -90,7 +90,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def _published() -> ExperienceQuerySet:
     """Every published experience (without a search the selector gives a queryset)."""
     found = published_experiences()
-    assert not isinstance(found, list)
+    assert isinstance(found, ExperienceQuerySet)
     return found
 
 

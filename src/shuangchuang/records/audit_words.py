@@ -11,6 +11,7 @@ from shuangchuang.core.audit_words import register_reason
 
 LABELS = {
     "records.policy": _("登记支持政策"),
+    "records.policy_change": _("修改支持政策"),
     "records.policy_delete": _("删除支持政策"),
     "records.problem.raise": _("提出问题"),
     "records.problem.start": _("受理问题"),

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import jieba
 from django.db import connection
@@ -123,48 +123,84 @@ def _contains(word: str) -> Q:
     return Q(search_title__contains=f" {word} ") | Q(search_body__contains=f" {word} ")
 
 
-def matching(queryset: QuerySet[Experience], query: str) -> tuple[QuerySet[Experience], list[str]]:
-    """The experiences that contain every exact word of the query (or, when none does, any of them), and
-    the search-mode words to rank them by."""
-    required = exact_words(query)
-    ranking = list(dict.fromkeys(search_words(query) + required))
-    if not required:
-        return queryset.none(), []
-    every = Q()
-    for word in required:
-        every &= _contains(word)
-    found = queryset.filter(every)
-    if not found.exists():
-        some = Q()
-        for word in required:
-            some |= _contains(word)
-        found = queryset.filter(some)
-    return found, ranking
-
-
 def score(title: str, body: str, words: list[str]) -> float:
     """The rank of one experience: occurrences of the words, a title word counting TITLE_WEIGHT times."""
     return sum(TITLE_WEIGHT * title.count(f" {w} ") + BODY_WEIGHT * body.count(f" {w} ") for w in words)
 
 
-def search(queryset: QuerySet[Experience], query: str, limit: int | None = None) -> list[Experience]:
-    """The experiences of `queryset` matching `query`, best first (ties: the latest published first)."""
-    found, words = matching(queryset, query)
-    if not words:
-        return []
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank
+class RankedExperiences(Sequence["Experience"]):
+    """Search results, best first: the ranked ids, and the experiences of a slice fetched when asked (a
+    page of them), so that a search that matches many rows does not build every one. Django's `Paginator`
+    takes it as it is."""
 
-        terms = SearchQuery(words[0], search_type="plain", config="simple")
-        for word in words[1:]:
-            terms |= SearchQuery(word, search_type="plain", config="simple")
-        ranked = found.annotate(
-            rank=SearchRank(F("search_vector"), terms, weights=[0.1, BODY_WEIGHT / TITLE_WEIGHT, 0.5, 1.0])
-        )
-        ordered = ranked.order_by("-rank", F("published_at").desc(nulls_last=True), "-pk")
-        return list(ordered[:limit] if limit else ordered)
-    rows = list(found.values_list("pk", "search_title", "search_body"))
-    rows.sort(key=lambda r: -score(r[1], r[2], words))
-    keep = [pk for pk, _title, _body in rows][: limit or None]
-    objects = found.in_bulk(keep)
-    return [objects[pk] for pk in keep]
+    def __init__(self, queryset: QuerySet[Experience], pks: list[int]) -> None:
+        self.queryset = queryset
+        self.pks = pks
+
+    def __len__(self) -> int:
+        return len(self.pks)
+
+    def count(self) -> int:  # type: ignore[override]  # what Paginator asks
+        return len(self.pks)
+
+    def __iter__(self) -> Iterator[Experience]:
+        return iter(self[:])  # one query for all of them
+
+    @overload
+    def __getitem__(self, index: int) -> Experience: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Experience]: ...
+    def __getitem__(self, index: int | slice) -> Experience | list[Experience]:
+        if isinstance(index, int):
+            return self[index : index + 1 or None][0]
+        wanted = self.pks[index]
+        found = self.queryset.in_bulk(wanted)
+        return [found[pk] for pk in wanted if pk in found]
+
+
+def _ranked_sqlite(queryset: QuerySet[Experience], condition: Q, words: list[str]) -> list[int]:
+    rows = list(queryset.filter(condition).values_list("pk", "search_title", "search_body"))
+    rows.sort(key=lambda r: -score(r[1], r[2], words))  # stable: ties keep the latest published first
+    return [pk for pk, _title, _body in rows]
+
+
+def _ranked_postgresql(
+    queryset: QuerySet[Experience], required: list[str], words: list[str], every: bool
+) -> list[int]:
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+
+    def terms(some: list[str], connector: str) -> SearchQuery:
+        combined = SearchQuery(some[0], search_type="plain", config="simple")
+        for word in some[1:]:
+            other = SearchQuery(word, search_type="plain", config="simple")
+            combined = combined & other if connector == "and" else combined | other
+        return combined
+
+    rank = SearchRank(
+        F("search_vector"), terms(words, "or"), weights=[0.1, BODY_WEIGHT / TITLE_WEIGHT, 0.5, 1.0]
+    )
+    matching = queryset.filter(search_vector=terms(required, "and" if every else "or"))
+    ordered = matching.annotate(rank=rank).order_by("-rank", F("published_at").desc(nulls_last=True), "-pk")
+    return list(ordered.values_list("pk", flat=True))
+
+
+def search(queryset: QuerySet[Experience], query: str) -> RankedExperiences:
+    """The experiences of `queryset` matching `query`, best first: those that contain every exact word of
+    the query, or when none does, any of them; ranked by the query's search-mode words."""
+    required = exact_words(query)
+    words = list(dict.fromkeys(search_words(query) + required))
+    if not required:
+        return RankedExperiences(queryset, [])
+    if connection.vendor == "postgresql":
+        pks = _ranked_postgresql(queryset, required, words, every=True)
+        if not pks and len(required) > 1:
+            pks = _ranked_postgresql(queryset, required, words, every=False)
+    else:
+        every, some = Q(), Q()
+        for word in required:
+            every &= _contains(word)
+            some |= _contains(word)
+        pks = _ranked_sqlite(queryset, every, words)
+        if not pks and len(required) > 1:
+            pks = _ranked_sqlite(queryset, some, words)
+    return RankedExperiences(queryset, pks)

@@ -12,7 +12,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from shuangchuang.accounts.models import User
+from shuangchuang.accounts.models import Role, User
+from shuangchuang.core.policy import CHANGE, REVIEW
 from shuangchuang.monitoring.models import Report, ReportState, ReportValue
 from shuangchuang.registry.models import Base
 
@@ -22,9 +23,10 @@ from .models import (
     ExperienceQuerySet,
     ExperienceState,
     Problem,
+    ProblemState,
     SupportPolicy,
 )
-from .search import search
+from .search import RankedExperiences, search
 
 # The indicator of the catalogue that counts the support policies issued in a period (出台支持政策数).
 POLICIES_INDICATOR = "POLICIES_ISSUED"
@@ -33,11 +35,12 @@ APPROVED_STATES = (ReportState.APPROVED, ReportState.LOCKED)
 
 def published_experiences(
     query: str = "", *, theme: str = "", direction: str = "", batch: int | None = None
-) -> ExperienceQuerySet | list[Experience]:
+) -> ExperienceQuerySet | RankedExperiences:
     """The experiences the national office has published, for anyone — the public portal's selector.
 
-    Without `query`: a queryset, latest first (filter or paginate it further). With `query`: a list ranked by
-    relevance (jieba words, see `search.py`). `theme` is an `ExperienceTheme` value, `direction` a
+    Without `query`: a queryset, latest first (filter or paginate it further). With `query`: the results
+    ranked by relevance (jieba words, see `search.py`), a sequence whose slices fetch their experiences
+    (`Paginator` takes either). `theme` is an `ExperienceTheme` value, `direction` a
     `Direction.code`, `batch` the number of a promoted batch (第N批). Nothing unpublished is ever returned;
     contact details are part of a published write-up (the base gave them for publication).
     """
@@ -54,10 +57,15 @@ def published_experiences(
 
 
 def visible_experiences(
-    user: User, query: str = "", state: str = ""
-) -> QuerySet[Experience] | list[Experience]:
-    """The experiences the user reaches in a state (published by default), searched when asked."""
+    user: User, query: str = "", state: str = "", *, theme: str = "", batch: int | None = None
+) -> QuerySet[Experience] | RankedExperiences:
+    """The experiences the user reaches in a state (published by default), of a theme and a batch when
+    given, searched when asked."""
     experiences = Experience.objects.restrict(user).listed().filter(state=state or ExperienceState.PUBLISHED)
+    if theme:
+        experiences = experiences.filter(theme=theme)
+    if batch:
+        experiences = experiences.filter(batch__number=batch)
     if query.strip():
         return search(experiences, query)
     return experiences
@@ -142,3 +150,54 @@ def base_records(user: User, base: Base) -> dict[str, Any]:
         "policy_checks": checks[:4],
         "today": timezone.localdate(),
     }
+
+
+def records_tasks(user: User) -> list[dict[str, Any]]:
+    """What waits for the user in the work records (the home page's to-do list): problems it holds,
+    overdue ones, resolutions to confirm, experiences to review or publish."""
+    from django.urls import reverse
+    from django.utils.translation import gettext
+
+    from .policy import problem_states_handled_by
+
+    tasks: list[dict[str, Any]] = []
+    problems = Problem.objects.restrict(user, REVIEW if user.role != Role.OPERATOR else CHANGE)
+    holding = [s for s in problem_states_handled_by(user) if s != ProblemState.RESOLVED]
+    if holding:
+        if user.role == Role.JOINT_MEMBER:
+            mine = problems.filter(state=ProblemState.REFERRED)
+        else:
+            mine = problems.filter(state__in=holding)
+        counts = mine.aggregate(n=Count("pk"), late=Count("pk", filter=Q(due_on__lt=timezone.localdate())))
+        url = reverse("records:problem_list")
+        if counts["n"]:
+            tasks.append({"label": gettext("待办问题"), "url": f"{url}?open=1", "count": counts["n"]})
+        if counts["late"]:
+            tasks.append({"label": gettext("逾期问题"), "url": f"{url}?overdue=1", "count": counts["late"]})
+    if user.role == Role.OPERATOR:
+        n = problems.filter(state=ProblemState.RESOLVED).count()
+        if n:
+            url = reverse("records:problem_list") + f"?state={ProblemState.RESOLVED}"
+            tasks.append({"label": gettext("待确认的办理结果"), "url": url, "count": n})
+    if user.role == Role.AUTHORITY:
+        mismatches = sum(c.mismatch for c in policy_checks(user))
+        if mismatches:
+            url = reverse("records:policy_check")
+            tasks.append({"label": gettext("政策数不一致"), "url": url, "count": mismatches})
+    waiting = {Role.AUTHORITY: ExperienceState.SUBMITTED, Role.NATIONAL_ADMIN: ExperienceState.REVIEWED}.get(
+        Role(user.role)
+    )
+    if waiting:
+        n = Experience.objects.restrict(user, REVIEW).filter(state=waiting).count()
+        if n:
+            url = reverse("records:experience_list") + f"?state={waiting}"
+            tasks.append(
+                {
+                    "label": gettext("待审核的经验")
+                    if waiting == ExperienceState.SUBMITTED
+                    else gettext("待发布的经验"),
+                    "url": url,
+                    "count": n,
+                }
+            )
+    return tasks

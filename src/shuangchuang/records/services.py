@@ -116,6 +116,41 @@ def record_policy(
     return policy
 
 
+def update_policy(
+    policy: SupportPolicy,
+    *,
+    actor: User,
+    bases: Iterable[Base],
+    upload: UploadedFile | None = None,
+    **fields: Any,
+) -> SupportPolicy:
+    """Correct a recorded policy (its fields, the bases it covers, a new file); the audit row keeps what
+    changed, old and new."""
+    if not may(actor, "records.policy.change", policy):
+        raise NotAllowed(gettext("只有登记单位可以修改这条政策。"))
+    covered = _check_bases(actor, bases)
+    before = {k: str(getattr(policy, k)) for k in POLICY_FIELDS}
+    before_bases = sorted(policy.bases.values_list("code", flat=True))
+    for name in POLICY_FIELDS:
+        if name in fields:
+            setattr(policy, name, fields[name])
+    with transaction.atomic():
+        file_name = _attach(policy, upload) if upload is not None else ""
+        policy.full_clean(exclude=["bases", "file"])
+        policy.save()
+        policy.bases.set(covered)
+        after = {k: str(getattr(policy, k)) for k in POLICY_FIELDS}
+        old: dict[str, Any] = {k: v for k, v in before.items() if after[k] != v}
+        new: dict[str, Any] = {k: after[k] for k in old}
+        after_bases = sorted(b.code for b in covered)
+        if after_bases != before_bases:
+            old["bases"], new["bases"] = before_bases, after_bases
+        if file_name:
+            new["file"] = file_name
+        record(actor, "records.policy_change", policy, old=old, new=new)
+    return policy
+
+
 def delete_policy(policy: SupportPolicy, *, actor: User, reason: str) -> None:
     """Take a policy off the register (recorded by mistake); the audit log keeps what it was."""
     if not may(actor, "records.policy.change", policy):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("policies/new/", views.policy_create, name="policy_create"),
     path("policies/check/", views.policy_check, name="policy_check"),
     path("policies/<int:policy_id>/", views.policy_detail, name="policy_detail"),
+    path("policies/<int:policy_id>/edit/", views.policy_edit, name="policy_edit"),
     path("policies/<int:policy_id>/file/", views.policy_file, name="policy_file"),
     path("policies/<int:policy_id>/delete/", views.policy_delete, name="policy_delete"),
     path("problems/", views.problem_list, name="problem_list"),

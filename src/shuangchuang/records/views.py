@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from shuangchuang.accounts.models import Role
 from shuangchuang.accounts.requests import AuthenticatedRequest
+from shuangchuang.core.audit import file_facts, record_export, record_upload
 from shuangchuang.core.policy import get_restricted, may, permission_required, reaches_everything, require
 from shuangchuang.registry.models import Authority, Base
 
@@ -62,13 +63,20 @@ def policy_list(request: AuthenticatedRequest) -> HttpResponse:
         policies = policies.filter(bases__authority=authority).distinct()
     if kind := request.GET.get("kind"):
         policies = policies.filter(kind=kind)
-    by_kind = policies.order_by().values("kind").annotate(n=Count("pk", distinct=True))
     page = Paginator(policies, PAGE_SIZE).get_page(request.GET.get("page"))
+    by_authority = []
+    if base is None and authority is None and reaches_everything(SupportPolicy, user):
+        by_authority = list(
+            policies.order_by()
+            .values("bases__authority__code", "bases__authority__short_name")
+            .annotate(n=Count("pk", distinct=True))
+            .order_by("-n", "bases__authority__code")
+        )
     context = {
         "page": page,
         "base": base,
         "authority": authority,
-        "by_kind": by_kind,
+        "by_authority": by_authority,
         "total": page.paginator.count,
         "kinds": SupportPolicy._meta.get_field("kind").choices,
     }
@@ -89,7 +97,14 @@ def policy_create(request: AuthenticatedRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, gettext("已登记政策“%(title)s”。") % {"title": policy.title})
+            for upload in request.FILES.values():
+                record_upload(user, policy, file_facts(upload), accepted=True, reason="政策文件")
             return redirect(policy)
+    if request.method == "POST" and form.errors:
+        problems = "；".join(str(error) for errors in form.errors.values() for error in errors)
+        for upload in request.FILES.values():
+            about = ("records.SupportPolicy", "", str(form.data.get("title", ""))[:200])
+            record_upload(user, about, file_facts(upload), accepted=False, reason=problems)
     return render(request, "records/policy_form.html", {"form": form})
 
 
@@ -104,14 +119,53 @@ def policy_detail(request: AuthenticatedRequest, policy_id: int) -> HttpResponse
     return render(
         request,
         "records/policy_detail.html",
-        {"policy": policy, "bases": bases, "may_delete": may(request.user, "records.policy.change", policy)},
+        {"policy": policy, "bases": bases, "may_change": may(request.user, "records.policy.change", policy)},
     )
+
+
+@permission_required("records.policy.record")
+def policy_edit(request: AuthenticatedRequest, policy_id: int) -> HttpResponse:
+    user = request.user
+    policy = get_restricted(SupportPolicy.objects, user, pk=policy_id)
+    if not may(user, "records.policy.change", policy):
+        messages.error(request, gettext("只有登记单位可以修改这条政策。"))
+        return redirect(policy)
+    form = PolicyForm(
+        request.POST if request.method == "POST" else None, request.FILES or None, user=user, instance=policy
+    )
+    if request.method != "POST":
+        form.fields["bases"].initial = list(policy.bases.values_list("pk", flat=True))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.update_policy(
+                SupportPolicy.objects.get(pk=policy.pk), actor=user, upload=data.pop("upload"), **data
+            )
+        except RecordsError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, gettext("已保存。"))
+            for upload in request.FILES.values():
+                record_upload(user, policy, file_facts(upload), accepted=True, reason="政策文件")
+            return redirect(policy)
+    if request.method == "POST" and form.errors:
+        problems = "；".join(str(error) for errors in form.errors.values() for error in errors)
+        for upload in request.FILES.values():
+            record_upload(user, policy, file_facts(upload), accepted=False, reason=problems)
+    return render(request, "records/policy_form.html", {"form": form, "policy": policy})
 
 
 @permission_required("program.read")
 def policy_file(request: AuthenticatedRequest, policy_id: int) -> FileResponse:
     """Always a download, never shown inline, under the cleaned original name."""
     policy = get_restricted(SupportPolicy.objects.exclude(file=""), request.user, pk=policy_id)
+    record_export(
+        request.user,
+        policy._meta.label,
+        str(policy)[:200],
+        filename=policy.original_name,
+        object_id=str(policy.pk),
+    )
     return FileResponse(
         policy.file.open("rb"),
         as_attachment=True,
@@ -258,12 +312,14 @@ def experience_list(request: AuthenticatedRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in ExperienceState.values:
         state = ExperienceState.PUBLISHED
-    found = visible_experiences(user, query, state)
-    if not isinstance(found, list):
-        if theme := request.GET.get("theme"):
-            found = found.filter(theme=theme)
-        if (batch := request.GET.get("batch", "")).isdigit():
-            found = found.filter(batch__number=int(batch))
+    raw_batch = request.GET.get("batch", "")
+    found = visible_experiences(
+        user,
+        query,
+        state,
+        theme=request.GET.get("theme", ""),
+        batch=int(raw_batch) if raw_batch.isdigit() else None,
+    )
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     queue_states = [
         (value, label)

@@ -28,6 +28,11 @@ def register() -> None:
     )
     register_reason(r"名单数据文件更新", lambda m, o: gettext("名单数据文件更新"))
     register_reason(r"名单导入", lambda m, o: gettext("名单导入"))
+    register_reason(
+        r"导入 (?P<n>\d+) 个示范基地",
+        lambda m, o: gettext("导入 %(n)s 个示范基地") % m.groupdict(),
+        action="upload.accepted",
+    )
     register_reason(r"行政区划调整更名", lambda m, o: gettext("行政区划调整更名"))
     register_reason(
         r"导入文件 (?P<file>.+) 第 (?P<row>\d+) 行",

@@ -200,6 +200,8 @@ PEER_GROUPS = {
 
 class BaseStatus(models.TextChoices):
     ACTIVE = "active", _("建设中")
+    COMMENDED = "commended", _("通报表扬")
+    WARNED = "warned", _("警示")
     RECTIFYING = "rectifying", _("限期整改")
     WITHDRAWN = "withdrawn", _("已调整退出")
 

@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 
 from shuangchuang.accounts.requests import AuthenticatedRequest
+from shuangchuang.core.audit import file_facts, record_export, record_upload
 from shuangchuang.core.policy import permission_required, reaches_everything
 from shuangchuang.core.tabular import limits_note
 
@@ -44,9 +45,15 @@ def base_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @permission_required("program.read")
 def base_export(request: AuthenticatedRequest) -> HttpResponse:
-    bases = selectors.filter_bases(Base.objects.restrict(request.user).select_related(*LISTED), request.GET)
+    bases = list(
+        selectors.filter_bases(Base.objects.restrict(request.user).select_related(*LISTED), request.GET)
+    )
     response = HttpResponse(bases_csv(bases), content_type="text/csv; charset=utf-8")
     filename = f"bases-{timezone.localdate():%Y%m%d}.csv"
+    filters = {key: value for key, value in request.GET.items() if value}
+    record_export(
+        request.user, "registry.Base", "示范基地名录", filename=filename, rows=len(bases), filters=filters
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -83,13 +90,23 @@ def base_import(request: AuthenticatedRequest) -> HttpResponse:
         if upload is None:
             messages.error(request, gettext("请选择要导入的文件。"))
         elif size > settings.UPLOAD_MAX_BYTES:
-            messages.error(
-                request,
-                gettext("文件过大（%(size)d MB），上限为 %(limit)d MB。")
-                % {"size": size // 1024 // 1024, "limit": settings.UPLOAD_MAX_BYTES // 1024 // 1024},
-            )
+            message = gettext("文件过大（%(size)d MB），上限为 %(limit)d MB。") % {
+                "size": size // 1024 // 1024,
+                "limit": settings.UPLOAD_MAX_BYTES // 1024 // 1024,
+            }
+            messages.error(request, message)
+            record_upload(request.user, IMPORT_TARGET, file_facts(upload), accepted=False, reason=message)
         else:
+            facts = file_facts(upload)
             result = import_bases(upload.read(), _source_name(upload.name or ""), actor=request.user)
+            problems = "；".join(str(error) for error in result.errors[:20])
+            record_upload(
+                request.user,
+                IMPORT_TARGET,
+                facts,
+                accepted=result.ok,
+                reason=f"导入 {len(result.created)} 个示范基地" if result.ok else problems,
+            )
             if result.ok:
                 messages.success(request, gettext("已导入 %(n)d 个示范基地。") % {"n": len(result.created)})
                 return redirect("registry:base_list")
@@ -103,6 +120,9 @@ def base_import(request: AuthenticatedRequest) -> HttpResponse:
         "authorities": Authority.objects.restrict(request.user),
     }
     return render(request, "registry/base_import.html", context)
+
+
+IMPORT_TARGET = ("registry.Base", "", "示范基地名录")  # what an import file is for, in the audit log
 
 
 def _source_name(name: str) -> str:

@@ -50,6 +50,7 @@ MENU: list[MenuItem] = [
     # only the roles that may upload: the page is a 403 for readers (members, evaluators, auditors)
     MenuItem(_("Excel 报送"), "monitoring:excel_upload", ("monitoring.excel.upload",), group="monitoring"),
     MenuItem(_("绩效评估"), "evaluation:run_list", ("program.read",), group="evaluation"),
+    MenuItem(_("年度评估"), "assessment:cycle_list", ("program.read",), group="evaluation"),
     MenuItem(_("审计日志"), "core:audit_log", ("audit.read",)),
     MenuItem(_("系统管理"), "admin:index", ("program.manage", "accounts.manage")),
 ]

@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from shuangchuang.accounts.models import User
 from shuangchuang.accounts.requests import AuthenticatedRequest
+from shuangchuang.assessment.selectors import base_assessments, waiting
 from shuangchuang.core.policy import get_restricted, may, permission_required
 from shuangchuang.evaluation.selectors import base_results
 from shuangchuang.monitoring.models import Report, ReportState
-from shuangchuang.plans.selectors import base_panel
-from shuangchuang.records.selectors import base_records
+from shuangchuang.plans.selectors import base_panel, home_tasks
+from shuangchuang.records.selectors import base_records, records_tasks
 from shuangchuang.registry.models import Base
 
 # What waits for whom, as (report state, the move that takes it on, label): the home page links each to the
@@ -76,6 +77,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         ]
         context["by_status"] = bases.values("status").annotate(n=Count("pk")).order_by("status")
         context["tasks"] = my_tasks(user)
+        context["plan_tasks"] = home_tasks(user)
+        context["assessment_tasks"] = waiting(user)
+        context["records_tasks"] = records_tasks(user)
         if user.base_id:
             context["own_base"] = bases.filter(pk=user.base_id).first()
         elif context["base_count"] <= 12:
@@ -99,6 +103,7 @@ def base_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
         .filter(base=base)
         .order_by("-period__year", "-period__opens_on")[:8],
         "results": base_results(request.user, base),
+        **base_assessments(request.user, base),
         "plans_panel": base_panel(request.user, base),
         "records": base_records(request.user, base),
     }

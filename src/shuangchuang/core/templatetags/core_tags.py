@@ -41,6 +41,17 @@ def audit_action(action: str) -> str:
 
 
 @register.filter
+def audit_object_type(object_type: str) -> str:
+    """An audit row's object type (`monitoring.Report`) as its model's name (填报报告), else as stored."""
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type
+
+
+@register.filter
 def reason(text: str) -> str:
     """A reason kept with a record (status history, audit row): the app's own words in the reader's
     language, a person's as typed."""

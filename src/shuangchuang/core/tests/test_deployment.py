@@ -33,6 +33,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_production_settings_pass_the_deployment_checks_without_warnings():
+    """Slow on purpose (a second Python process): the production settings must be loaded fresh."""
     result = manage(
         "check",
         "--deploy",

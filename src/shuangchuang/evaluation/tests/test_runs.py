@@ -273,7 +273,7 @@ def test_the_run_page_polls_one_part_holding_the_status_the_bar_and_the_results(
     part = client.get(f"/evaluation/runs/{run.pk}/", HTTP_HX_REQUEST="true").content.decode()
 
     assert 'data-testid="run-status">计算完成<' in part and 'data-testid="progress-value">100%<' in part
-    assert 'style="width: 100%"' in part and 'data-testid="ranking"' in part
+    assert 'data-css-width="100"' in part and 'data-testid="ranking"' in part
     assert "排队中" not in part and "hx-get" not in part  # and the polling stops
 
 

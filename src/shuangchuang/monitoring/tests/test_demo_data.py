@@ -6,7 +6,9 @@ from statistics import median
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 
+from shuangchuang.core.chain import erase_for_demo
 from shuangchuang.core.models import AuditEvent
 from shuangchuang.monitoring import demo
 from shuangchuang.monitoring.models import Report, ReportState, ReportValue, state_changes
@@ -20,6 +22,23 @@ PERIODS = [(2025, None), (2026, 2), (2026, 3)]
 
 def generate(seed=demo.DEMO_SEED, **kwargs):
     return demo.generate(seed, today=TODAY, periods=PERIODS, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """The default demo data, generated once for the tests of this module that only read it (with the demo
+    operator of 横州市, whom it names as the actor of that base's moves). It lives in a transaction of its own,
+    rolled back after the module; each test's own transaction nests in it as a savepoint."""
+    from shuangchuang.accounts.models import User
+    from shuangchuang.registry.models import Base
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        operator = User(username="hengzhou", role="operator", base=Base.objects.get(code="B3-012"))
+        operator.set_unusable_password()
+        operator.save()
+        summary = generate()
+        yield summary, operator
+        transaction.set_rollback(True)
 
 
 def snapshot():
@@ -39,6 +58,7 @@ def snapshot():
 
 
 def test_the_same_seed_gives_the_same_data_and_another_seed_does_not(registry):
+    """Slow on purpose (three generations): determinism can only be seen by generating again."""
     generate(seed=7)
     first = snapshot()
     generate(seed=7, reset=True)
@@ -47,8 +67,8 @@ def test_the_same_seed_gives_the_same_data_and_another_seed_does_not(registry):
     assert snapshot()[0] != first[0]
 
 
-def test_every_active_base_reports_for_every_period_in_every_workflow_state(registry):
-    summary = generate()
+def test_every_active_base_reports_for_every_period_in_every_workflow_state(demo_data):
+    summary, _operator = demo_data
     assert Report.objects.count() == 92 * len(PERIODS) == summary.reports
     assert set(Report.objects.values_list("state", flat=True)) == set(ReportState.values)
     recent = Counter(Report.objects.filter(period__code="2026Q3").values_list("state", flat=True))
@@ -57,8 +77,7 @@ def test_every_active_base_reports_for_every_period_in_every_workflow_state(regi
     assert settled["locked"] > 92 * 0.6
 
 
-def test_some_reports_came_late_and_some_never_came(registry):
-    generate()
+def test_some_reports_came_late_and_some_never_came(demo_data):
     submitted = Report.objects.filter(submitted_at__isnull=False).select_related("period")
     late = [r for r in submitted if r.is_late]
     missing = Report.objects.filter(submitted_at__isnull=True, period__due_on__lt=TODAY)
@@ -67,9 +86,8 @@ def test_some_reports_came_late_and_some_never_came(registry):
     assert missing.filter(state=ReportState.DRAFT).count() == missing.count()
 
 
-def test_state_changes_follow_each_report_to_its_state_once_each(registry, make_user):
-    operator = make_user("operator", base="B3-012", username="hengzhou")
-    generate()
+def test_state_changes_follow_each_report_to_its_state_once_each(demo_data):
+    _summary, operator = demo_data
     chains: dict[str, list[tuple[str, str]]] = {}
     for object_id, old, new in state_changes().values_list("object_id", "old_value", "new_value"):
         chains.setdefault(object_id, []).append((old, new))
@@ -90,8 +108,7 @@ def test_state_changes_follow_each_report_to_its_state_once_each(registry, make_
     assert not report_rows.filter(at__date__gte=TODAY).exists()  # history happened before today
 
 
-def test_returned_reports_say_why_and_point_at_values(registry):
-    generate()
+def test_returned_reports_say_why_and_point_at_values(demo_data):
     returned = Report.objects.filter(state=ReportState.RETURNED)
     assert returned.exists() and not returned.filter(return_reason="").exists()
     assert ReportValue.objects.filter(report__in=returned).exclude(review_comment="").exists()
@@ -100,8 +117,7 @@ def test_returned_reports_say_why_and_point_at_values(registry):
     assert reopened is not None and reopened.approved_snapshot
 
 
-def test_outliers_are_flagged_and_submitted_ones_are_explained(registry):
-    generate()
+def test_outliers_are_flagged_and_submitted_ones_are_explained(demo_data):
     flagged = ReportValue.objects.exclude(flags=[])
     assert {f["kind"] for flags in flagged.values_list("flags", flat=True) for f in flags} == {
         "history",
@@ -111,8 +127,7 @@ def test_outliers_are_flagged_and_submitted_ones_are_explained(registry):
     assert not flagged.filter(report__submitted_at__isnull=False, explanation="").exists()
 
 
-def test_no_base_has_values_for_indicators_its_kind_does_not_report(registry):
-    generate()
+def test_no_base_has_values_for_indicators_its_kind_does_not_report(demo_data):
     pairs = ReportValue.objects.values_list(
         "report__base__kind", "indicator_version__kinds", "indicator__code"
     )
@@ -123,8 +138,7 @@ def test_no_base_has_values_for_indicators_its_kind_does_not_report(registry):
     assert ReportValue.objects.filter(report__base__kind="region", indicator__code="ENTR_MIGRANTS").exists()
 
 
-def test_derived_values_follow_their_formula_and_scale_differs_by_kind(registry):
-    generate()
+def test_derived_values_follow_their_formula_and_scale_differs_by_kind(demo_data):
     lean = Report.objects.filter(
         period__code="2025A", base__direction__code="lean", submitted_at__isnull=False
     )
@@ -155,7 +169,7 @@ def test_generating_twice_does_nothing_and_real_data_is_never_touched(registry, 
     assert "已存在" in capsys.readouterr().out
     assert ReportValue.objects.count() == count
 
-    AuditEvent.objects.filter(action=demo.MARKER).delete()  # as if the reports had been filed for real
+    erase_for_demo(AuditEvent.objects.filter(action=demo.MARKER))  # as if the reports had been filed for real
     with pytest.raises(CommandError, match="非演示"):
         call_command("generate_demo_data", "--reset")
     assert ReportValue.objects.count() == count

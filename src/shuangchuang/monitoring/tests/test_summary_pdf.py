@@ -126,7 +126,8 @@ def test_the_report_page_shows_the_short_code_to_compare_with_the_paper(operator
 @needs_font
 def test_sheets_drawn_with_the_fonts_kept_in_memory_are_those_fpdf_draws_from_the_files(period, monkeypatch):
     """Each process reads the CJK fonts once and gives every sheet its own copy: a sheet drawn after
-    another one carries its own characters only, byte for byte what fpdf's add_font makes."""
+    another one carries its own characters only, byte for byte what fpdf's add_font makes. Slow on purpose
+    (the fonts are parsed from the files once for the comparison)."""
     import datetime as dt
 
     from fpdf import FPDF

@@ -334,6 +334,7 @@ def test_the_queue_shows_the_latest_submission_and_how_many_rounds(operator, aut
 
 
 def test_the_rounds_are_counted_in_the_query_not_per_row(operator, national, make_user, period):
+    """Renders the review queue twice (one report, then several) to count its queries: about a second."""
     client = login(national)
     make_report(HENGZHOU, period, state="submitted", **COMPLETE)
     with CaptureQueriesContext(connection) as one_row:

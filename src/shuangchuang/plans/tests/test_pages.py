@@ -96,3 +96,12 @@ def test_task_form_names_a_bad_milestone_line(operator, client_for):
     )
     assert "第 2 行" in response.content.decode()
     assert not plan.tasks.filter(title="t").exists()
+
+
+def test_home_shows_what_waits_in_plans(operator, reviewer, client_for):
+    plan = draft_plan(operator)
+    assert "建设方案待报送" in client_for(operator).get("/").content.decode()
+    client_for(operator).post(reverse("plans:plan_move", args=[plan.pk, "submit"]))
+    home = client_for(reviewer).get("/").content.decode()
+    assert 'data-testid="plan-tasks-home"' in home
+    assert "建设方案待审核" in home

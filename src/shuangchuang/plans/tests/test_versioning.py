@@ -105,3 +105,27 @@ def test_a_plan_needs_a_goal_and_a_task_to_be_submitted(operator):
     )
     with pytest.raises(services.PlanError):
         services.submit_plan(plan, actor=operator)
+
+
+def test_a_revision_shows_its_reviewer_what_it_changes(operator, reviewer):
+    from decimal import Decimal
+
+    from shuangchuang.plans.selectors import changes_from_in_force
+
+    first = make_approved(operator, reviewer)
+    revision = services.start_revision(first.base, actor=operator)
+    goal = revision.goals.get()
+    services.save_goal(
+        revision,
+        services.GoalData(
+            name=goal.name, baseline=goal.baseline, targets={2024: Decimal(130), 2026: Decimal(250)}
+        ),
+        actor=operator,
+        goal=goal,
+    )
+    services.delete_task(revision.tasks.get(), actor=operator)
+    changes = changes_from_in_force(revision)
+    assert [(d.kind, d.label, d.fields) for d in changes["goals"]] == [
+        ("changed", "带动就业", ["年度目标值"])
+    ]
+    assert [(d.kind, d.label) for d in changes["tasks"]] == [("removed", "建设中试基地")]

@@ -101,3 +101,26 @@ def test_the_library_finds_published_experiences_by_a_chinese_phrase(make_user, 
     act_on_experience(experience, "publish", actor=make_user(Role.NATIONAL_ADMIN), batch_number=1)
     page = client_for(make_user(Role.SECURITY_ADMIN)).get("/records/experiences/?q=成果转化").content.decode()
     assert "县域科技成果转化服务站" in page
+
+
+def test_the_authoritys_home_page_lists_the_problems_it_holds(make_user, client_for):
+    problem_for(make_user(Role.OPERATOR, base=HENGZHOU))
+    page = client_for(make_user(Role.AUTHORITY, authority="drc-450000")).get("/").content.decode()
+    assert 'data-testid="records-tasks"' in page and "待办问题" in page
+    elsewhere = client_for(make_user(Role.AUTHORITY, authority="moe")).get("/").content.decode()
+    assert 'data-testid="records-tasks"' not in elsewhere
+
+
+def test_the_national_register_counts_policies_per_authority(make_user, client_for):
+    from shuangchuang.records.services import record_policy
+
+    record_policy(
+        actor=make_user(Role.AUTHORITY, authority="drc-450000"),
+        bases=list(Base.objects.filter(code=HENGZHOU)),
+        title="措施",
+        issuer="自治区政府",
+        issued_on=dt.date(2025, 3, 1),
+        kind="funding",
+    )
+    page = client_for(make_user(Role.NATIONAL_ADMIN)).get("/records/policies/").content.decode()
+    assert 'data-testid="policies-by-authority"' in page and "?authority=drc-450000" in page

@@ -135,3 +135,22 @@ def test_escalation_gives_the_national_office_a_new_deadline(people):
             problem, "escalate", actor=people["authority"], text="需国家协调", due_on=dt.date(2026, 3, 20)
         )
         assert problem.due_on == dt.date(2026, 3, 20) and not problem.is_overdue()
+
+
+def test_problems_are_seen_where_their_base_is(people, make_user):
+    problem = problem_for(people["base"])
+    seen = {
+        "authority": people["authority"],
+        "national": people["national"],
+        "member": people["member"],
+        "evaluator": make_user(Role.EVALUATOR, assigned=(HENGZHOU,)),
+        "auditor": make_user(Role.AUDITOR),
+    }
+    unseen = {
+        "other_authority": people["other_authority"],
+        "other_base": make_user(Role.OPERATOR, base=JINCHENG),
+        "other_evaluator": make_user(Role.EVALUATOR, assigned=(JINCHENG,)),
+        "secadmin": make_user(Role.SECURITY_ADMIN),
+    }
+    assert all(Problem.objects.restrict(u).filter(pk=problem.pk).exists() for u in seen.values())
+    assert not any(Problem.objects.restrict(u).filter(pk=problem.pk).exists() for u in unseen.values())

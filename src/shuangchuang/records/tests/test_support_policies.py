@@ -116,3 +116,25 @@ def test_the_check_flags_the_authority_only_for_its_own_bases(make_user, policie
     make_report(JINCHENG, make_period(2025, 1), state="approved", POLICIES_ISSUED=2)
     assert policy_checks(make_user(Role.AUTHORITY, authority="drc-450000")) == []
     assert [c.mismatch for c in policy_checks(make_user(Role.NATIONAL_ADMIN))] == [True]
+
+
+def test_whoever_recorded_a_policy_corrects_it_and_the_audit_keeps_old_and_new(make_user):
+    from shuangchuang.core.models import AuditEvent
+    from shuangchuang.records.services import update_policy
+
+    gx = make_user(Role.AUTHORITY, authority="drc-450000")
+    policy = record_policy(actor=gx, bases=bases(HENGZHOU), **fields())
+    with pytest.raises(NotAllowed):
+        update_policy(
+            policy, actor=make_user(Role.OPERATOR, base=HENGZHOU), bases=bases(HENGZHOU), title="改"
+        )
+    update_policy(policy, actor=gx, bases=bases(HENGZHOU), **fields(document_number="桂政办发〔2025〕19号"))
+    event = AuditEvent.objects.get(action="records.policy_change")
+    assert event.old_value == {"document_number": "桂政办发〔2025〕18号"}
+    assert event.new_value == {"document_number": "桂政办发〔2025〕19号"}
+
+
+def test_a_mismatch_waits_on_the_authoritys_home_page(make_user, client_for, policies_indicator):
+    make_report(HENGZHOU, make_period(2025, 1), state="approved", POLICIES_ISSUED=2)
+    page = client_for(make_user(Role.AUTHORITY, authority="drc-450000")).get("/").content.decode()
+    assert "政策数不一致" in page and "/records/policies/check/" in page

@@ -75,9 +75,30 @@ def data_strings() -> list[str]:
     strings |= set(state_changes().values_list("reason", flat=True))
     strings |= set(AuditEvent.objects.filter(action="monitoring.return").values_list("reason", flat=True))
     strings |= set(Evidence.objects.values_list("original_name", flat=True))
+    strings |= assessment_strings()
     strings |= plans_data_strings()
     strings |= records_data_strings()
     return sorted((s for s in strings if s), key=len, reverse=True)
+
+
+def assessment_strings() -> set[str]:
+    """What evaluators, bases and the office typed in the annual assessment."""
+    from shuangchuang.assessment import models
+
+    strings: set[str] = set(models.ScoreSheet.objects.values_list("comment", flat=True))
+    strings |= set(models.DecisionItem.objects.values_list("change_reason", flat=True))
+    strings |= set(models.Decision.objects.values_list("approval_note", flat=True))
+    for field in ("received_from", "text", "answer"):
+        strings |= set(models.Objection.objects.values_list(field, flat=True))
+    for field in ("report", "review_comment"):
+        strings |= set(models.Rectification.objects.values_list(field, flat=True))
+    strings |= set(models.RewardMeasure.objects.values_list("note", flat=True))
+    strings |= set(models.SelfAssessment.objects.values_list("summary", flat=True))
+    for goals in models.SelfAssessment.objects.values_list("goals", flat=True):
+        strings |= {str(v) for goal in goals for v in goal.values()}
+    strings |= set(models.WhatIf.objects.values_list("name", flat=True))
+    strings |= set(models.Institution.objects.values_list("name", flat=True))
+    return strings
 
 
 def plans_data_strings() -> set[str]:
@@ -181,7 +202,22 @@ def demo(registry):
     employment.uncertainty_replications = 0
     employment.save()
     _records_demo()
-    return execute_run(EvaluationRun.objects.create(scheme=employment, settings_snapshot={}).pk)
+    run = execute_run(EvaluationRun.objects.create(scheme=employment, settings_snapshot={}).pk)
+    assessment_demo(run)
+    return run
+
+
+def assessment_demo(run) -> None:
+    """The assessment's demo over the run: a published 2025 cycle, a 2026 cycle in progress, a what-if."""
+    from shuangchuang.assessment import services
+    from shuangchuang.assessment.demo import ensure_demo_assessment
+    from shuangchuang.assessment.models import AssessmentCycle
+
+    admin = User.objects.create(username="english-ndrc", role=Role.NATIONAL_ADMIN)
+    User.objects.create(username="english-member", role=Role.JOINT_MEMBER)
+    ensure_demo_assessment(admin)
+    cycle = AssessmentCycle.objects.get(year=2025)
+    services.save_what_if(admin, cycle, "what-if", cycle.get_rules().with_changes(pass_from=40.0))
 
 
 def _records_demo() -> None:
@@ -233,6 +269,9 @@ def records_pages(user: User) -> list[str]:
         pages += ["/records/policies/check/", "/records/policies/check/?all=1"]
     if may(user, "records.policy.record"):
         pages.append("/records/policies/new/")
+        changeable = SupportPolicy.objects.restrict(user, "change").order_by("pk").first()
+        if changeable is not None:
+            pages.append(f"/records/policies/{changeable.pk}/edit/")
     if may(user, "records.problem.raise"):
         pages.append("/records/problems/new/")
     return pages
@@ -271,6 +310,7 @@ def pages_for(user: User, run) -> list[str]:
             pages += [
                 f"/monitoring/reports/{report.pk}/{tab}" for tab in ("", "?tab=history", "?tab=evidence")
             ]
+    pages += assessment_pages(user)
     if may(user, "monitoring.excel.upload"):
         pages.append("/monitoring/excel/")
     if may(user, "dashboards.annual_report"):
@@ -284,6 +324,28 @@ def pages_for(user: User, run) -> list[str]:
     pages += plans_pages(user)
     if may(user, "audit.read"):
         pages += ["/audit/", "/audit/?action=monitoring.value", "/audit/?action=monitoring.open_period"]
+    return pages
+
+
+def assessment_pages(user: User) -> list[str]:
+    from shuangchuang.assessment.models import AssessmentCycle, Rectification, ScoreSheet
+    from shuangchuang.core.policy import may
+
+    pages = ["/assessment/"]
+    for cycle in AssessmentCycle.objects.order_by("year"):
+        pages += [f"/assessment/{cycle.pk}/", f"/assessment/{cycle.pk}/results/"]
+        pages += [f"/assessment/decisions/{d.pk}/" for d in cycle.decisions.all()]
+        if may(user, "assessment.manage"):
+            pages.append(f"/assessment/{cycle.pk}/what-if/")
+            pages += [f"/assessment/{cycle.pk}/what-if/?saved={w.pk}" for w in cycle.what_ifs.all()]
+        if may(user, "assessment.self.submit"):
+            pages.append(f"/assessment/{cycle.pk}/self/")
+    if rectification := Rectification.objects.restrict(user).order_by("pk").first():
+        pages.append(f"/assessment/rectifications/{rectification.pk}/")
+    if may(user, "assessment.sheet.score"):
+        sheet = ScoreSheet.objects.restrict(user, "change").order_by("pk").first()
+        if sheet is not None:
+            pages.append(f"/assessment/sheets/{sheet.pk}/")
     return pages
 
 
@@ -320,6 +382,8 @@ ROLES = [
 
 
 def test_no_page_keeps_chinese_of_its_own_in_english(demo, make_user, client):
+    """Slow on purpose (several seconds): every main page as every role over demo data, one test so that
+    the demo data is made once."""
     leftovers = {}
     users = [make_user(role, last_name="林", first_name="英文", **scope) for role, scope in ROLES]
     data = data_strings()

@@ -16,7 +16,7 @@
   }
   var chart = echarts.init(element);
   chart.setOption({
-    tooltip: {},
+    tooltip: { renderMode: "richText" },  // drawn on the canvas: HTML tooltips carry inline style (CSP)
     legend: { bottom: 0, data: [data.base_label, data.median_label] },
     radar: {
       indicator: data.indicators,

@@ -14,7 +14,7 @@
       legend: { bottom: 0, data: [goal.labels.target, goal.labels.expected, goal.labels.actual] },
       grid: { left: 48, right: 16, top: 16, bottom: 48 },
       xAxis: { type: "category", data: goal.years.map(String) },
-      yAxis: { type: "value", scale: true },
+      yAxis: { type: "value" },
       series: [
         { name: goal.labels.target, type: "bar", data: goal.target, itemStyle: { opacity: 0.35 } },
         { name: goal.labels.expected, type: "line", data: goal.expected, lineStyle: { type: "dashed" }, symbol: "none" },

@@ -6,9 +6,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from shuangchuang.accounts.demo import demo_password, demo_totp_secret
+from shuangchuang.accounts.models import Role, User
+from shuangchuang.assessment.demo import ensure_demo_assessment
 from shuangchuang.evaluation.models import EvaluationRun
 from shuangchuang.evaluation.schemes import ensure_default_schemes
-from shuangchuang.evaluation.services import execute_run
+from shuangchuang.evaluation.services import execute_run, start_run
 from shuangchuang.monitoring.models import ReportingPeriod
 from shuangchuang.plans.demo import ensure_demo_plans
 from shuangchuang.portal.demo import ensure_demo_public_indicators
@@ -34,7 +36,8 @@ class Command(BaseCommand):
         accounts = ensure_demo_accounts()
         if not skip_data:
             call_command("generate_demo_data", stdout=self.stdout)
-            self._demo_evaluations()
+            national = next(user for _account, user in accounts if user.role == Role.NATIONAL_ADMIN)
+            self._demo_evaluations(national)
             for line in ensure_demo_plans():
                 self.stdout.write(f"演示建设方案：{line}")
             users = {account.username: user for account, user in accounts}
@@ -50,6 +53,10 @@ class Command(BaseCommand):
             for line in ensure_demo_public_indicators(users["ndrc"]):
                 self.stdout.write(f"公开门户：{line}")
             self.stdout.write("问题逾期提醒可由计划任务运行：python manage.py send_problem_reminders")
+            admin = User.objects.filter(username="ndrc", role=Role.NATIONAL_ADMIN).first()
+            if admin is not None:
+                for line in ensure_demo_assessment(admin):
+                    self.stdout.write(line)
         password = demo_password()
         self.stdout.write("每日提醒可由计划任务运行：python manage.py send_reminders")
         self.stdout.write("")
@@ -67,16 +74,15 @@ class Command(BaseCommand):
         self.stdout.write(f"  在手机验证器中手动添加密钥 {grouped}（基于时间，6 位），")
         self.stdout.write("  或随时运行 python manage.py demo_code 查看当前口令。")
 
-    def _demo_evaluations(self) -> None:
-        """One finished evaluation run per direction on the last full year, so rankings have numbers."""
+    def _demo_evaluations(self, actor: User) -> None:
+        """One finished evaluation run per direction on the last full year, so rankings have numbers: started
+        by the demo national administrator as the page starts one, computed here at once."""
         last = ReportingPeriod.objects.filter(kind="annual").order_by("-year").first()
         if last is None:
             return
         for scheme in ensure_default_schemes(last.year):
             if not EvaluationRun.objects.filter(scheme=scheme, status="done").exists():
-                run = execute_run(
-                    EvaluationRun.objects.create(scheme=scheme, settings_snapshot=scheme.settings_dict()).pk
-                )
+                run = execute_run(start_run(scheme, actor=actor, queue=False).pk)
                 self.stdout.write(
                     f"演示评估：{scheme}（{run.get_status_display()}，{run.unit_count} 个基地）"
                 )
