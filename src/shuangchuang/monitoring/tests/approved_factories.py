@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import time_machine
 from django.utils import timezone
 
 from shuangchuang.accounts.models import Role, User
 from shuangchuang.core.audit import record
-from shuangchuang.core.models import AuditEvent
 from shuangchuang.monitoring.models import (
     Indicator,
     IndicatorVersion,
@@ -89,8 +89,9 @@ def report(base_code: str, year: int, state: str = ReportState.APPROVED, **value
         for code, value in values.items()
     )
     if approved:
-        event = record(approver(), "monitoring.approve", made, field="state", old="reviewed", new="approved")
-        AuditEvent.objects.filter(pk=event.pk).update(at=approved_at)
+        # the audit log is append-only: the approval is written at its time
+        with time_machine.travel(approved_at, tick=False):
+            record(approver(), "monitoring.approve", made, field="state", old="reviewed", new="approved")
     return made
 
 
