@@ -507,6 +507,8 @@ MATRIX: dict[str, Row] = {
     "plans:task_edit": Row(only(OP, SCOPED), args=("plan_pk", "task_pk")),
     "plans:task_delete": Row(only(OP, (302, 404, 404)), method="POST", args=("plan_pk", "task_pk")),
     # 报送 is the base's move; returning and approving are its reviewers' (other roles: 403)
+    # the base discards a draft it never submitted (the world's plans are such drafts)
+    "plans:plan_discard": Row(only(OP, (302, 404, 404)), method="POST", args=("plan_pk",)),
     "plans:plan_move": Row(only(OP, (302, 404, 404)), method="POST", args=("plan_pk", "plan_action")),
     "plans:task_progress": Row(only(OP, (302, 404, 404)), args=("task_pk",)),
     "plans:goal_result": Row(only(OP, (302, 404, 404)), args=("goal_pk",)),

@@ -248,7 +248,7 @@ if MEDIA_STORAGE == "s3":
         },
     }
 elif MEDIA_STORAGE == "filesystem":
-    _media = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _media = {"BACKEND": "shuangchuang.core.storage.UploadStorage"}
 else:
     from django.core.exceptions import ImproperlyConfigured
 

@@ -22,3 +22,6 @@ urlpatterns = [
     # home and a base's page gather several apps; after bases/ (bases/provinces/ is not a base)
     path("", include("shuangchuang.site.urls")),
 ]
+
+# a failed request gets a page in the app's layout, drawn without the database (core/errors.py)
+handler500 = "shuangchuang.core.errors.server_error"

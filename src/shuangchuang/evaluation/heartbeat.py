@@ -9,6 +9,7 @@ it watches: a beat that fails (a locked SQLite file, a lost connection) is logge
 
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 import socket
@@ -90,6 +91,8 @@ def worker_beating(name: str | None = None) -> Iterator[str]:
     """While the block runs the worker's loop, keep its heartbeat fresh; mark it stopped at the end."""
     name = name or worker_name()
     now = timezone.now()
+    # Each process has its row (host:pid); those of workers silent for a week are history, not news.
+    WorkerHeartbeat.objects.filter(beat_at__lt=now - datetime.timedelta(days=7)).delete()
     WorkerHeartbeat.objects.update_or_create(
         name=name, defaults={"started_at": now, "beat_at": now, "stopped_at": None}
     )

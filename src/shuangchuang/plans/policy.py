@@ -73,6 +73,14 @@ for _action in ("submit", "return", "approve"):
     _transition_rule(_action)
 
 
+@rule("plans.plan.discard")
+def plan_discard(user: User, plan: Plan | None = None) -> bool:
+    """The base discards a version it drafted and never submitted (a revision started by mistake)."""
+    if plan is None:
+        return _is_base(user)
+    return _is_base(user) and plan.state == PlanState.DRAFT and in_scope(user, CHANGE, plan)
+
+
 @rule("plans.progress.report")
 def progress_report(user: User, plan: Plan | None = None) -> bool:
     """Progress on tasks and hand-reported goal results: the base, on its plan in force."""

@@ -396,6 +396,31 @@ def _move(plan: Plan, action: str, *, actor: User, comment: str = "") -> Plan:
 
 
 @transaction.atomic
+def discard_plan(plan: Plan, *, actor: User) -> None:
+    """Delete a version the base drafted and never submitted; the version in force is untouched. The
+    audit log keeps what was discarded."""
+    locked = Plan.objects.select_for_update().get(pk=plan.pk)
+    _require(
+        actor,
+        "plans.plan.discard",
+        locked,
+        gettext("只能放弃尚未报送过的草稿版本。"),
+    )
+    record(
+        actor,
+        "plans.plan_discard",
+        locked,
+        old={
+            "title": locked.title,
+            "goals": list(locked.goals.values_list("name", flat=True)),
+            "tasks": list(locked.tasks.values_list("title", flat=True)),
+        },
+        reason=f"方案 v{locked.version}",
+    )
+    locked.delete()
+
+
+@transaction.atomic
 def submit_plan(plan: Plan, *, actor: User) -> Plan:
     if not plan.goals.exists():
         raise PlanError(gettext("方案至少须有一项建设目标才能报送。"))

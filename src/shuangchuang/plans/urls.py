@@ -33,6 +33,7 @@ urlpatterns = [
     path("<int:plan_pk>/tasks/new/", views.task_edit, name="task_add"),
     path("<int:plan_pk>/tasks/<int:task_pk>/", views.task_edit, name="task_edit"),
     path("<int:plan_pk>/tasks/<int:task_pk>/delete/", views.task_delete, name="task_delete"),
+    path("<int:plan_pk>/discard/", views.plan_discard, name="plan_discard"),
     path("<int:plan_pk>/<slug:plan_action>/", views.plan_move, name="plan_move"),
     path("tasks/<int:task_pk>/progress/", views.task_progress, name="task_progress"),
     path("goals/<int:goal_pk>/result/", views.goal_result, name="goal_result"),

@@ -208,6 +208,7 @@ def plan_detail(request: AuthenticatedRequest, plan_pk: int) -> HttpResponse:
         "may_submit": may(user, "plans.plan.submit", plan),
         "may_return": may(user, "plans.plan.return", plan),
         "may_approve": may(user, "plans.plan.approve", plan),
+        "may_discard": may(user, "plans.plan.discard", plan),
         "return_form": ReturnForm(),
         "document_form": DocumentForm(),
         "changes": selectors.changes_from_in_force(plan) if plan.state in OPEN_STATES else None,
@@ -378,6 +379,19 @@ def document_upload(request: AuthenticatedRequest, plan_pk: int) -> HttpResponse
         problems = _form_problems(form)
     _record_uploads(request, plan, problems, "方案文件")
     return redirect("plans:plan_detail", plan_pk=plan.pk)
+
+
+@permission_required("plans.plan.discard")
+@require_POST
+def plan_discard(request: AuthenticatedRequest, plan_pk: int) -> HttpResponse:
+    plan = get_restricted(Plan.objects.select_related("base"), request.user, pk=plan_pk)
+    try:
+        services.discard_plan(plan, actor=request.user)
+    except services.PlanError as exc:
+        messages.error(request, exc.message)
+        return redirect("plans:plan_detail", plan_pk=plan.pk)
+    messages.success(request, gettext("已放弃方案 v%(version)d。") % {"version": plan.version})
+    return redirect("plans:base_plans", code=plan.base.code)
 
 
 def _form_problems(form: Any) -> list[str]:

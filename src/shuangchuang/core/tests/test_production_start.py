@@ -86,7 +86,7 @@ def test_cache_and_session_store_come_from_the_environment(env, expected):
         assert backend == "shuangchuang.core.cache.ResilientRedisCache"
     else:
         assert backend.endswith("LocMemCache")
-    assert media == "django.core.files.storage.FileSystemStorage"
+    assert media == "shuangchuang.core.storage.UploadStorage"
 
 
 def test_uploaded_files_can_go_to_an_s3_compatible_store():

@@ -140,3 +140,10 @@ def test_a_live_worker_sweeps_runs_of_a_dead_one(approved_year):
     with heartbeat.worker_beating("test-host:3"):
         pass
     assert EvaluationRun.objects.get(pk=run.pk).status == "failed"
+
+
+def test_a_worker_starting_forgets_workers_silent_for_a_week():
+    long_ago = timezone.now() - datetime.timedelta(days=8)
+    WorkerHeartbeat.objects.create(name="old-host:9", started_at=long_ago, beat_at=long_ago)
+    with heartbeat.worker_beating("test-host:4"):
+        assert list(WorkerHeartbeat.objects.values_list("name", flat=True)) == ["test-host:4"]

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import time_machine
 from django.utils import timezone
 
 from shuangchuang.accounts.models import Role, User
-from shuangchuang.core.audit import record
+from shuangchuang.core.audit import audit_event
 from shuangchuang.monitoring.models import (
     Indicator,
     IndicatorVersion,
@@ -89,9 +88,12 @@ def report(base_code: str, year: int, state: str = ReportState.APPROVED, **value
         for code, value in values.items()
     )
     if approved:
-        # the audit log is append-only: the approval is written at its time
-        with time_machine.travel(approved_at, tick=False):
-            record(approver(), "monitoring.approve", made, field="state", old="reviewed", new="approved")
+        # the audit log is append-only: the row is written with its time, never changed afterwards
+        event = audit_event(
+            approver(), "monitoring.approve", made, field="state", old="reviewed", new="approved"
+        )
+        event.at = approved_at
+        event.save()
     return made
 
 

@@ -61,3 +61,12 @@ def test_readers_never_edit(make_user):
         assert not may(user, "plans.plan.edit")
         assert not may(user, "plans.organisation.edit")
         assert not may(user, "plans.progress.report")
+
+
+def test_only_the_base_discards_its_unsubmitted_draft(plan, make_user):
+    operator = make_user("operator", base="B3-012")
+    assert may(operator, "plans.plan.discard", plan)
+    assert not may(make_user("operator", base="B3-023"), "plans.plan.discard", plan)
+    assert not may(make_user("authority", authority="drc-450000"), "plans.plan.discard", plan)
+    plan.state = "submitted"
+    assert not may(operator, "plans.plan.discard", plan)

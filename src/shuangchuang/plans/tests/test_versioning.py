@@ -129,3 +129,18 @@ def test_a_revision_shows_its_reviewer_what_it_changes(operator, reviewer):
         ("changed", "带动就业", ["年度目标值"])
     ]
     assert [(d.kind, d.label) for d in changes["tasks"]] == [("removed", "建设中试基地")]
+
+
+def test_a_revision_started_by_mistake_is_discarded_and_the_plan_in_force_stays(operator, reviewer):
+    first = make_approved(operator, reviewer)
+    revision = services.start_revision(first.base, actor=operator)
+    services.discard_plan(revision, actor=operator)
+    assert list(Plan.objects.filter(base=first.base).values_list("version", "state")) == [(1, "approved")]
+    assert services.start_revision(first.base, actor=operator).version == 2  # a new one may start
+
+
+def test_a_submitted_version_cannot_be_discarded(operator, reviewer):
+    plan = draft_plan(operator)
+    services.submit_plan(plan, actor=operator)
+    with pytest.raises(services.NotAllowed):
+        services.discard_plan(plan, actor=operator)
