@@ -488,6 +488,7 @@ MATRIX: dict[str, Row] = {
     "portal:base_detail": Row({r: EVERY for r in ROLES}, args=("code",)),
     "portal:index": Row(PUBLIC),
     "portal:experience_list": Row(PUBLIC),
+    "portal:decision_list": Row(PUBLIC),
     # the world's experiences are submitted, not published: the portal shows none of them to anyone
     "portal:experience_detail": Row({r: 404 for r in ROLES}, args=("experience_id",)),
     # plans (issue 11): a base's plan versions, goals, tasks, progress; its organisation and staff roster.

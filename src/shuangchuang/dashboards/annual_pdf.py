@@ -11,11 +11,13 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from shuangchuang.accounts.models import User
+from shuangchuang.assessment.models import Decision, DecisionState
 from shuangchuang.monitoring.models import PeriodKind, ReportValue
 from shuangchuang.monitoring.summary_pdf import FONT_FAMILY, FontMissing, add_font, find_cjk_font
 from shuangchuang.registry.models import Base, Direction
@@ -300,6 +302,28 @@ def render_annual_report(year: int, actor: User | None, progress: Progress) -> t
             (62, 28, 28, 28, 28),
             ["示范基地", *[i["label"] for i in indicators]],
             _per_base(year, direction),
+        )
+
+    progress(90, "年度决定")
+    decisions = list(
+        Decision.objects.filter(state=DecisionState.PUBLISHED)
+        .filter(Q(cycle__year=year) | Q(published_at__year=year))
+        .prefetch_related("items__base")
+        .order_by("published_at", "pk")
+    )
+    pdf.add_page()
+    _heading(pdf, "五、本年度决定")
+    if not decisions:
+        pdf.cell(0, 6, "本年度尚无已发布的决定。", new_x="LMARGIN", new_y="NEXT")
+    for decision in decisions:
+        pdf.set_font(FONT_FAMILY, "B", 10)
+        when = f"{timezone.localtime(decision.published_at):%Y年%m月%d日}" if decision.published_at else ""
+        pdf.multi_cell(0, 6, f"{decision.title}　{decision.number}　{when}", new_x="LMARGIN", new_y="NEXT")
+        _table(
+            pdf,
+            (110, 64),
+            ["示范基地", "决定"],
+            [[item.base.current_name, str(item.get_action_display())] for item in decision.items.all()],
         )
 
     progress(95, "生成文件")

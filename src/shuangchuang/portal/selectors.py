@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from shuangchuang.assessment.models import Decision, DecisionItem, DecisionState
 from shuangchuang.monitoring.models import PeriodKind, ReportState, ReportValue
 from shuangchuang.registry.models import Base, BaseKind, Batch, Direction, Province
 
@@ -108,4 +109,16 @@ def public_figures(base: Base) -> list[ReportValue]:
         )
         .select_related("indicator_version", "report__period")
         .order_by("indicator__order", "-report__period__year")
+    )
+
+
+def published_decisions() -> QuerySet[Decision]:
+    """The decisions of the program once published (通报): never one still proposed, approved or on notice."""
+    return (
+        Decision.objects.filter(state=DecisionState.PUBLISHED)
+        .select_related("cycle")
+        .prefetch_related(
+            Prefetch("items", queryset=DecisionItem.objects.select_related("base").order_by("base__code"))
+        )
+        .order_by("-published_at", "-pk")
     )

@@ -10,5 +10,6 @@ urlpatterns = [
     path("bases/<slug:code>/", views.base_detail, name="base_detail"),
     path("index/", views.index, name="index"),
     path("experiences/", views.experience_list, name="experience_list"),
+    path("decisions/", views.decision_list, name="decision_list"),
     path("experiences/<int:experience_id>/", views.experience_detail, name="experience_detail"),
 ]

@@ -26,6 +26,7 @@ PUBLIC_MENU = [
     ("portal:home", _("首页")),
     ("portal:base_list", _("示范基地名单")),
     ("portal:experience_list", _("改革经验")),
+    ("portal:decision_list", _("决定与通报")),
     ("portal:index", _("双创发展指数")),
 ]
 
@@ -75,6 +76,12 @@ def base_detail(request: HttpRequest, code: str) -> HttpResponse:
             "status_history": BaseStatusHistory.objects.filter(base=base).order_by("changed_at", "pk"),
             "name_history": BaseNameHistory.objects.filter(base=base),
             "experiences": _published().filter(base=base),
+            "decision_items": [
+                (decision, item)
+                for decision in selectors.published_decisions().filter(items__base=base).distinct()
+                for item in decision.items.all()
+                if item.base_id == base.pk
+            ],
             "figures": [
                 (label, unit_label(values[0].indicator_version.unit), values)
                 for label, values in figures.items()
@@ -117,3 +124,8 @@ def experience_detail(request: HttpRequest, experience_id: int) -> HttpResponse:
     """A published experience; anything else (a draft, one under review, withdrawn) is a 404."""
     experience = get_object_or_404(_published(), pk=experience_id)
     return _render(request, "portal/experience_detail.html", {"experience": experience})
+
+
+def decision_list(request: HttpRequest) -> HttpResponse:
+    """The published decisions (通报) with the bases each names and what was decided for each."""
+    return _render(request, "portal/decision_list.html", {"decisions": selectors.published_decisions()})

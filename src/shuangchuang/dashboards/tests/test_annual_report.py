@@ -82,3 +82,34 @@ def test_readers_outside_the_program_cannot_ask(registry, make_user, client_for)
     client = client_for(make_user(Role.AUTHORITY, authority="drc-450000"))
     assert client.post("/dashboards/annual/", {"year": "2025"}).status_code == 403
     assert not AnnualReport.objects.exists()
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext) is not installed")
+def test_pdf_names_every_base_of_the_years_decisions(
+    registry, make_user, client_for, django_capture_on_commit_callbacks, tmp_path: Path
+):
+    from django.utils import timezone
+
+    from shuangchuang.assessment.models import AssessmentCycle, Decision, DecisionItem
+
+    fixed_program()
+    cycle = AssessmentCycle.objects.create(year=2025, name="2025年度评估")
+    decision = Decision.objects.create(
+        cycle=cycle, title="2025年度表彰通报", state="published", published_at=timezone.now()
+    )
+    named = ["B3-012", "B3-023", "B3-040"]
+    for code in named:
+        DecisionItem.objects.create(
+            decision=decision, base=Base.objects.get(code=code), proposed="commend", action="commend"
+        )
+    client = client_for(make_user(Role.NATIONAL_ADMIN))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/dashboards/annual/", {"year": "2025"})
+    report = AnnualReport.objects.get()
+    pdf = tmp_path / "annual.pdf"
+    pdf.write_bytes(client.get(f"/dashboards/annual/{report.pk}/pdf/").content)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True, text=True).stdout
+    decisions = text[text.index("五、本年度决定") :]
+    assert "2025年度表彰通报" in decisions
+    for code in named:
+        assert Base.objects.get(code=code).current_name[:8] in decisions.replace("\n", ""), code

@@ -133,3 +133,26 @@ def test_published_experiences_are_public_and_others_are_404(registry):
     assert client.get(f"/public/experiences/{submitted.pk}/").status_code == 404
     base_page = client.get("/public/bases/B3-012/").content.decode()
     assert "横州返乡创业经验" in base_page and "尚未发布的经验" not in base_page
+
+
+def test_only_published_decisions_reach_the_portal(registry):
+    from django.utils import timezone
+
+    from shuangchuang.assessment.models import AssessmentCycle, Decision, DecisionItem
+
+    cycle = AssessmentCycle.objects.create(year=2025, name="2025年度评估")
+    published = Decision.objects.create(
+        cycle=cycle, title="表彰激励通报", state="published", published_at=timezone.now()
+    )
+    DecisionItem.objects.create(
+        decision=published, base=Base.objects.get(code="B3-012"), proposed="commend", action="commend"
+    )
+    proposed = Decision.objects.create(cycle=cycle, title="尚在公示的决定", state="notice")
+    DecisionItem.objects.create(
+        decision=proposed, base=Base.objects.get(code="B3-001"), proposed="rectify", action="rectify"
+    )
+    client = Client()
+    page = client.get("/public/decisions/").content.decode()
+    assert "表彰激励通报" in page and "尚在公示的决定" not in page
+    assert "表彰激励通报" in client.get("/public/bases/B3-012/").content.decode()
+    assert "尚在公示的决定" not in client.get("/public/bases/B3-001/").content.decode()

@@ -413,10 +413,16 @@ def test_the_public_portal_in_english(demo, client):
     from shuangchuang.portal.models import PublicIndicator
 
     PublicIndicator.objects.create(indicator=Indicator.objects.get(code="JOBS_TOTAL"))
+    from shuangchuang.assessment.models import Decision
+
     client.post("/i18n/setlang/", {"language": "en", "next": "/public/"})
-    data = data_strings()
+    # a published decision's title is the official document's, as issued (data)
+    data = sorted(
+        set(data_strings()) | set(Decision.objects.values_list("title", flat=True)), key=len, reverse=True
+    )
     leftovers = {}
     pages = ["/public/", "/public/bases/", "/public/bases/?batch=1", "/public/index/", "/public/experiences/"]
+    pages += ["/public/decisions/"]
     pages += ["/public/bases/B3-012/", "/public/bases/B3-023/", "/public/bases/B1-001/"]
     for page in pages:
         response = client.get(page)
