@@ -87,5 +87,7 @@ def test_a_full_disk_during_an_upload_saves_nothing_and_says_so(
     assert response.status_code == 507
     assert "存储空间不足" in page and "文件没有保存" in page
     assert not Evidence.objects.filter(report=report).exists()
-    assert AuditEvent.objects.count() == audit_rows
+    # no evidence row and no "accepted" record: only the audit trail of a file that arrived and was not kept
+    new_rows = AuditEvent.objects.order_by("pk")[audit_rows:]
+    assert [row.action for row in new_rows] == ["upload.received"]
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
