@@ -131,12 +131,9 @@ def parse_raw(version: IndicatorVersion, raw: Any) -> tuple[Value, str | None]:
         text = str(raw)
     else:  # text as read from a form or a file
         text = raw if type(raw) is str else str(raw)
-        if version.value_type == ValueType.TEXT:  # what an official wrote stays as written (，。：full-width)
-            text = text.strip()
-            if text in {"", "-", "—", "/"}:
-                return None, None
-            return (text, None) if len(text) <= 2000 else (None, gettext("文本超过 2000 字"))
-        if not text.isascii():  # full-width digits, ideographic spaces: NFKC makes them plain
+        # full-width digits, ideographic spaces: NFKC makes them plain; what an official wrote as text stays
+        # as written (，：；)
+        if version.value_type != ValueType.TEXT and not text.isascii():
             text = unicodedata.normalize("NFKC", text)
         text = text.strip()
     if text in {"", "-", "—", "/"}:

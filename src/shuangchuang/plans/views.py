@@ -10,9 +10,11 @@ service checks again and raises a `PlanError` that becomes a message.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -449,6 +451,35 @@ def plan_move(request: AuthenticatedRequest, plan_pk: int, plan_action: str) -> 
 # ---------------------------------------------------------------- progress
 
 
+def _evidence_form_page(
+    request: AuthenticatedRequest,
+    plan: Plan,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], object],
+    *,
+    what: str,
+    saved: str,
+    heading: str,
+) -> HttpResponse:
+    """A progress form with an evidence file: save it through `save`, record the upload as accepted or
+    refused (with why), and send the base back to its plans."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except services.PlanError as exc:
+            messages.error(request, exc.message)
+            _record_uploads(request, plan, [str(exc.message)], what)
+        else:
+            _record_uploads(request, plan, [], what)
+            messages.success(request, saved)
+            return redirect("plans:base_plans", code=plan.base.code)
+    if request.method == "POST" and form.errors:
+        _record_uploads(request, plan, _form_problems(form), what)
+    return render(
+        request, "plans/form.html", {"form": form, "plan": plan, "heading": heading, "multipart": True}
+    )
+
+
 @permission_required("plans.progress.report")
 def task_progress(request: AuthenticatedRequest, task_pk: int) -> HttpResponse:
     task = get_restricted(Task.objects.select_related("plan", "plan__base"), request.user, pk=task_pk)
@@ -456,30 +487,22 @@ def task_progress(request: AuthenticatedRequest, task_pk: int) -> HttpResponse:
     if not may(request.user, "plans.progress.report", plan):
         messages.error(request, gettext("只能在现行（已批准）方案上填报进展。"))
         return redirect("plans:base_plans", code=plan.base.code)
-    form = ProgressForm(request.POST or None, request.FILES or None, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.report_progress(
-                task,
-                data["period"],
-                actor=request.user,
-                status=data["status"],
-                percent=data["percent"],
-                done=data["done"],
-                evidence=data["evidence"],
-            )
-        except services.PlanError as exc:
-            messages.error(request, exc.message)
-            _record_uploads(request, plan, [str(exc.message)], "任务进展佐证材料")
-        else:
-            _record_uploads(request, plan, [], "任务进展佐证材料")
-            messages.success(request, gettext("已保存任务进展。"))
-            return redirect("plans:base_plans", code=plan.base.code)
-    if request.method == "POST" and form.errors:
-        _record_uploads(request, plan, _form_problems(form), "任务进展佐证材料")
-    return render(
-        request, "plans/form.html", {"form": form, "plan": plan, "heading": task.title, "multipart": True}
+    return _evidence_form_page(
+        request,
+        plan,
+        ProgressForm(request.POST or None, request.FILES or None, plan=plan),
+        lambda data: services.report_progress(
+            task,
+            data["period"],
+            actor=request.user,
+            status=data["status"],
+            percent=data["percent"],
+            done=data["done"],
+            evidence=data["evidence"],
+        ),
+        what="任务进展佐证材料",
+        saved=gettext("已保存任务进展。"),
+        heading=task.title,
     )
 
 
@@ -490,29 +513,21 @@ def goal_result(request: AuthenticatedRequest, goal_pk: int) -> HttpResponse:
     if not may(request.user, "plans.progress.report", plan) or goal.is_linked:
         messages.error(request, gettext("该目标的实际值不由基地手工填报。"))
         return redirect("plans:base_plans", code=plan.base.code)
-    form = GoalResultForm(request.POST or None, request.FILES or None, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.report_goal_result(
-                goal,
-                data["year"],
-                actor=request.user,
-                value=data["value"],
-                note=data["note"],
-                evidence=data["evidence"],
-            )
-        except services.PlanError as exc:
-            messages.error(request, exc.message)
-            _record_uploads(request, plan, [str(exc.message)], "目标完成佐证材料")
-        else:
-            _record_uploads(request, plan, [], "目标完成佐证材料")
-            messages.success(request, gettext("已保存目标完成情况。"))
-            return redirect("plans:base_plans", code=plan.base.code)
-    if request.method == "POST" and form.errors:
-        _record_uploads(request, plan, _form_problems(form), "目标完成佐证材料")
-    return render(
-        request, "plans/form.html", {"form": form, "plan": plan, "heading": goal.name, "multipart": True}
+    return _evidence_form_page(
+        request,
+        plan,
+        GoalResultForm(request.POST or None, request.FILES or None, plan=plan),
+        lambda data: services.report_goal_result(
+            goal,
+            data["year"],
+            actor=request.user,
+            value=data["value"],
+            note=data["note"],
+            evidence=data["evidence"],
+        ),
+        what="目标完成佐证材料",
+        saved=gettext("已保存目标完成情况。"),
+        heading=goal.name,
     )
 
 
