@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "shuangchuang.core.context_processors.asked",
                 "shuangchuang.site.context_processors.navigation",
             ],
         },

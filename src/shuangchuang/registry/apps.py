@@ -7,6 +7,7 @@ class RegistryConfig(AppConfig):
     verbose_name = _("示范基地名录")
 
     def ready(self) -> None:
-        from . import audit_words, policy  # noqa: F401  # policy registers the registry's rules
+        from . import audit_words, policy, signals  # noqa: F401  # policy registers the registry's rules
 
         audit_words.register()
+        signals.connect()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import PurePath
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.utils.translation import gettext
 
 from shuangchuang.accounts.requests import AuthenticatedRequest
 from shuangchuang.core.audit import file_facts, record_export, record_upload
+from shuangchuang.core.fragments import rendered_rows
 from shuangchuang.core.policy import permission_required, reaches_everything
 from shuangchuang.core.tabular import limits_note
 
@@ -25,12 +27,25 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LISTED = ("batch", "direction", "province", "authority")
 
 
+def _row_version(item: tuple[int, datetime]) -> str:
+    return f"{item[0]}:{item[1].timestamp()}"
+
+
+def _listed(items: list[tuple[int, datetime]]) -> list[Base]:
+    bases = Base.objects.select_related(*LISTED).in_bulk([pk for pk, _ in items])
+    return [bases[pk] for pk, _ in items]
+
+
 @permission_required("program.read")
 def base_list(request: AuthenticatedRequest) -> HttpResponse:
-    bases = selectors.filter_bases(Base.objects.restrict(request.user).select_related(*LISTED), request.GET)
-    page = Paginator(bases, 50).get_page(request.GET.get("page"))
+    bases = selectors.filter_bases(Base.objects.restrict(request.user), request.GET)
+    # the page's bases as keys and versions; the rows come from the cache, the bases only for rows not there
+    page = Paginator(bases.values_list("pk", "updated_at"), 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "rows": rendered_rows(
+            "registry/_base_row.html", page.object_list, _row_version, load=_listed, name="base"
+        ),
         "total": page.paginator.count,
         "batches": Batch.objects.restrict(request.user),
         "directions": Direction.objects.restrict(request.user).filter(bases__isnull=False).distinct(),

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from shuangchuang.core.perf import cached_reverse
 from shuangchuang.core.policy import Someone, may
 
 
@@ -62,7 +62,7 @@ def menu_for(user: Someone, path: str) -> list[dict[str, Any]]:
         if not item.visible(user):
             continue
         items.append(
-            {"label": item.label, "url": reverse(item.url_name), "active": False, "group": item.group}
+            {"label": item.label, "url": cached_reverse(item.url_name), "active": False, "group": item.group}
         )
     # One active entry: the longest URL the path starts with (/monitoring/excel/ is 「Excel 报送」, not
     # 「运行监测」 as well).
@@ -99,4 +99,8 @@ USER_MENU: list[MenuItem] = [
 
 
 def user_menu_for(user: Someone) -> list[dict[str, Any]]:
-    return [{"label": item.label, "url": reverse(item.url_name)} for item in USER_MENU if item.visible(user)]
+    return [
+        {"label": item.label, "url": cached_reverse(item.url_name)}
+        for item in USER_MENU
+        if item.visible(user)
+    ]
