@@ -21,6 +21,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -251,37 +252,70 @@ class StaffCheck:
         return self.reported is not None and Decimal(self.roster) != self.reported
 
 
-def staff_checks(bases: Iterable[Base]) -> list[StaffCheck]:
-    """For each base: the roster's count on the last day of its latest approved report's period, against
-    the 专职工作人员数 that report gave."""
+def _rosters(base_ids: list[int]) -> dict[int, tuple[int, Decimal | None, ReportingPeriod | None]]:
+    """Per base: (roster count, 专职工作人员数 reported, the report's period) — the roster counted on the last
+    day of the base's latest approved report's period (today without one). Read as plain rows: the home
+    page asks this of every base a reviewer reaches."""
     from django.utils import timezone
 
-    bases = list(bases)
-    latest: dict[int, tuple[Decimal, ReportingPeriod]] = {}
+    # each base's latest value, picked here: on SQLite, numbering the rows in the database (a window) or
+    # sorting them there costs more than reading them all once without the values' own five-table order
+    newest: dict[int, tuple[tuple[date, str], Decimal, int]] = {}
     rows = (
         ReportValue.objects.filter(
-            report__base__in=bases,
+            report__base_id__in=base_ids,
             report__state__in=APPROVED_REPORT_STATES,
             indicator__code=STAFF_INDICATOR,
             number__isnull=False,
         )
-        .select_related("report__period")
-        .order_by("report__base_id", "-report__period__ends_on", "-report__period__kind")
+        .order_by()
+        .values_list(
+            "report__base_id",
+            "number",
+            "report__period_id",
+            "report__period__ends_on",
+            "report__period__kind",
+        )
     )
-    for value in rows:
-        if value.number is not None:
-            latest.setdefault(value.report.base_id, (value.number, value.report.period))
-    staff: dict[int, list[StaffMember]] = defaultdict(list)
-    for member in StaffMember.objects.filter(base__in=bases):
-        staff[member.base_id].append(member)
+    for base_id, number, period_id, ends_on, kind in rows:
+        if base_id not in newest or (ends_on, kind) > newest[base_id][0]:
+            newest[base_id] = ((ends_on, kind), number, period_id)
+    latest = {base_id: (number, period_id) for base_id, (_, number, period_id) in newest.items()}
+    periods = ReportingPeriod.objects.in_bulk({period_id for _, period_id in latest.values()})
+    staff: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    for base_id, since, until in (
+        StaffMember.objects.filter(base_id__in=base_ids).order_by().values_list("base_id", "since", "until")
+    ):
+        staff[base_id].append((since, until))
     today = timezone.localdate()
+    result = {}
+    for base_id in base_ids:
+        found = latest.get(base_id)
+        period = periods[found[1]] if found else None
+        day = period.ends_on if period else today
+        roster = sum(1 for since, until in staff[base_id] if since <= day and (until is None or until > day))
+        result[base_id] = (roster, found[0] if found else None, period)
+    return result
+
+
+def staff_checks(bases: Iterable[Base]) -> list[StaffCheck]:
+    """For each base: the roster's count on the last day of its latest approved report's period, against
+    the 专职工作人员数 that report gave."""
+    bases = list(bases)
+    rosters = _rosters([base.pk for base in bases])
     checks = []
     for base in bases:
-        found = latest.get(base.pk)
-        day = found[1].ends_on if found else today
-        roster = sum(1 for m in staff[base.pk] if m.since <= day and (m.until is None or m.until > day))
-        checks.append(StaffCheck(base, roster, found[0] if found else None, found[1].label if found else ""))
+        roster, reported, period = rosters[base.pk]
+        checks.append(StaffCheck(base, roster, reported, period.label if period else ""))
     return checks
+
+
+def staff_mismatches(base_ids: Iterable[int]) -> int:
+    """How many of the bases have a roster that does not match their latest approved report."""
+    rosters = _rosters(list(base_ids))
+    return sum(
+        1 for roster, reported, _ in rosters.values() if reported is not None and Decimal(roster) != reported
+    )
 
 
 def staff_check(base: Base) -> StaffCheck:
@@ -345,7 +379,7 @@ def home_tasks(user: Someone) -> list[dict[str, object]]:
         bases = Base.objects.restrict(user).filter(
             pk__in=StaffMember.objects.restrict(user, REVIEW).values("base_id")
         )
-        mismatches = sum(1 for check in staff_checks(bases) if check.mismatch)
+        mismatches = staff_mismatches(bases.values_list("pk", flat=True))
         url = reverse("plans:review_queue")
         if waiting:
             tasks.append({"label": gettext("建设方案待审核"), "count": waiting, "url": url})
