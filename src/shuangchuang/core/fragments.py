@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
 from django.template.loader import get_template
@@ -37,6 +37,11 @@ T = TypeVar("T")
 # Long enough to serve a working day from the cache, short enough that rows of objects gone (deleted, never
 # asked for again) leave Redis by themselves. A version change makes a new key at once, whatever the age.
 ROW_SECONDS = 24 * 3600
+
+
+def _digest(text: str) -> str:
+    """Keys of a fixed length and alphabet whatever the version says (names, figures, Chinese text)."""
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 @functools.lru_cache(maxsize=64)
@@ -61,11 +66,15 @@ def rendered_rows(
     shows. ``load``, when given, turns the items whose rows must be rendered into the objects the template
     needs (in the same order) — so that a page whose rows are all in the cache reads only its items' keys
     and versions (``values_list("pk", "updated_at")``), not the objects and what they join. The template
-    renders one row with the object as ``name``, plus the fixed ``context``, which must not depend on the
-    reader beyond their language.
+    renders one row with the object as ``name``, plus the fixed ``context`` (part of the key), which must
+    not depend on the reader beyond their language. ``version`` may also be the row's content itself
+    (figures computed for the page): a row is then rendered once per distinct content.
     """
-    prefix = f"row:{template_name}:{_template_digest(template_name)}:{get_language()}:"
-    keys = [f"{prefix}{version(item)}" for item in items]
+    fixed = dict(context or {})
+    # the fixed context is part of every key (a label that says "last 4 periods" on one page, 8 on another)
+    shared = repr(sorted((k, str(v)) for k, v in fixed.items())) if fixed else ""
+    prefix = f"row:{template_name}:{_template_digest(template_name)}:{get_language()}:{_digest(shared)}:"
+    keys = [prefix + _digest(str(version(item))) for item in items]
     found: dict[str, str] = cache.get_many(keys) if keys else {}
     missing = [n for n, key in enumerate(keys) if key not in found]
     if missing:
@@ -74,7 +83,6 @@ def rendered_rows(
         if len(objects) != len(wanted):
             raise ValueError(f"load() gave {len(objects)} objects for {len(wanted)} rows")
         template = get_template(template_name)
-        fixed = dict(context or {})
         fresh = {
             keys[n]: str(template.render({**fixed, name: obj}))
             for n, obj in zip(missing, objects, strict=True)
@@ -83,3 +91,21 @@ def rendered_rows(
         found.update(fresh)
     # the rows were rendered by the template engine, which escaped what they show
     return [mark_safe(found[key]) for key in keys]  # noqa: S308
+
+
+def computed(name: str, version: object, compute: Callable[[], T], *, seconds: int = ROW_SECONDS) -> T:
+    """``compute()``'s result, kept in the cache under ``name`` and ``version``.
+
+    For figures read from many rows that change far less often than they are read (a period's tallies over
+    every base). ``version`` must name everything the result depends on: the reader's scope (which rows),
+    the state of those rows (say ``Max("updated_at")``, ``Count("pk")`` over exactly the rows in scope),
+    the day when the result depends on it, and the language when it holds text. A result the cache cannot
+    keep is simply computed again.
+    """
+    key = f"computed:{name}:{_digest(repr(version))}"
+    found = cache.get(key)
+    if found is not None:
+        return cast(T, found)
+    result = compute()
+    cache.set(key, result, timeout=seconds)
+    return result

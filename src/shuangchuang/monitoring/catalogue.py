@@ -10,6 +10,7 @@ Which kinds of base report an indicator (`kinds`) is part of its definition and 
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -418,6 +419,9 @@ class Catalogue:
     indicators: list[Indicator]
     directions: dict[int, frozenset[int]]  # indicator pk → direction pks (empty: common)
     versions: dict[int, list[IndicatorVersion]]  # indicator pk → versions, oldest first
+    _forms: dict[tuple[int | None, str | None, str, int], tuple[IndicatorVersion, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def current(cls) -> Catalogue:
@@ -434,20 +438,49 @@ class Catalogue:
             versions[version.indicator_id].append(version)
         return cls(indicators, {k: frozenset(v) for k, v in directions.items()}, dict(versions))
 
+    def fingerprint(self) -> str:
+        """Everything that decides which indicators a form asks and requires, as a short digest: figures
+        kept in the cache name it, so that a change to the catalogue is never met by old figures."""
+        facts = [
+            (
+                i.id,
+                i.required,
+                i.frequency,
+                sorted(self.directions.get(i.id, ())),
+                [
+                    (v.id, v.valid_from_year, v.is_derived, sorted(v.kinds or ()))
+                    for v in self.versions.get(i.id, [])
+                ],
+            )
+            for i in self.indicators
+        ]
+        return hashlib.blake2b(repr(facts).encode(), digest_size=12).hexdigest()
+
     def form(
         self, direction_id: int | None, kind: str | None, period_kind: str, year: int
     ) -> list[IndicatorVersion]:
         """The versions in force in `year` of the indicators on the form of a base of this direction and
         kind (region, university …), in form order; None for either: of any. Which kinds report an
-        indicator is part of its definition, so a form follows the definition in force that year."""
+        indicator is part of its definition, so a form follows the definition in force that year.
+        Worked out once per catalogue read and set of arguments (the completeness page asks for the same
+        few forms once per direction, kind and period)."""
+        key = (direction_id, kind, period_kind, year)
+        known = self._forms.get(key)
+        if known is None:
+            known = self._forms[key] = tuple(self._form(direction_id, kind, period_kind, year))
+        return list(known)
+
+    def _form(
+        self, direction_id: int | None, kind: str | None, period_kind: str, year: int
+    ) -> list[IndicatorVersion]:
         result = []
         for indicator in self.indicators:
-            applies_to = self.directions.get(indicator.pk, frozenset())
+            applies_to = self.directions.get(indicator.id, frozenset())
             if applies_to and direction_id is not None and direction_id not in applies_to:
                 continue
             if period_kind == PeriodKind.QUARTERLY and indicator.frequency != Frequency.QUARTERLY:
                 continue
-            in_force = [v for v in self.versions.get(indicator.pk, []) if v.valid_from_year <= year]
+            in_force = [v for v in self.versions.get(indicator.id, []) if v.valid_from_year <= year]
             if in_force and (kind is None or in_force[-1].applies_to(kind)):
                 result.append(in_force[-1])
         return result

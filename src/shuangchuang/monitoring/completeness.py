@@ -226,16 +226,34 @@ def _required_ids(
     }
 
 
+# What a completeness row shows of a report and its base (not the bases' long source notes and search text)
+ROW_FIELDS = (
+    "base_id", "period_id", "state", "submitted_at",
+    "base__code", "base__short_name", "base__name", "base__current_name", "base__kind", "base__city",
+    "base__updated_at",
+    "base__direction_id", "base__province_id", "base__authority_id",
+    "base__direction__code", "base__direction__name", "base__direction__name_en", "base__direction__kind",
+    "base__province__name", "base__province__short_name", "base__province__name_en",
+    "base__authority__code", "base__authority__name", "base__authority__short_name",
+    "base__authority__kind", "base__authority__province_id",
+)  # fmt: skip
+
+
 def period_completeness(
-    user: Someone, period: ReportingPeriod, *, today: dt.date | None = None
+    user: Someone,
+    period: ReportingPeriod,
+    *,
+    today: dt.date | None = None,
+    catalogue: Catalogue | None = None,
 ) -> PeriodCompleteness:
     """Per base and per authority for one period: three queries whatever the number of bases."""
     today = today or _local_today()
-    catalogue = Catalogue.current()
+    catalogue = catalogue or Catalogue.current()
     reports = list(
         Report.objects.restrict(user)
         .filter(period=period)
         .select_related("base__authority", "base__direction", "base__province")
+        .only(*ROW_FIELDS)
     )
     required = {
         (d, k): _required_ids(catalogue, d, k, period)
@@ -304,14 +322,18 @@ def recent_periods(until: ReportingPeriod | None = None, count: int = TREND_PERI
 
 
 def trend(
-    user: Someone, periods: Iterable[ReportingPeriod], *, today: dt.date | None = None
+    user: Someone,
+    periods: Iterable[ReportingPeriod],
+    *,
+    today: dt.date | None = None,
+    catalogue: Catalogue | None = None,
 ) -> list[tuple[ReportingPeriod, Tally]]:
     """One tally per period for everything the user sees: two aggregate queries for all the periods."""
     today = today or _local_today()
     periods = list(periods)
     if not periods:
         return []
-    catalogue = Catalogue.current()
+    catalogue = catalogue or Catalogue.current()
     on_time, late = _on_time_and_late(periods)
     counts = (
         Report.objects.restrict(user)

@@ -150,3 +150,66 @@ def test_unknown_periods_are_404_and_the_security_admin_is_refused(opened, make_
     assert client.get(reverse("monitoring:completeness"), {"period": "1999Q1"}).status_code == 404
     client = client_for(make_user("security_admin"))
     assert client.get(reverse("monitoring:completeness")).status_code == 403
+
+
+def _row(html: str, code: str) -> str:
+    start = html.index(f'<tr data-base="{code}">')
+    return html[start : html.index("</tr>", start)]
+
+
+def test_figures_and_rows_follow_a_move_at_once(opened, make_user, client_for):
+    """The page keeps its figures and rows in the cache (core/fragments.py); a report moved through the
+    services shows its new state, and the authority's tally its new count, on the next request."""
+    from django.core.cache import cache
+
+    from shuangchuang.monitoring.models import Action
+    from shuangchuang.monitoring.services import transition
+
+    cache.clear()
+    client = client_for(make_user("national_admin"))
+    url = reverse("monitoring:completeness")
+    params = {"period": "2025Q3", "authority": "drc-450000"}
+    before = client.get(url, params).content.decode()
+    assert "bg-blue-lt" in _row(before, "B3-012")  # submitted
+    again = client.get(url, params).content.decode()  # now from the cache
+    assert _row(again, "B3-012") == _row(before, "B3-012")
+
+    report = Report.objects.get(period=opened, base__code="B3-012")
+    transition(report, Action.RETURN, actor=make_user("authority", authority="drc-450000"), reason="请补充")
+
+    after = client.get(url, params).content.decode()
+    assert "bg-orange-lt" in _row(after, "B3-012") and "bg-blue-lt" not in _row(after, "B3-012")
+    returned = 'data-label="退回">'
+    authority_row = after[after.index('<tr data-authority="drc-450000"') :]
+    assert authority_row[authority_row.index(returned) + len(returned)] == "1"
+
+
+def test_a_required_indicator_made_optional_changes_completeness_at_once(moe_quarter, make_user, client_for):
+    from django.core.cache import cache
+
+    cache.clear()
+    client = client_for(make_user("national_admin"))
+    url = reverse("monitoring:completeness")
+    params = {"period": "2025Q3", "authority": "moe"}
+    before = _row(client.get(url, params).content.decode(), "B3-021")
+    assert "1 / 2" in before  # JOBS given, JOBS_GRAD not
+
+    Indicator.objects.filter(code="JOBS_GRAD").update(required=False)
+
+    after = _row(client.get(url, params).content.decode(), "B3-021")
+    assert "1 / 1" in after
+
+
+def test_readers_of_two_authorities_never_share_figures(opened, make_user, client_for, client):
+    from django.core.cache import cache
+
+    cache.clear()
+    url = reverse("monitoring:completeness")
+    guangxi = client_for(make_user("authority", authority="drc-450000"))
+    html = guangxi.get(url, {"period": "2025Q3"}).content.decode()
+    assert 'data-base="B3-012"' in html
+
+    client.logout()
+    moe = client_for(make_user("authority", authority="moe"))
+    html = moe.get(url, {"period": "2025Q3"}).content.decode()
+    assert 'data-base="B3-012"' not in html and 'data-base="B3-004"' in html
