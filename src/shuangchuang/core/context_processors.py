@@ -22,4 +22,4 @@ class Asked(dict[str, str]):
 
 
 def asked(request: HttpRequest) -> dict[str, Any]:
-    return {"GET": Asked(request.GET.items())}
+    return {"GET": Asked((key, str(value)) for key, value in request.GET.items())}

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.db.models.signals import post_save
 from django.utils import timezone
 
 from .models import Authority, Base, Batch, Direction, Province
 
-SHOWN_ON_A_BASE_ROW = {Batch: "batch", Direction: "direction", Province: "province", Authority: "authority"}
+SHOWN_ON_A_BASE_ROW: dict[type[models.Model], str] = {
+    Batch: "batch",
+    Direction: "direction",
+    Province: "province",
+    Authority: "authority",
+}
 
 
-def _touch_bases(sender: type, instance: Any, created: bool = False, **kwargs: Any) -> None:
+def _touch_bases(sender: type[models.Model], instance: Any, created: bool = False, **kwargs: Any) -> None:
     if created or kwargs.get("raw"):
         return  # nothing shows a new one yet; fixtures load as they are
     Base.objects.filter(**{SHOWN_ON_A_BASE_ROW[sender]: instance}).update(updated_at=timezone.now())

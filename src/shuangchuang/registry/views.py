@@ -44,7 +44,7 @@ def base_list(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "page": page,
         "rows": rendered_rows(
-            "registry/_base_row.html", page.object_list, _row_version, load=_listed, name="base"
+            "registry/_base_row.html", list(page.object_list), _row_version, load=_listed, name="base"
         ),
         "total": page.paginator.count,
         "batches": Batch.objects.restrict(request.user),
