@@ -82,6 +82,9 @@ def _setup(workdir: Path) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ["SHUANGCHUANG_VAR"] = str(workdir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "shuangchuang.config.settings"
+    # connections kept between requests, as the production settings keep them (config/production.py); the
+    # demo's default of one connection per request would add its opening to every page
+    os.environ.setdefault("CONN_MAX_AGE", "60")
     import django
 
     django.setup()

@@ -10,3 +10,4 @@ class AccountsConfig(AppConfig):
         from . import audit_words, checks, policy, signals  # noqa: F401  (policy: role rules; signals: audit)
 
         audit_words.register()
+        signals.connect_devices()

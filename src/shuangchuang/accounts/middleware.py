@@ -22,7 +22,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, resolve_url
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
-from django_otp import user_has_device
 
 from . import services
 
@@ -97,25 +96,22 @@ class AccountObligationsMiddleware:
         user = request.user
         if not user.is_authenticated:
             return self.get_response(request)
-        name = _url_name(request)
-        if name in ALWAYS_OPEN:
-            return self.get_response(request)
+        target = ""
         if not user.is_verified():  # type: ignore[union-attr,attr-defined]  # set by django-otp
-            if user_has_device(user):
+            if user.has_second_factor:  # type: ignore[union-attr]  # kept by accounts.signals
                 target = "accounts:second_factor_verify"
             elif user.needs_second_factor:  # type: ignore[union-attr]
                 target = "accounts:second_factor_enrol"
-            else:
-                target = ""
-            if target:
-                if name in SECOND_FACTOR_PAGES:
-                    return self.get_response(request)
-                return _redirect_keeping_next(request, target)
-        if user.must_change_password or services.password_expired(user):  # type: ignore[union-attr]
-            if name in PASSWORD_PAGES or name in SECOND_FACTOR_PAGES:
-                return self.get_response(request)
-            return _redirect_keeping_next(request, "accounts:password_change")
-        return self.get_response(request)
+        if target:
+            open_pages = SECOND_FACTOR_PAGES
+        elif user.must_change_password or services.password_expired(user):  # type: ignore[union-attr]
+            target, open_pages = "accounts:password_change", PASSWORD_PAGES | SECOND_FACTOR_PAGES
+        else:
+            return self.get_response(request)  # nothing owed: no need to know which page this is
+        name = _url_name(request)
+        if name in ALWAYS_OPEN or name in open_pages:
+            return self.get_response(request)
+        return _redirect_keeping_next(request, target)
 
 
 def _redirect_keeping_next(request: HttpRequest, target: str) -> HttpResponseRedirect:

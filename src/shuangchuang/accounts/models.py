@@ -106,6 +106,11 @@ class User(AbstractUser):
         help_text=_("初始密码或他人重置的密码：本人登录后须先改为自己的密码。"),
     )
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # Whether the account has a confirmed second-factor device, kept by `signals.second_factor_changed`
+    # whenever a device is saved or deleted: the middleware asks it at every request of an unverified
+    # session, and reading it from the account costs nothing where django-otp's own question costs a
+    # query per device type.
+    has_second_factor = models.BooleanField(_("已设置第二因素"), default=False, editable=False)
     disabled_as_unused_at = models.DateTimeField(
         _("因长期未使用停用于"),
         null=True,

@@ -56,3 +56,31 @@ def signed_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -> N
         return
     reason = LOGOUT_REASONS.get(getattr(request, "logout_reason", ""), "")
     record(user, "accounts.logout", user, field="source_address", new=source_address(request), reason=reason)
+
+
+def second_factor_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A device saved or deleted: the account's `has_second_factor` follows its confirmed devices."""
+    from django_otp import user_has_device
+
+    user_id = getattr(instance, "user_id", None)
+    if user_id is None or kwargs.get("raw"):
+        return
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None:
+        User.objects.filter(pk=user_id).update(has_second_factor=user_has_device(user, confirmed=True))
+
+
+def connect_devices() -> None:
+    """Every django-otp device model (TOTP, recovery codes, any added later) keeps the flag."""
+    from django.apps import apps
+    from django.db.models.signals import post_delete, post_save
+    from django_otp.models import Device
+
+    for model in apps.get_models():
+        if issubclass(model, Device):
+            post_save.connect(
+                second_factor_changed, sender=model, dispatch_uid=f"2fa-save-{model._meta.label}"
+            )
+            post_delete.connect(
+                second_factor_changed, sender=model, dispatch_uid=f"2fa-del-{model._meta.label}"
+            )

@@ -128,11 +128,13 @@ def _policy_counts(user: User, bases: QuerySet[Base] | None) -> list[tuple[int, 
     ]
 
 
-def policy_checks(user: User, bases: QuerySet[Base] | None = None) -> list[PolicyCheck]:
+def policy_checks(
+    user: User, bases: QuerySet[Base] | None = None, limit: int | None = None
+) -> list[PolicyCheck]:
     """For each approved report the user sees (of `bases`, when given) that carries the indicator: the
     reported number beside the count of registered policies issued in the report's period covering the base.
-    Approved data only: a draft or returned report is never compared."""
-    counts = _policy_counts(user, bases)
+    Approved data only: a draft or returned report is never compared. `limit`: the first so many only."""
+    counts = _policy_counts(user, bases)[:limit]
     reports = Report.objects.listed().in_bulk([report_id for report_id, _, _ in counts])
     return [
         PolicyCheck(
@@ -175,14 +177,14 @@ def base_records(user: User, base: Base) -> dict[str, Any]:
     policies = SupportPolicy.objects.restrict(user).filter(bases=base)
     problems = Problem.objects.restrict(user).filter(base=base)
     experiences = Experience.objects.restrict(user).filter(base=base).select_related("batch")
-    checks = policy_checks(user, Base.objects.filter(pk=base.pk))
+    checks = policy_checks(user, Base.objects.filter(pk=base.pk), limit=4)
     return {
         "policy_count": policies.count(),
         "policies": list(policies[:5]),
         "open_problems": list(problems.filter(state__in=OPEN_STATES).order_by("due_on")[:8]),
         "problem_total": problems.count(),
         "experiences": list(experiences[:6]),
-        "policy_checks": checks[:4],
+        "policy_checks": checks,
         "today": timezone.localdate(),
     }
 

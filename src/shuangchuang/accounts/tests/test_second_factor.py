@@ -219,3 +219,43 @@ def test_wrong_codes_slow_down_the_device(client, make_user):
         right_but_throttled = client.post("/accounts/second-factor/", {"token": code_for(device)})
 
     assert right_but_throttled.status_code == 200
+
+
+def test_a_device_enrolled_in_another_browser_is_asked_for_at_the_next_request(make_user):
+    """The account's has_second_factor follows its devices at once (accounts/signals.py), so a session
+    signed in before the enrolment cannot go on without the code."""
+    from django.test import Client
+
+    user = make_user(Role.OPERATOR, base=XMU, username="xmu")
+    first, second = Client(), Client()
+    sign_in_with_password(first, "xmu")
+    assert first.get("/bases/").status_code == 200
+
+    sign_in_with_password(second, "xmu")
+    second.get("/accounts/second-factor/enrol/")
+    second.post("/accounts/second-factor/enrol/", {"token": code_for(TOTPDevice.objects.get(user=user))})
+    user.refresh_from_db()
+    assert user.has_second_factor
+
+    assert first.get("/bases/")["Location"].startswith("/accounts/second-factor/")
+
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    user.refresh_from_db()
+    assert not user.has_second_factor
+    assert first.get("/bases/").status_code == 200
+
+
+def test_a_session_without_a_second_factor_asks_nothing_of_the_device_tables(
+    client, make_user, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_user(Role.OPERATOR, base=XMU, username="xmu")
+    sign_in_with_password(client, "xmu")
+    client.get("/accounts/password/done/")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/accounts/password/done/").status_code == 200
+    assert not [q for q in queries.captured_queries if "otp_" in q["sql"]]
