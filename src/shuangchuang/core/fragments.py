@@ -109,3 +109,14 @@ def computed(name: str, version: object, compute: Callable[[], T], *, seconds: i
     result = compute()
     cache.set(key, result, timeout=seconds)
     return result
+
+
+def rendered_fragment(template_name: str, context: Mapping[str, Any]) -> SafeString:
+    """A part of a page rendered once per content: ``context`` is the whole of what the template shows
+    (plain values: strings, numbers, lists and tuples of them), so it is the key itself. For the list
+    pages' filter forms, whose options and chosen values repeat from one request to the next."""
+    return rendered_rows(template_name, [dict(context)], _content, name="fragment")[0]
+
+
+def _content(context: Mapping[str, Any]) -> str:
+    return repr(sorted(context.items()))

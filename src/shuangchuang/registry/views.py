@@ -1,20 +1,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import groupby
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 
 from shuangchuang.accounts.requests import AuthenticatedRequest
 from shuangchuang.core.audit import file_facts, record_export, record_upload
-from shuangchuang.core.fragments import rendered_rows
+from shuangchuang.core.fragments import rendered_fragment, rendered_rows
 from shuangchuang.core.policy import permission_required, reaches_everything
 from shuangchuang.core.tabular import limits_note
 
@@ -47,15 +50,35 @@ def base_list(request: AuthenticatedRequest) -> HttpResponse:
             "registry/_base_row.html", list(page.object_list), _row_version, load=_listed, name="base"
         ),
         "total": page.paginator.count,
-        "batches": Batch.objects.restrict(request.user),
-        "directions": Direction.objects.restrict(request.user).filter(bases__isnull=False).distinct(),
-        "kinds": BaseKind.choices,
-        "statuses": BaseStatus.choices,
-        "provinces": Province.objects.restrict(request.user),
         "coverage": selectors.batch_coverage(request.user, request.GET.get("batch")),
     }
-    template = "registry/_base_rows.html" if request.headers.get("HX-Request") else "registry/base_list.html"
-    return render(request, template, context)
+    if request.headers.get("HX-Request"):
+        return render(request, "registry/_base_rows.html", context)
+    context["filters"] = rendered_fragment("registry/_base_filters.html", _filter_choices(request))
+    return render(request, "registry/base_list.html", context)
+
+
+def _filter_choices(request: AuthenticatedRequest) -> dict[str, Any]:
+    """The list's filter form as plain values (options in the reader's language, the chosen ones), which
+    is also its cache key: the form is rendered once per content (core.fragments)."""
+    user = request.user
+    directions = Direction.objects.restrict(user).filter(bases__isnull=False).distinct()
+    chosen = {
+        key: str(request.GET.get(key, ""))
+        for key in ("q", "batch", "direction", "kind", "province", "status")
+    }
+    return {
+        **chosen,
+        "action": reverse("registry:base_list"),
+        "batches": [(str(b.number), b.label) for b in Batch.objects.restrict(user)],
+        "directions": [
+            (str(group), [(d.code, d.label) for d in members])
+            for group, members in groupby(directions, key=lambda d: d.get_kind_display())
+        ],
+        "kinds": [(value, str(label)) for value, label in BaseKind.choices],
+        "provinces": [(p.code, p.label) for p in Province.objects.restrict(user)],
+        "statuses": [(value, str(label)) for value, label in BaseStatus.choices],
+    }
 
 
 @permission_required("program.read")

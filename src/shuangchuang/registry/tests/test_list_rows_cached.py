@@ -112,3 +112,25 @@ def test_a_row_template_change_makes_new_keys(monkeypatch):
     first = fragments._template_digest("registry/_base_row.html")
     assert first == fragments._template_digest("registry/_base_row.html")
     assert first != fragments._template_digest("registry/_base_rows.html")
+
+
+@pytest.mark.django_db
+def test_the_filter_form_shows_each_readers_own_choices(make_user, client_for):
+    client = client_for(make_user(Role.NATIONAL_ADMIN))
+    first = listed(client, batch=3, province="350000")
+    second = listed(client, batch=3, province="450000", q="横县")
+
+    assert '<option value="350000" selected>' in first and '<option value="450000" selected>' not in first
+    assert '<option value="450000" selected>' in second and '<option value="350000" selected>' not in second
+    assert 'name="q" value="横县"' in second and 'name="q" value=""' in first
+
+
+@pytest.mark.django_db
+def test_a_renamed_province_shows_in_the_filter_form_at_once(make_user, client_for):
+    from shuangchuang.registry.models import Province
+
+    client = client_for(make_user(Role.NATIONAL_ADMIN))
+    assert ">福建省</option>" in listed(client)
+    Province.objects.filter(code="350000").update(name="福建省（测试更名）")
+
+    assert ">福建省（测试更名）</option>" in listed(client)
