@@ -50,7 +50,10 @@ def normalise(
     """Normalise each indicator column (axis -2 is units) after multiplying it by its polarity.
 
     An indicator whose values are all equal has no spread to scale: min–max and z-score return NaN
-    for it as COINr does, and aggregation then leaves it out (re-weighting the others).
+    for it as COINr does, and aggregation then leaves it out (re-weighting the others). Values equal but
+    for floating-point rounding (a spread below `ROUNDING_SPREAD` of their magnitude: 0.1 + 0.2 beside 0.3)
+    count as equal too — scaled, rounding noise would put one base at the bottom and another at the top
+    of an indicator on which they are the same, and a change of unit could turn that around.
     """
     x = values * polarity
     method = settings.method
@@ -59,10 +62,12 @@ def normalise(
             low, high = settings.minmax_range
             lo = np.fmin.reduce(x, axis=-2, keepdims=True)  # fmin ignores NaN without warning
             hi = np.fmax.reduce(x, axis=-2, keepdims=True)
-            return np.asarray((x - lo) / (hi - lo) * (high - low) + low, dtype=np.float64)
+            span = np.where(_rounding_only(hi - lo, np.fmax(np.abs(lo), np.abs(hi))), np.nan, hi - lo)
+            return np.asarray((x - lo) / span * (high - low) + low, dtype=np.float64)
         if method == "zscore":
             mean, sd = settings.zscore_mean_sd
             mu, sigma = _mean_sd(x)
+            sigma = np.where(_rounding_only(sigma, np.abs(mu)), np.nan, sigma)
             return np.asarray((x - mu) / sigma * sd + mean, dtype=np.float64)
         if method == "rank":
             return competition_ranks(x, axis=-2, descending=False)
@@ -82,6 +87,15 @@ def normalise(
             score = np.minimum(score, 1.0)
         low, high = settings.minmax_range
         return np.asarray(low + (high - low) * score, dtype=np.float64)
+
+
+# A spread this small relative to the values is floating-point rounding, not a difference (a double carries
+# about 16 significant digits; sums and ratios of reported figures lose a few).
+ROUNDING_SPREAD = 1e-12
+
+
+def _rounding_only(spread: FloatArray, magnitude: FloatArray) -> FloatArray:
+    return np.asarray(spread <= ROUNDING_SPREAD * magnitude)
 
 
 def _mean_sd(x: FloatArray) -> tuple[FloatArray, FloatArray]:

@@ -53,3 +53,23 @@ def test_distance_to_target_needs_a_target_for_every_indicator():
 def test_a_constant_indicator_cannot_be_scaled():
     out = normalise(np.array([[5.0], [5.0]]), np.ones(1), NormaliseSettings())
     assert np.isnan(out).all()
+
+
+@pytest.mark.parametrize("method", ["minmax", "zscore"])
+def test_values_equal_but_for_rounding_are_equal(method):
+    """0.1 + 0.2 and 0.3 differ in the last bit; scaled, that bit would put one base at 0 and the other
+    at 100. Both are the same figure, so the indicator has no spread, as if the values were equal."""
+    rounded = np.array([[0.1 + 0.2, 5.0], [0.3, 7.0], [0.3, 9.0]])
+    assert rounded[0, 0] != rounded[1, 0]
+
+    out = normalise(rounded, np.ones(2), NormaliseSettings(method))
+
+    assert np.isnan(out[:, 0]).all()
+    assert not np.isnan(out[:, 1]).any()
+
+
+def test_a_small_real_spread_is_still_scaled():
+    close = np.array([[1000.0], [1000.001], [1000.002]])
+    np.testing.assert_allclose(
+        normalise(close, np.ones(1), NormaliseSettings())[:, 0], [0, 50, 100], atol=1e-6
+    )
