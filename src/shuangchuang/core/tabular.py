@@ -17,6 +17,9 @@ Formula cells are found in the sheet XML itself (`<f>`), so that both readers se
 saved result (`<v>`) is read at that result and listed in `Sheet.formulas`; one without (a formula typed
 by a program that never calculated it) is refused, never read as a blank.
 
+Cells are read as written (stripped): an official's text keeps its full-width punctuation. A reader NFKC-
+normalises only what it matches or parses (headers, codes, names looked up, numbers) with `matching_text`.
+
 Every problem is a `TableError` with a message in the reader's language and, where there is one, the
 sheet, row and column; the parsers' own (English) texts never reach the user.
 """
@@ -98,7 +101,8 @@ def limits_note() -> str:
 
 @dataclass(frozen=True)
 class Table:
-    """Rows of text cells with the header, and where each row came from (for error messages)."""
+    """Rows of text cells as written (`normalise_cell`) with the header, and where each row came from (for
+    error messages)."""
 
     source: str
     sheet: str
@@ -110,8 +114,8 @@ class Table:
 
 @dataclass(frozen=True)
 class Sheet:
-    """One sheet as normalised text: only non-blank rows, with their 1-based row numbers in the file, and
-    the cells that hold a formula (read at the result the file saved)."""
+    """One sheet as text as written (`normalise_cell`): only non-blank rows, with their 1-based row numbers
+    in the file, and the cells that hold a formula (read at the result the file saved)."""
 
     name: str
     rows: list[tuple[int, list[str]]]
@@ -119,14 +123,23 @@ class Sheet:
 
 
 def normalise_cell(value: Any) -> str:
-    """A cell as text: NFKC (full-width digits and letters become half-width), stripped."""
+    """A cell as text, as it was written: stripped, a whole float as an integer, a date without its
+    midnight. Full-width characters stay: what an official wrote keeps its （，；：）. What is matched or
+    parsed goes through `matching_text`."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     elif isinstance(value, dt.datetime) and value.time() == dt.time():
         value = value.date()  # a date typed into Excel: openpyxl reads a datetime, calamine a date
-    text = str(value)
+    return str(value).strip()
+
+
+def matching_text(text: str) -> str:
+    """A cell's text as it is matched or parsed (a header, a code, a name looked up, a number): NFKC, so that
+    full-width letters, digits and punctuation typed with a Chinese input method become half-width
+    (“ＪＯＢＳ” → “JOBS”, “１，２３４” → “1,234”, “（人）” → “(人)”), then stripped. Never for text kept as
+    written."""
     return (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip()
 
 

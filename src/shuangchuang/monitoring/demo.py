@@ -660,7 +660,7 @@ class _Generator:
                 saved: dict[str, Any] = {}
                 for code, generated in row.items():
                     version = by_code[code]
-                    # Read as the form and the workbook read what people type (text is NFKC-normalised).
+                    # Read as the form and the workbook read what people type (numbers NFKC-normalised, text as written).
                     value, problem = parse_raw(version, generated)
                     assert problem is None and value is not None, (code, generated, problem)
                     number = None if isinstance(value, str) else Decimal(value)

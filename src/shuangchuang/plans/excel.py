@@ -12,15 +12,21 @@ against the data as it is then, and applied through the services in one transact
 - Staff: one row per person on the roster, matched by name to those serving now: a known name changes their
   details (a change in the history, effective on the upload's date), a new name joins; someone left out of
   the file stays on the roster (leaving is recorded on the page, with its date).
+
+Text is kept as written (a goal's name, unit and note, a person's name and post keep their full-width
+punctuation). What is matched or parsed goes through `core.tabular.matching_text`: the headers, names as
+they are matched to the saved goals and staff, indicator codes, the direction, numbers, dates, and the
+phone number and e-mail address (full-width digits and letters typed with a Chinese input method).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.validators import validate_email
 from django.db import transaction
@@ -30,7 +36,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from shuangchuang.accounts.models import User
-from shuangchuang.core.tabular import Table, TableError, read_table, write_text_cell
+from shuangchuang.core.tabular import Table, TableError, matching_text, read_table, write_text_cell
 from shuangchuang.monitoring.models import Indicator
 from shuangchuang.registry.models import Base
 
@@ -54,6 +60,7 @@ def goal_columns(plan: Plan) -> list[str]:
 
 
 STAFF_COLUMNS = ["姓名", "岗位职务", "联系电话", "电子邮箱", "到岗日期"]
+T = TypeVar("T")
 
 
 def _number(value: Decimal | None) -> str:
@@ -116,7 +123,7 @@ def staff_workbook(base: Base) -> bytes:
 
 def _columns(table: Table, expected: list[str]) -> dict[str, int]:
     """Column index by name; a missing column is an error naming it."""
-    found = {name: index for index, name in enumerate(table.header) if name}
+    found = {key: index for index, name in enumerate(table.header) if (key := matching_text(name))}
     missing = [name for name in expected if name not in found]
     if missing:
         raise TableError(
@@ -125,6 +132,21 @@ def _columns(table: Table, expected: list[str]) -> dict[str, int]:
             row=1,
         )
     return {name: found[name] for name in expected}
+
+
+def _by_name(named: Iterable[tuple[str, T]]) -> dict[str, T]:
+    """Saved goals or people by name, for `_named`: by the name as saved and by its `matching_text`."""
+    pairs = list(named)
+    found = {matching_text(name): thing for name, thing in reversed(pairs)}
+    found.update(pairs)  # the name exactly as saved comes first
+    return found
+
+
+def _named(found: dict[str, T], name: str) -> T | None:
+    """The one of that name: exactly as written, or else however its letters, digits and punctuation
+    were typed (full-width or half-width)."""
+    thing = found.get(name)
+    return thing if thing is not None else found.get(matching_text(name))
 
 
 def _cell(cells: list[str], index: int) -> str:
@@ -137,7 +159,12 @@ class _Row:
         self.errors: list[TableError] = []
 
     def text(self, name: str) -> str:
+        """The cell as written."""
         return _cell(self.cells, self.columns[name])
+
+    def matched(self, name: str) -> str:
+        """The cell as it is matched or parsed."""
+        return matching_text(self.text(name))
 
     def error(self, name: str, message: str) -> None:
         self.errors.append(
@@ -158,7 +185,7 @@ class _Row:
         return value
 
     def decimal(self, name: str, *, required: bool) -> Decimal | None:
-        value = self.text(name).replace(",", "")
+        value = self.matched(name).replace(",", "")
         if not value:
             if required:
                 self.error(name, gettext("不能为空。"))
@@ -174,7 +201,7 @@ class _Row:
         return number
 
     def date(self, name: str) -> dt.date | None:
-        value = self.text(name)
+        value = self.matched(name)
         try:
             return dt.date.fromisoformat(value[:10])
         except ValueError:
@@ -225,20 +252,20 @@ def check_goals(plan: Plan, data: bytes, source: str) -> GoalsCheck:
     except TableError as exc:
         check.errors.append(exc)
         return check
-    existing = {g.name: g for g in plan.goals.all()}
+    existing = _by_name((g.name, g) for g in plan.goals.all())
     indicators = {i.code: i for i in Indicator.objects.filter(is_active=True)}
     seen: dict[str, int] = {}
     for number, cells in table.rows:
         row = _Row(table, number, cells, columns)
         name = row.required("目标名称", 120)
-        if name in seen:
-            row.error("目标名称", gettext("与第 %(row)d 行重复。") % {"row": seen[name]})
-        seen.setdefault(name, number)
-        code = row.text("指标代码")
+        if matching_text(name) in seen:
+            row.error("目标名称", gettext("与第 %(row)d 行重复。") % {"row": seen[matching_text(name)]})
+        seen.setdefault(matching_text(name), number)
+        code = row.matched("指标代码")
         indicator = indicators.get(code) if code else None
         if code and indicator is None:
             row.error("指标代码", gettext("“%(code)s”不在指标目录中。") % {"code": code[:20]})
-        trend_word = row.text("方向")
+        trend_word = row.matched("方向")
         if trend_word not in TRENDS:
             row.error("方向", gettext("请填写“越大越好”或“越小越好”。"))
         baseline = row.decimal("基期值", required=True)
@@ -262,7 +289,7 @@ def check_goals(plan: Plan, data: bytes, source: str) -> GoalsCheck:
             note=note,
             order=len(check.changes) + 1,
         )
-        check.changes.append(GoalChange(goal_data, existing.get(name), number))
+        check.changes.append(GoalChange(goal_data, _named(existing, name), number))
     if not check.errors and not check.changes:
         check.errors.append(TableError(gettext("文件中没有目标。"), sheet=table.sheet))
     return check
@@ -271,7 +298,7 @@ def check_goals(plan: Plan, data: bytes, source: str) -> GoalsCheck:
 def recheck_goals(plan: Plan, pending: dict[str, Any]) -> GoalsCheck:
     """The changes of a confirmed preview, against the goals as they are now."""
     check = GoalsCheck(plan, pending["source"])
-    existing = {g.name: g for g in plan.goals.all()}
+    existing = _by_name((g.name, g) for g in plan.goals.all())
     indicators = {i.code: i for i in Indicator.objects.filter(is_active=True)}
     for n, row in enumerate(pending["rows"], start=1):
         goal_data = services.GoalData(
@@ -284,7 +311,7 @@ def recheck_goals(plan: Plan, pending: dict[str, Any]) -> GoalsCheck:
             note=row["note"],
             order=n,
         )
-        check.changes.append(GoalChange(goal_data, existing.get(row["name"]), row["row"]))
+        check.changes.append(GoalChange(goal_data, _named(existing, row["name"]), row["row"]))
     return check
 
 
@@ -336,7 +363,7 @@ class RosterCheck:
 def _staff_change(
     current: dict[str, StaffMember], name: str, role: str, phone: str, email: str, since: dt.date, row: int
 ) -> StaffRowChange | None:
-    member = current.get(name)
+    member = _named(current, name)
     change = StaffRowChange(name, role, phone, email, since, member, row)
     if member is None:
         return change
@@ -359,19 +386,19 @@ def check_staff(base: Base, data: bytes, source: str) -> RosterCheck:
     except TableError as exc:
         check.errors.append(exc)
         return check
-    current = {m.name: m for m in StaffMember.objects.filter(base=base, until__isnull=True)}
+    current = _by_name((m.name, m) for m in StaffMember.objects.filter(base=base, until__isnull=True))
     seen: dict[str, int] = {}
     for number, cells in table.rows:
         row = _Row(table, number, cells, columns)
         name = row.required("姓名", 40)
-        if name in seen:
-            row.error("姓名", gettext("与第 %(row)d 行重复。") % {"row": seen[name]})
-        seen.setdefault(name, number)
+        if matching_text(name) in seen:
+            row.error("姓名", gettext("与第 %(row)d 行重复。") % {"row": seen[matching_text(name)]})
+        seen.setdefault(matching_text(name), number)
         role = row.required("岗位职务", 80)
-        phone = row.text("联系电话")
+        phone = row.matched("联系电话")
         if len(phone) > 40:
             row.error("联系电话", gettext("超过 %(n)d 个字符。") % {"n": 40})
-        email = row.text("电子邮箱")
+        email = row.matched("电子邮箱")
         if email:
             try:
                 validate_email(email)
@@ -391,7 +418,7 @@ def check_staff(base: Base, data: bytes, source: str) -> RosterCheck:
 
 def recheck_staff(base: Base, pending: dict[str, Any]) -> RosterCheck:
     check = RosterCheck(base, pending["source"])
-    current = {m.name: m for m in StaffMember.objects.filter(base=base, until__isnull=True)}
+    current = _by_name((m.name, m) for m in StaffMember.objects.filter(base=base, until__isnull=True))
     for row in pending["rows"]:
         change = _staff_change(
             current,

@@ -3,12 +3,18 @@
 Every row is validated and every problem reported with its row, column and reason; nothing is written
 unless the whole file is valid. The file is read by `core.tabular` under the same limits as every upload;
 `TEMPLATE_COLUMNS` is the layout the template, the import page and the reader share.
+
+Names and the city are stored as written: an official name keeps its full-width punctuation exactly as
+published. What is looked up (headers, batch, direction, kind, province, authority, status, the sequence
+number) and the check for a name already in the batch go through `matching_text`, so that full-width letters
+and digits match as half-width ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Max
@@ -20,7 +26,14 @@ from django.utils.translation import gettext_lazy as _
 from shuangchuang.accounts.models import User
 from shuangchuang.core.audit import audit_event, record_many
 from shuangchuang.core.policy import CHANGE, require, require_in_scope
-from shuangchuang.core.tabular import Table, TableError, claims_workbook, read_table, text_is_not_a_workbook
+from shuangchuang.core.tabular import (
+    Table,
+    TableError,
+    claims_workbook,
+    matching_text,
+    read_table,
+    text_is_not_a_workbook,
+)
 
 from .models import Authority, Base, BaseKind, BaseStatus, BaseStatusHistory, Batch, Direction, Province
 from .reference import KIND_LABELS
@@ -40,6 +53,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("name", "batch", "direction", "kind", "province", "city", "authority")
 CHINESE_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -96,34 +110,45 @@ class ImportResult:
         return not self.errors
 
 
+def _keyed(pairs: dict[str, T]) -> dict[str, T]:
+    """A lookup by `matching_text`, as the cells are looked up."""
+    return {matching_text(key): value for key, value in pairs.items()}
+
+
 class _Lookups:
-    """Everything a row may refer to, loaded once."""
+    """Everything a row may refer to, loaded once, keyed by `matching_text`."""
 
     def __init__(self) -> None:
         self.batches = {b.number: b for b in Batch.objects.all()}
-        self.directions: dict[str, Direction] = {}
+        directions: dict[str, Direction] = {}
         for d in Direction.objects.all():
-            self.directions[d.name] = self.directions[d.code] = d
-            self.directions[d.name.removesuffix("示范基地")] = d
-        self.provinces: dict[str, Province] = {}
+            directions[d.name] = directions[d.code] = d
+            directions[d.name.removesuffix("示范基地")] = d
+        self.directions = _keyed(directions)
+        provinces: dict[str, Province] = {}
         for p in Province.objects.all():
-            self.provinces[p.code] = self.provinces[p.name] = self.provinces[p.short_name] = p
-        self.authorities: dict[str, Authority] = {}
+            provinces[p.code] = provinces[p.name] = provinces[p.short_name] = p
+        self.provinces = _keyed(provinces)
+        authorities: dict[str, Authority] = {}
         for a in Authority.objects.all():
-            self.authorities[a.code] = self.authorities[a.name] = self.authorities[a.short_name] = a
-        self.kinds = {**KIND_LABELS, **{v: v for v in BaseKind.values}}
-        self.kinds.update({str(label): value for value, label in BaseKind.choices})
-        self.statuses = {
-            **{v: v for v in BaseStatus.values},
-            **{str(lbl): v for v, lbl in BaseStatus.choices},
-        }
+            authorities[a.code] = authorities[a.name] = authorities[a.short_name] = a
+        self.authorities = _keyed(authorities)
+        kinds = {**KIND_LABELS, **{v: v for v in BaseKind.values}}
+        kinds.update({str(label): value for value, label in BaseKind.choices})
+        self.kinds = _keyed(kinds)
+        self.statuses = _keyed(
+            {
+                **{v: v for v in BaseStatus.values},
+                **{str(lbl): v for v, lbl in BaseStatus.choices},
+            }
+        )
 
 
 def _header_map(table: Table, result: ImportResult) -> dict[str, int]:
     positions: dict[str, int] = {}
     aliases = {alias.lower(): key for key, names in COLUMNS.items() for alias in names}
     for index, title in enumerate(table.header):
-        key = aliases.get(title.lower())
+        key = aliases.get(matching_text(title).lower())
         if key and key not in positions:
             positions[key] = index
     for key in REQUIRED:
@@ -147,15 +172,23 @@ def validate_rows(table: Table) -> tuple[list[dict[str, Any]], ImportResult]:
     if result.errors:
         return [], result
     refs = _Lookups()
-    existing = set(Base.objects.values_list("batch__number", "name"))
+    # A name already in the batch, however its punctuation was typed
+    existing = {
+        (number, matching_text(name)) for number, name in Base.objects.values_list("batch__number", "name")
+    }
     seen: dict[tuple[int, str], int] = {}
     clean_rows: list[dict[str, Any]] = []
 
     for number, cells in table.rows:
 
         def cell(key: str, cells: list[str] = cells) -> str:
+            """The cell as written."""
             index = positions.get(key)
             return cells[index] if index is not None and index < len(cells) else ""
+
+        def matched(key: str, cell: Callable[[str], str] = cell) -> str:
+            """The cell as it is looked up."""
+            return matching_text(cell(key))
 
         def error(key: str, message: str, number: int = number) -> None:
             result.errors.append(RowError(number, table.header[positions[key]], message))
@@ -170,50 +203,51 @@ def validate_rows(table: Table) -> tuple[list[dict[str, Any]], ImportResult]:
             if len(name) > 100:
                 error("name", gettext("名称超过 100 个字符"))
         if text := cell("batch"):
-            batch_number = _batch_number(text)
+            batch_number = _batch_number(matched("batch"))
             if batch_number not in refs.batches:
                 error("batch", gettext("“%(text)s”不是已知批次（应为 1、2 或 3）") % {"text": text})
             else:
                 row["batch"] = refs.batches[batch_number]
         if text := cell("direction"):
-            if text not in refs.directions:
+            if (direction := refs.directions.get(matched("direction"))) is None:
                 error("direction", gettext("“%(text)s”不是已知的功能方向或类别") % {"text": text})
             else:
-                row["direction"] = refs.directions[text]
+                row["direction"] = direction
         if text := cell("kind"):
-            if text not in refs.kinds:
+            if (kind := refs.kinds.get(matched("kind"))) is None:
                 error(
                     "kind", gettext("“%(text)s”不是已知类型（区域、高校、科研院所、企业）") % {"text": text}
                 )
             else:
-                row["kind"] = refs.kinds[text]
+                row["kind"] = kind
         if text := cell("province"):
-            if text not in refs.provinces:
+            if (province := refs.provinces.get(matched("province"))) is None:
                 error(
                     "province",
                     gettext("“%(text)s”不是有效的省级行政区划代码或名称（GB/T 2260）") % {"text": text},
                 )
             else:
-                row["province"] = refs.provinces[text]
+                row["province"] = province
         row["city"] = cell("city")
         if text := cell("authority"):
-            if text not in refs.authorities:
+            if (authority := refs.authorities.get(matched("authority"))) is None:
                 error("authority", gettext("“%(text)s”不是已登记的审核单位") % {"text": text})
             else:
-                row["authority"] = refs.authorities[text]
+                row["authority"] = authority
         row["status"] = BaseStatus.ACTIVE
         if text := cell("status"):
-            if text not in refs.statuses:
+            if (status := refs.statuses.get(matched("status"))) is None:
                 error("status", gettext("“%(text)s”不是已知状态") % {"text": text})
             else:
-                row["status"] = refs.statuses[text]
+                row["status"] = status
         if text := cell("seq"):
-            if not text.isdigit() or int(text) == 0:
+            digits = matched("seq")
+            if not digits.isdigit() or int(digits) == 0:
                 error("seq", gettext("“%(text)s”不是正整数") % {"text": text})
             else:
-                row["seq"] = int(text)
+                row["seq"] = int(digits)
         if "batch" in row and "name" in row:
-            same = (row["batch"].number, row["name"])
+            same = (row["batch"].number, matching_text(row["name"]))
             if same in existing:
                 error("name", gettext("%(batch)s中已有同名示范基地") % {"batch": row["batch"].name})
             elif same in seen:

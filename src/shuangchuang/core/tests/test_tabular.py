@@ -31,7 +31,9 @@ def official_sheet(book: Workbook) -> None:
     sheet.append(
         ["基地编号", "带动就业人数（人）", "营业收入（千元）", "是否设立基金", "备注", "填报日期", "占比"]
     )
-    sheet.append(["B3-012", 1200, "１２，３４５ ", "是", "建成共享实验室  ", dt.date(2025, 3, 31), 0.125])
+    sheet.append(
+        ["B3-012", 1200, "１２，３４５ ", "是", "（一）建成共享实验室；  ", dt.date(2025, 3, 31), 0.125]
+    )
     sheet.append([None, None, None, None, None, None, None])
     sheet.append(["B3-013", 3.0, "8,800.5", "否", None, None, 12345678901234])
     sheet["J7"] = "角落里的备注"
@@ -83,9 +85,20 @@ def test_a_plain_workbook_reads_the_same_with_calamine_and_openpyxl(monkeypatch)
     assert fast == streamed
     kind, (values, notes) = fast
     assert kind == "xlsx" and values.name == "填报数据" and notes.name == "说明"
-    assert values.rows == [  # NFKC: full-width brackets and digits become plain ones
-        (1, ["基地编号", "带动就业人数(人)", "营业收入(千元)", "是否设立基金", "备注", "填报日期", "占比"]),
-        (2, ["B3-012", "1200", "12,345", "是", "建成共享实验室", "2025-03-31", "0.125"]),
+    assert values.rows == [  # as written: full-width brackets, digits and punctuation stay
+        (
+            1,
+            [
+                "基地编号",
+                "带动就业人数（人）",
+                "营业收入（千元）",
+                "是否设立基金",
+                "备注",
+                "填报日期",
+                "占比",
+            ],
+        ),
+        (2, ["B3-012", "1200", "１２，３４５", "是", "（一）建成共享实验室；", "2025-03-31", "0.125"]),
         (4, ["B3-013", "3", "8,800.5", "否", "", "", "12345678901234"]),
         (7, ["", "", "", "", "", "", "", "", "", "角落里的备注"]),
     ]
@@ -98,8 +111,32 @@ def test_read_table_gives_the_same_table_from_either_reader(monkeypatch):
     use_openpyxl(monkeypatch)
 
     assert read_table(data, "名单.xlsx") == fast
-    assert fast.header[:2] == ["基地编号", "带动就业人数(人)"]
+    assert fast.header[:2] == ["基地编号", "带动就业人数（人）"]
     assert [number for number, _ in fast.rows] == [2, 4, 7]
+
+
+def test_a_gbk_csv_gives_its_text_as_written_and_matching_text_gives_what_is_matched():
+    written = "（一）完善政策；（二）加强服务：全年３次。"
+    data = (
+        f"ｂａｓｅ＿ｃｏｄｅ,ＮＯＴＥ,ＪＯＢＳ\r\n\u3000Ｂ３－０１２\u3000,{written},１，２３４\r\n".encode(
+            "gbk"
+        )
+    )
+
+    _, [sheet] = read_sheets(data)
+    [(_, codes), (_, cells)] = sheet.rows
+
+    assert cells == [
+        "Ｂ３－０１２",
+        written,
+        "１，２３４",
+    ]  # stripped of the ideographic spaces, nothing else
+    assert [tabular.matching_text(c) for c in codes] == ["base_code", "NOTE", "JOBS"]
+    assert [tabular.matching_text(c) for c in cells] == [
+        "B3-012",
+        "(一)完善政策;(二)加强服务:全年3次。",
+        "1,234",
+    ]
 
 
 def test_cells_without_their_position_are_left_to_openpyxl_and_read_in_place():
@@ -171,7 +208,7 @@ def test_a_chart_sheet_in_front_is_passed_over():
     [sheet] = read_sheets(data)[1]
     assert sheet.name == "填报数据" and sheet.rows[1] == (
         2,
-        ["B3-012", "1200", "12,345", "是", "建成共享实验室", "2025-03-31", "0.125"],
+        ["B3-012", "1200", "１２，３４５", "是", "（一）建成共享实验室；", "2025-03-31", "0.125"],
     )
 
 
@@ -332,7 +369,7 @@ def test_a_formula_with_a_saved_result_is_read_at_that_result_and_marked_by_eith
     _, [streamed] = read_sheets(data)
 
     assert fast == streamed
-    assert fast.rows == [(1, ["基地编号", "带动就业人数(人)"]), (2, ["B3-012", "41"])]
+    assert fast.rows == [(1, ["基地编号", "带动就业人数（人）"]), (2, ["B3-012", "41"])]
     assert fast.formulas == frozenset({(2, 2)})
 
 

@@ -16,7 +16,7 @@ from shuangchuang.core.bulk import gc_paused
 from shuangchuang.core.policy import CHANGE
 from shuangchuang.core.tabular import (
     TableError,
-    normalise_cell,
+    matching_text,
 )
 from shuangchuang.registry.models import Base
 
@@ -165,7 +165,7 @@ def check_upload(user: User, period: ReportingPeriod, data: bytes, source: str) 
     # Every indicator of the period's forms of any direction and kind, to tell "not for this base" from
     # "no such indicator"
     known = {v.indicator.code: v for v in Catalogue.current().form(None, None, period.kind, period.year)}
-    by_name = {normalise_cell(v.name): code for code, v in known.items()}
+    by_name = {matching_text(v.name): code for code, v in known.items()}
     _resolve_columns(upload, by_name, check.errors)
 
     locations: dict[tuple[int, str], tuple[UploadedRow, str]] = {}
@@ -246,11 +246,13 @@ def _closed_message(report: Report) -> str:
 
 
 def _resolve_columns(upload: Upload, by_name: dict[str, str], errors: list[CellError]) -> None:
-    """A CSV typed by hand may lack the code row: its columns are matched by indicator name, with or
-    without the unit and “(自动计算)” that the template adds in brackets."""
+    """A CSV typed by hand may lack the code row: its columns are matched by indicator name (both as
+    `matching_text`: full-width or half-width brackets alike), with or without the unit and “(自动计算)” that
+    the template adds in brackets."""
     taken = {code for code in upload.rows[0].values if not code.startswith("#")} if upload.rows else set()
     for index, label in upload.unresolved.items():
-        name, code = label, by_name.get(label)
+        name = matching_text(label)
+        code = by_name.get(name)
         while code is None and UNIT_SUFFIX.search(name):
             name = UNIT_SUFFIX.sub("", name).strip()
             code = by_name.get(name)

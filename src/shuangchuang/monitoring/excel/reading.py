@@ -1,5 +1,9 @@
 """Reading an upload: the file read as hostile (`core.tabular`), its layout recognised, its rows and
-columns matched to bases and indicators; every problem a `CellError` naming sheet, cell and why."""
+columns matched to bases and indicators; every problem a `CellError` naming sheet, cell and why.
+
+Cells come as written. What is matched (headers, markers, base and indicator codes, the period) goes through
+`matching_text`, so that full-width letters and digits still match; values and explanations stay as written
+(`validation.parse_raw` normalises numbers, and keeps text as the official wrote it)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from shuangchuang.core.tabular import (
     Sheet,
     TableError,
     claims_workbook,
+    matching_text,
     read_sheets,
     text_is_not_a_workbook,
 )
@@ -88,7 +93,7 @@ def read_upload(data: bytes, name: str = "") -> Upload:
     sheet = next((s for s in sheets if s.name == DATA_SHEET), sheets[0])
     notes = next((s for s in sheets if s.name == NOTES_SHEET), None)
     period_code = _note(notes, PERIOD_KEY) if notes else ""
-    head = sheet.rows[:8]
+    head = _matched(sheet.rows[:8])
     if any("指标代码" in cells and "本期数值" in cells for _, cells in head):
         upload = _read_report_layout(sheet, period_code)
     elif any(cells[0].lower() == BASE_CODE or cells[0] == META_COLUMNS[BASE_CODE] for _, cells in head):
@@ -106,23 +111,27 @@ def read_upload(data: bytes, name: str = "") -> Upload:
     return upload
 
 
+def _matched(rows: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """Rows of headers and markers as they are matched (`matching_text`)."""
+    return [(number, [matching_text(c) for c in cells]) for number, cells in rows]
+
+
 def _note(sheet: Sheet, key: str) -> str:
     for _, cells in sheet.rows:
-        if cells[0] == key and len(cells) > 1:
-            return cells[1]
+        if matching_text(cells[0]) == key and len(cells) > 1:
+            return matching_text(cells[1])
     return ""
 
 
 def _read_report_layout(sheet: Sheet, period_code: str) -> Upload:
-    header_index = next(
-        i for i, (_, cells) in enumerate(sheet.rows) if "指标代码" in cells and "本期数值" in cells
-    )
-    header = sheet.rows[header_index][1]
+    head = _matched(sheet.rows[:8])  # read_upload found the header among these
+    header_index = next(i for i, (_, cells) in enumerate(head) if "指标代码" in cells and "本期数值" in cells)
+    header = head[header_index][1]
     code_at, value_at = header.index("指标代码"), header.index("本期数值")
     explanation_at = header.index("情况说明") if "情况说明" in header else None
     name_at = header.index("指标名称") if "指标名称" in header else None
-    base_code, base_row, base_column = "", sheet.rows[header_index][0], 1
-    for number, cells in sheet.rows[:header_index]:
+    base_code, base_row, base_column = "", head[header_index][0], 1
+    for number, cells in head[:header_index]:
         for index, text in enumerate(cells[:-1]):
             if text == "基地编号":
                 base_code, base_row, base_column = cells[index + 1].upper(), number, index + 2
@@ -148,7 +157,7 @@ def _read_report_layout(sheet: Sheet, period_code: str) -> Upload:
 
     seen: dict[str, int] = {}
     for number, cells in sheet.rows[header_index + 1 :]:
-        code = cell(cells, code_at)
+        code = matching_text(cell(cells, code_at))
         if not code:
             continue
         if code in seen:
@@ -175,11 +184,13 @@ UNIT_SUFFIX = re.compile(r"[（(][^（）()]*[)）]$")
 
 
 def _read_bases_layout(sheet: Sheet, period_code: str) -> Upload:
-    head = sheet.rows[:8]
+    head = _matched(sheet.rows[:8])
     code_row = next(((n, c) for n, c in head if c[0].lower() == BASE_CODE), None)
     name_row = next(((n, c) for n, c in head if c[0] == META_COLUMNS[BASE_CODE]), None)
     header_end = max(n for n, _ in (r for r in (code_row, name_row) if r))
-    names = name_row[1] if name_row else []
+    # The names as written, for messages and the preview; matched by name in `planning._resolve_columns`
+    written = dict(sheet.rows[:8])
+    names = written[name_row[0]] if name_row else []
     codes = [c.lower() if c.lower() in META_COLUMNS else c.upper() for c in code_row[1]] if code_row else []
     width = max(len(names), len(codes))
     upload = Upload("bases", sheet.name, period_code, [], [], header_row=name_row[0] if name_row else 1)
@@ -187,7 +198,7 @@ def _read_bases_layout(sheet: Sheet, period_code: str) -> Upload:
     for index in range(width):
         code = codes[index] if index < len(codes) else ""
         name = names[index] if index < len(names) else ""
-        if code in META_COLUMNS or name in META_COLUMNS.values() or not (code or name):
+        if code in META_COLUMNS or matching_text(name) in META_COLUMNS.values() or not (code or name):
             continue
         if code and code in columns.values():
             upload.errors.append(
@@ -209,7 +220,7 @@ def _read_bases_layout(sheet: Sheet, period_code: str) -> Upload:
     for number, cells in sheet.rows:
         if number <= header_end:
             continue
-        base_code = cells[0].upper()
+        base_code = matching_text(cells[0]).upper()
         row = UploadedRow(sheet.name, number, base_code, 1)
         if not base_code:
             upload.errors.append(CellError(sheet.name, number, 1, "基地编号", gettext("不能为空")))

@@ -329,6 +329,53 @@ def test_a_gbk_csv_with_full_width_digits_thousands_separators_and_spaces(guangx
     assert stored(LIUZHOU, "JOBS") == 1200
 
 
+WRITTEN = "（一）完善政策；（二）加强服务：全年３次。"  # a text indicator's answer as an official types it
+
+
+def test_text_typed_into_a_workbook_is_saved_as_written(guangxi, make_user, client_for):
+    make_report(HENGZHOU, make_period(2024), state="locked", JOBS=30)  # 150 is flagged: its explanation stays
+    client = client_for(make_user(Role.OPERATOR, base=HENGZHOU))
+    template = client.get(f"/monitoring/excel/2025A/{HENGZHOU}.xlsx").content
+    filled = fill_report(
+        template, {"JOBS": "１５０", "NOTE": WRITTEN}, explanations={"JOBS": "新园区投入使用：３栋（一期）。"}
+    )
+
+    preview = upload(client, filled)
+    client.post(CONFIRM, {"token": preview.context["token"]})
+
+    assert stored(HENGZHOU, "NOTE") == WRITTEN
+    assert stored(HENGZHOU, "JOBS") == 150  # full-width digits are a number all the same
+    saved = ReportValue.objects.get(
+        report__base__code=HENGZHOU, report__period__code="2025A", indicator__code="JOBS"
+    )
+    assert saved.explanation == "新园区投入使用：３栋（一期）。"
+
+
+def test_a_gbk_csv_with_full_width_codes_matches_them_and_keeps_its_text_as_written(guangxi, authority):
+    csv = (
+        "基地编号,基地名称,工作亮点,带动就业人数（人）\r\n"
+        "ｂａｓｅ＿ｃｏｄｅ,ｂａｓｅ＿ｎａｍｅ,ＮＯＴＥ,ＪＯＢＳ\r\n"
+        f"Ｂ３－０１２,横县,{WRITTEN},１２８\r\n"
+    ).encode("gbk")
+
+    preview = upload(authority, csv, name="广西汇总.csv")
+    assert "token" in preview.context, preview.context.get("errors")
+    authority.post(CONFIRM, {"token": preview.context["token"]})
+
+    assert (stored(HENGZHOU, "NOTE"), stored(HENGZHOU, "JOBS")) == (WRITTEN, 128)
+
+
+def test_text_of_a_submitted_report_unchanged_in_the_file_is_no_obstacle(guangxi, authority, period):
+    guangxi[GUILIN].delete()
+    make_report(GUILIN, period, state="submitted", JOBS=30, NOTE=WRITTEN)
+    template = authority.get("/monitoring/excel/2025A/bases.xlsx").content
+
+    preview = upload(authority, fill_bases(template, {(HENGZHOU, "JOBS"): 125}))
+
+    assert preview.context.get("errors") is None
+    assert [report.base.code for report, _, _ in preview.context["groups"]] == [HENGZHOU]
+
+
 def test_a_zero_is_a_value_not_an_empty_cell(guangxi, authority):
     csv = "基地编号,是否设立双创基金,带动就业人数（人）\nbase_code,HAS_FUND,JOBS\nB3-041,否,0\n".encode()
 

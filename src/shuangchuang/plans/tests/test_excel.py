@@ -66,6 +66,42 @@ def test_goals_template_round_trip_changes_and_adds(operator, client_for):
     }
 
 
+def test_goal_text_is_kept_as_written_and_full_width_numbers_and_names_still_match(operator):
+    plan = draft_plan(operator)
+    data = xlsx(
+        [
+            [f"{c}\u3000" for c in excel.goal_columns(plan)],  # headers with an ideographic space
+            ["带动就业", "", "人", "越大越好", "１００", "１３０", "１６０", "２，５００", "含（一）期；"],
+            ["孵化企业（含众创空间）", "", "家", "越大越好", "１０", "", "", "２０", "（二）期：新增。"],
+        ]
+    )
+
+    check = excel.check_goals(plan, data, "目标.xlsx")
+    assert check.ok, [str(e) for e in check.errors]
+    excel.save_goals(check, actor=operator)
+
+    jobs = plan.goals.get(name="带动就业")  # matched, not added again
+    assert (jobs.note, jobs.targets.get(year=2026).value) == ("含（一）期；", Decimal(2500))
+    new = plan.goals.get(name="孵化企业（含众创空间）")
+    assert (new.note, new.baseline) == ("（二）期：新增。", Decimal(10))
+
+
+def test_a_goal_is_matched_by_name_however_its_brackets_are_typed(operator):
+    plan = draft_plan(operator)
+    goal = services.save_goal(
+        plan,
+        services.GoalData(name="孵化企业（含众创空间）", baseline=Decimal(1), targets={2026: Decimal(2)}),
+        actor=operator,
+    )
+    data = xlsx(
+        [excel.goal_columns(plan), ["孵化企业(含众创空间)", "", "家", "越大越好", "1", "", "", "30", ""]]
+    )
+
+    check = excel.check_goals(plan, data, "目标.xlsx")
+
+    assert [change.goal for change in check.changes] == [goal]
+
+
 def test_goal_errors_name_row_column_and_field(operator):
     plan = draft_plan(operator)
     data = xlsx(
@@ -125,6 +161,30 @@ def test_staff_upload_adds_and_changes_with_history(operator, client_for):
     assert member.role == "副主任"
     assert StaffMember.objects.get(base=base, name="李四").since == dt.date(2025, 5, 1)
     assert StaffChange.objects.filter(staff=member, kind="changed").exists()
+
+
+def test_staff_typed_full_width_keep_their_post_as_written_and_a_usable_phone_and_email(operator):
+    base = Base.objects.get(code="B3-012")
+    data = xlsx(
+        [
+            excel.STAFF_COLUMNS,
+            [
+                "李四",
+                "主任（兼）",
+                "１３８００００００００",
+                "ｌｉ＠ｅｘａｍｐｌｅ．ｃｎ",
+                "２０２５－０５－０１",
+            ],
+        ]
+    )
+
+    check = excel.check_staff(base, data, "名册.xlsx")
+    assert check.ok, [str(e) for e in check.errors]
+    excel.save_staff(check, actor=operator)
+
+    member = StaffMember.objects.get(base=base, name="李四")
+    assert (member.role, member.phone, member.email) == ("主任（兼）", "13800000000", "li@example.cn")
+    assert member.since == dt.date(2025, 5, 1)
 
 
 def test_staff_errors_are_listed_and_nothing_saved(operator, client_for):

@@ -69,6 +69,60 @@ def test_a_clean_gbk_csv_with_full_width_digits_is_imported(registry):
     assert AuditEvent.objects.filter(action="registry.import").count() == 2
 
 
+def test_a_gbk_csv_keeps_the_official_names_full_width_punctuation(registry):
+    data = (
+        HEADER
+        + "１,北京市示例区（中关村）,示例区（中关村）,2,区域示范基地,区域,１１００００,北京市,ｄｒｃ－１１００００\n"
+    ).encode("gbk")
+
+    result = import_bases(data, "二批.csv")
+
+    assert result.ok, result.errors
+    [imported] = result.created
+    assert (imported.name, imported.short_name) == ("北京市示例区（中关村）", "示例区（中关村）")
+    assert (imported.province_id, imported.authority.code) == ("110000", "drc-110000")
+
+
+def test_a_name_already_in_the_batch_is_the_same_name_however_its_brackets_are_typed(registry):
+    row = "1,北京市示例区（中关村）,示例区,2,区域示范基地,区域,110000,北京市,drc-110000\n"
+    assert import_bases((HEADER + row).encode(), "一.csv").ok
+
+    again = import_bases((HEADER + row.replace("（中关村）", "(中关村)")).encode(), "二.csv")
+
+    assert [str(e) for e in again.errors] == ["第 2 行“名称”列：第二批中已有同名示范基地"]
+
+
+def test_headers_and_codes_typed_full_width_match_in_a_workbook(registry):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["ｓｅｑ", "Ｎａｍｅ", "批次", "类别", "类型", "省份代码", "城市", "审核单位", "状态"])
+    sheet.append(
+        [
+            "１２",
+            "示例大学（南校区）",
+            "第二批",
+            "高校和科研院所示范基地",
+            "高校",
+            "１１００００",
+            "北京市",
+            "ｍｏｅ",
+            "建设中",
+        ]
+    )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    result = import_bases(buffer.getvalue(), "名单.xlsx")
+
+    assert result.ok, result.errors
+    [imported] = result.created
+    assert (imported.name, imported.short_name, imported.authority.code) == (
+        "示例大学（南校区）",
+        "示例大学（南校区）",
+        "moe",
+    )
+
+
 def test_xlsx_files_are_imported_by_content_not_by_name(registry):
     workbook = Workbook()
     sheet = workbook.active
