@@ -49,7 +49,12 @@ WARM_UP = 4
 PAGES = [
     # what every signed-in page costs before its own content (session, account, second factor, the menu,
     # CSP and the other security headers, the audit and metrics middleware): the floor of the rows below
-    ("a signed-in page with nothing on it (password changed)", "moe_member", "/accounts/password/done/", None),
+    (
+        "a signed-in page with nothing on it (password changed)",
+        "moe_member",
+        "/accounts/password/done/",
+        None,
+    ),
     ("base list, 50 rows", "moe_member", "/bases/", "bare/2"),
     ("base list, third batch", "moe_member", "/bases/?batch=3", "bare/2"),
     ("home, national administrator", "ndrc", "/", "100"),
