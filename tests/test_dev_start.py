@@ -9,6 +9,7 @@ accounts are still loaded), which keeps the start to a few seconds.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -64,7 +65,15 @@ def wait_until(condition, timeout: float) -> bool:
 
 @pytest.fixture
 def started_app(tmp_path):
+    """`dev.py start` on a free port. Its database starts migrated where an earlier test session kept a
+    migrated SQLite database (conftest.py): `migrate` then has nothing to apply, as on every start but the
+    first, and the test does not wait seconds for the ~80 migrations."""
+    from conftest import migrated_database
+
     port = free_port()
+    if migrated := migrated_database():
+        (tmp_path / "var").mkdir()
+        shutil.copyfile(migrated, tmp_path / "var" / "db.sqlite3")
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(
         PORT=str(port),
