@@ -120,12 +120,28 @@ def migrated_db_cache():
         management.call_command = original
 
 
+# The database as every test starts from it (migrated, the registry loaded), kept in memory on SQLite: a
+# transactional test (the browser tests, the backup tests) empties the database when it ends, and the next
+# test's `registry` copies this back in a few milliseconds instead of loading the registry again.
+_session_start: list[sqlite3.Connection] = []
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(test_settings, migrated_db_cache, django_db_setup, django_db_blocker):
     """Load the shipped registry once (third batch, and the first two as far as sourced); every test sees it
     (and rolls back its own changes). `registry` below is the third batch."""
+    from django.db import connection
+
     with django_db_blocker.unblock():
         load_registry()
+        if connection.vendor == "sqlite" and "mode=memory" in str(connection.settings_dict["NAME"]):
+            kept = sqlite3.connect(":memory:", check_same_thread=False)
+            connection.connection.backup(kept)
+            _session_start.append(kept)
+    yield
+    for kept in _session_start:
+        kept.close()
+    _session_start.clear()
 
 
 # One middleware chain for every test client. Django's test client builds the chain afresh for each client
@@ -161,9 +177,16 @@ setting_changed.connect(_forget_loaded_handlers, dispatch_uid="conftest-forget-l
 
 @pytest.fixture
 def registry(db):
-    """The shipped registry, reloaded if a transactional test flushed the database."""
+    """The shipped registry, back if a transactional test emptied the database (see `_session_start`)."""
     if not Base.objects.filter(batch__number=3).exists():
-        load_registry()
+        from django.contrib.contenttypes.models import ContentType
+        from django.db import connection
+
+        if _session_start and connection.vendor == "sqlite":
+            _session_start[0].backup(connection.connection)
+            ContentType.objects.clear_cache()  # the flush made them anew, under other ids
+        else:
+            load_registry()
     return Base.objects.filter(batch__number=3)
 
 
