@@ -101,6 +101,8 @@ def started_app(tmp_path):
 
 
 def test_sigterm_stops_the_web_server_and_the_task_worker_and_frees_the_port(started_app):
+    """Slow on purpose (about ten seconds): a real `dev.py start`, its migrate and setup_demo, gunicorn and
+    the task worker each a Python process of its own that imports the app, then a real stop."""
     process, port = started_app
     assert wait_until(lambda: not port_is_free(port) or process.poll() is not None, timeout=180)
     assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""

@@ -395,7 +395,8 @@ def role_id(role: str, scope: dict) -> str:
 
 @pytest.mark.parametrize(("role", "scope"), ROLES, ids=[role_id(r, s) for r, s in ROLES])
 def test_no_page_keeps_chinese_of_its_own_in_english(demo, make_user, client, role, scope):
-    """Slow on purpose (a second or two): every main page of the role over demo data."""
+    """Slow on purpose (seconds: the national office's dozens of pages): every main page of the role over
+    demo data."""
     leftovers = {}
     user = make_user(role, last_name="林", first_name="英文", **scope)
     data = data_strings()
