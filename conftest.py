@@ -175,18 +175,27 @@ ClientHandler.load_middleware = _load_middleware_once
 setting_changed.connect(_forget_loaded_handlers, dispatch_uid="conftest-forget-loaded-handlers")
 
 
+def ensure_registry() -> None:
+    """The shipped registry, back if a transactional test emptied the database (see `_session_start`); for
+    the `registry` fixture and for data a module makes once (which may follow a transactional test)."""
+    if Base.objects.filter(batch__number=3).exists():
+        return
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    # (SQLite copies a database into a connection only outside a transaction: a test in its transaction,
+    # after a transactional one, loads the registry into it as before)
+    if _session_start and connection.vendor == "sqlite" and not connection.in_atomic_block:
+        _session_start[0].backup(connection.connection)
+        ContentType.objects.clear_cache()  # the flush made them anew, under other ids
+    else:
+        load_registry()
+
+
 @pytest.fixture
 def registry(db):
-    """The shipped registry, back if a transactional test emptied the database (see `_session_start`)."""
-    if not Base.objects.filter(batch__number=3).exists():
-        from django.contrib.contenttypes.models import ContentType
-        from django.db import connection
-
-        if _session_start and connection.vendor == "sqlite":
-            _session_start[0].backup(connection.connection)
-            ContentType.objects.clear_cache()  # the flush made them anew, under other ids
-        else:
-            load_registry()
+    """The shipped registry (the third batch), reloaded if a transactional test emptied the database."""
+    ensure_registry()
     return Base.objects.filter(batch__number=3)
 
 

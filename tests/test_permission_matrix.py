@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from conftest import sign_in
+from conftest import ensure_registry, sign_in
 from django.apps import apps
 from django.contrib import admin
 from django.core.files.base import ContentFile
@@ -119,6 +119,8 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
     """Users of every role and two of everything (in and out of scope), made once for the module inside a
     transaction that is rolled back afterwards; each test's own changes roll back as usual. A second or
     two, once per module (per xdist worker that runs some of its rows)."""
+    with django_db_blocker.unblock():
+        ensure_registry()
     with django_db_blocker.unblock(), transaction.atomic():
         yield _make_world()
         transaction.set_rollback(True)

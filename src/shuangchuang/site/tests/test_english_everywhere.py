@@ -13,7 +13,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import sign_in
+from conftest import ensure_registry, sign_in
 
 from shuangchuang.accounts.models import Role, User
 
@@ -200,6 +200,8 @@ def demo(django_db_setup, django_db_blocker):
     from shuangchuang.evaluation.services import execute_run
     from shuangchuang.monitoring import demo
 
+    with django_db_blocker.unblock():
+        ensure_registry()
     with django_db_blocker.unblock(), transaction.atomic():
         demo.generate(periods=[(2025, None), (2025, 1)])
         demo_plans()
