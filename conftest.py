@@ -1,41 +1,201 @@
-"""Fixtures shared by every test: the shipped registry, users of every role, a logged-in client."""
+"""Fixtures shared by every test: the shipped registry, users of every role, a logged-in client.
+
+And what keeps the suite fast (DEVELOPERS.md, "Test layout"): test settings made once per session, the
+migrated SQLite test database kept between runs, one middleware chain for every test client."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import django
 import pytest
+from django.core import management
+from django.core.signals import setting_changed
+from django.test import override_settings
+from django.test.client import ClientHandler
 
 from shuangchuang.accounts.models import Role, User
 from shuangchuang.registry.models import Authority, Base
 from shuangchuang.registry.services import load_registry
 
 TEST_PASSWORD = "test-Passw0rd-long"
+ROOT = Path(__file__).resolve().parent
+MIGRATED_DB_CACHE = ROOT / "var" / "test-db"
+
+# What every test runs with, set once for the session (a test that needs otherwise uses the `settings`
+# fixture): the production hasher costs a few hundred milliseconds per password on purpose, tests need none;
+# background tasks run synchronously (the demo runs them in the db_worker).
+TEST_SETTINGS = {
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+}
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The production hasher costs a few hundred milliseconds per password on purpose; tests need none."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(scope="session", autouse=True)
+def test_settings():
+    with override_settings(**TEST_SETTINGS):
+        yield
+
+
+# The migrated test database (SQLite). Applying the ~80 migrations costs seconds per test process; the
+# migrated database is kept in var/test-db/ under a digest of every migration file (and of Django, SQLite
+# and Python), and copied into the in-memory test database with SQLite's backup API when the digest matches.
+# A changed or new migration gives another digest: migrated afresh, kept again. PostgreSQL migrates each run.
+
+
+def _migrations_digest() -> str:
+    from django.apps import apps
+    from django.conf import settings
+    from django.db.migrations.loader import MigrationLoader
+
+    digest = hashlib.sha256(
+        repr((django.__version__, sqlite3.sqlite_version, sys.version, settings.INSTALLED_APPS)).encode()
+    )
+    for app in apps.get_app_configs():
+        module_name, _explicit = MigrationLoader.migrations_module(app.label)
+        try:
+            package = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for path in sorted(Path(package.__file__).parent.glob("*.py")):
+            digest.update(f"{module_name}/{path.name}".encode() + path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def migrated_database() -> Path | None:
+    """The kept migrated SQLite database of these migrations, if a test session made it (see above)."""
+    cached = MIGRATED_DB_CACHE / f"{_migrations_digest()}.sqlite3"
+    return cached if cached.exists() else None
+
+
+def _migrate_or_restore(original):
+    def call_command(name, *args, **options):
+        from django.db import connections
+
+        connection = connections[options.get("database", "default")]
+        if (
+            name != "migrate"
+            or connection.vendor != "sqlite"
+            or "mode=memory" not in str(connection.settings_dict["NAME"])
+        ):
+            return original(name, *args, **options)
+        cached = migrated_database()
+        connection.ensure_connection()
+        if cached is not None:
+            source = sqlite3.connect(cached)
+            try:
+                source.backup(connection.connection)
+            finally:
+                source.close()
+            return None
+        result = original(name, *args, **options)
+        cached = MIGRATED_DB_CACHE / f"{_migrations_digest()}.sqlite3"
+        MIGRATED_DB_CACHE.mkdir(parents=True, exist_ok=True)
+        for old in MIGRATED_DB_CACHE.glob("*.sqlite3"):
+            old.unlink(missing_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.partial")
+        target = sqlite3.connect(partial)
+        try:
+            connection.connection.backup(target)
+        finally:
+            target.close()
+        os.replace(partial, cached)  # another test process may write the same file at the same time
+        return result
+
+    return call_command
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def migrated_db_cache():
+    original = management.call_command
+    management.call_command = _migrate_or_restore(original)
+    try:
+        yield
+    finally:
+        management.call_command = original
+
+
+# The database as every test starts from it (migrated, the registry loaded), kept in memory on SQLite: a
+# transactional test (the browser tests, the backup tests) empties the database when it ends, and the next
+# test's `registry` copies this back in a few milliseconds instead of loading the registry again.
+_session_start: list[sqlite3.Connection] = []
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(test_settings, migrated_db_cache, django_db_setup, django_db_blocker):
     """Load the shipped registry once (third batch, and the first two as far as sourced); every test sees it
     (and rolls back its own changes). `registry` below is the third batch."""
+    from django.db import connection
+
     with django_db_blocker.unblock():
         load_registry()
+        if connection.vendor == "sqlite" and "mode=memory" in str(connection.settings_dict["NAME"]):
+            kept = sqlite3.connect(":memory:", check_same_thread=False)
+            connection.connection.backup(kept)
+            _session_start.append(kept)
+    yield
+    for kept in _session_start:
+        kept.close()
+    _session_start.clear()
 
 
-@pytest.fixture(autouse=True)
-def immediate_tasks(settings):
-    """Background tasks run synchronously in tests (the demo runs them in the db_worker)."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# One middleware chain for every test client. Django's test client builds the chain afresh for each client
+# (each test's `client`), and building it costs ~50 ms (WhiteNoise indexes the static files of the npm
+# packages). The chain holds no state of a request; it is built again after any change of settings.
+
+_loaded_handlers: dict[tuple, ClientHandler] = {}
+_load_middleware = ClientHandler.load_middleware
+
+
+def _load_middleware_once(self, is_async=False):
+    from django.conf import settings
+
+    key = (type(self), is_async, tuple(settings.MIDDLEWARE))
+    loaded = _loaded_handlers.get(key)
+    if loaded is None:
+        _load_middleware(self, is_async)
+        _loaded_handlers[key] = self
+        return
+    self._view_middleware = loaded._view_middleware
+    self._template_response_middleware = loaded._template_response_middleware
+    self._exception_middleware = loaded._exception_middleware
+    self._middleware_chain = loaded._middleware_chain
+
+
+def _forget_loaded_handlers(**kwargs):
+    _loaded_handlers.clear()
+
+
+ClientHandler.load_middleware = _load_middleware_once
+setting_changed.connect(_forget_loaded_handlers, dispatch_uid="conftest-forget-loaded-handlers")
+
+
+def ensure_registry() -> None:
+    """The shipped registry, back if a transactional test emptied the database (see `_session_start`); for
+    the `registry` fixture and for data a module makes once (which may follow a transactional test)."""
+    if Base.objects.filter(batch__number=3).exists():
+        return
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    # (SQLite copies a database into a connection only outside a transaction: a test in its transaction,
+    # after a transactional one, loads the registry into it as before)
+    if _session_start and connection.vendor == "sqlite" and not connection.in_atomic_block:
+        _session_start[0].backup(connection.connection)
+        ContentType.objects.clear_cache()  # the flush made them anew, under other ids
+    else:
+        load_registry()
 
 
 @pytest.fixture
 def registry(db):
-    """The shipped registry, reloaded if a transactional test flushed the database."""
-    if not Base.objects.filter(batch__number=3).exists():
-        load_registry()
+    """The shipped registry (the third batch), reloaded if a transactional test emptied the database."""
+    ensure_registry()
     return Base.objects.filter(batch__number=3)
 
 

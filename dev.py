@@ -193,12 +193,30 @@ def stop(children: tuple[subprocess.Popen, ...]) -> None:
                 process.wait()
 
 
+def test_environment() -> dict[str, str]:
+    """The environment the tests run in. Where PYTHONDONTWRITEBYTECODE is set (to keep __pycache__ folders
+    out of the work tree), every test process would compile the app, Django and the tests again (seconds
+    each, in every xdist worker and subprocess): their bytecode is kept under .venv/pycache instead."""
+    env = dict(os.environ)
+    if env.pop("PYTHONDONTWRITEBYTECODE", None):
+        env.setdefault("PYTHONPYCACHEPREFIX", str(VENV / "pycache"))
+    return env
+
+
+def pytest_command(pytest_args: list[str]) -> list[str]:
+    """pytest with one xdist worker per core (each worker has its own test database, SQLite or
+    PostgreSQL), unless the arguments choose (`-n 0` runs in this one process, as `pdb` needs)."""
+    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in pytest_args)
+    workers = [] if chosen or (os.cpu_count() or 1) < 2 else ["-n", str(os.cpu_count())]
+    return [str(PYTHON), "-m", "pytest", *workers, *pytest_args]
+
+
 def test(pytest_args: list[str]) -> None:
     ensure_python_packages()
     ensure_assets()
     ensure_chromium()
     say("运行测试")
-    result = subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT)
+    result = subprocess.run(pytest_command(pytest_args), cwd=ROOT, env=test_environment())
     if result.returncode == 5:
         print("没有执行任何测试：这是一个错误。", file=sys.stderr)
     sys.exit(result.returncode)

@@ -2,14 +2,15 @@
 
     .venv/bin/python benchmarks/run.py --only suite            # one run, its row into RESULTS.md
     .venv/bin/python benchmarks/bench_suite.py                 # the same, printed (no RESULTS.md)
-    SUITE_ARGS="-n 2" .venv/bin/python benchmarks/run.py --only suite   # with pytest-xdist
+    SUITE_ARGS="-n 0" .venv/bin/python benchmarks/run.py --only suite   # in one process, without xdist
 
-Runs `pytest -m "not browser"` once in a child process (as `dev.py test` does, on SQLite unless
-DATABASE_URL says otherwise), reads pytest's own summary line (passed, skipped, failed, seconds) and the
-child's CPU time. The wall clock is what the issue asks for; on a machine shared with other work it
-includes the time spent waiting for a core, so the row also gives the CPU seconds and the load average
-while it ran: tests per CPU second is the figure that does not depend on the neighbours. The slowest tests
-(`--durations`) are written to var/suite-durations.txt.
+Runs `pytest -m "not browser"` once in a child process exactly as `dev.py test` starts it (one xdist worker
+per core, bytecode kept: `dev.py`'s `pytest_command` and `test_environment`; on SQLite unless DATABASE_URL
+says otherwise), reads pytest's own summary line (passed, skipped, failed, seconds) and the child's CPU
+time. The wall clock is what the issue asks for; on a machine shared with other work it includes the time
+spent waiting for a core, so the row also gives the CPU seconds and the load average while it ran: tests
+per CPU second is the figure that does not depend on the neighbours. The slowest tests (`--durations`) are
+written to var/suite-durations.txt.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ from typing import Any
 
 NAME = "suite"
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+import dev  # noqa: E402  (the project's dev.py: the test command and environment)
+
+# the arguments every run has, left out of the row's name
+QUIET = {"-q", "-p", "no:cacheprovider", "-m", "not browser", "--durations=30"}
 TARGET = 40.0  # tests per second, wall clock
 # pytest's last line: "1245 passed, 2 skipped, 26 deselected in 611.32s (0:10:11)" (with -q no banner)
 SUMMARY = re.compile(r"^=*\s*(?P<counts>\d+ \w+(?:, \d+ \w+)*) in (?P<seconds>[\d.]+)s", re.MULTILINE)
@@ -37,12 +43,16 @@ def _counts(line: str) -> dict[str, int]:
 
 def measure() -> dict[str, Any]:
     extra = shlex.split(os.environ.get("SUITE_ARGS", ""))
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not browser"]
-    command += ["--durations=30", *extra]
+    command = dev.pytest_command(
+        ["-q", "-p", "no:cacheprovider", "-m", "not browser", "--durations=30", *extra]
+    )
+    command[0] = sys.executable
     load_before = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        command, cwd=ROOT, env=dev.test_environment(), capture_output=True, text=True, check=False
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     load_after = os.getloadavg()[0]
@@ -67,7 +77,7 @@ def measure() -> dict[str, Any]:
         "pytest_seconds": float(match["seconds"]),
         "cpu": cpu,
         "load": (load_before, load_after),
-        "args": " ".join(extra) or "(none)",
+        "args": " ".join(a for a in command[3:] if a not in QUIET) or "(none)",
         "returncode": result.returncode,
     }
 

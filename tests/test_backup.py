@@ -58,6 +58,7 @@ def restore_in_fresh_process(
 )
 @pytest.mark.django_db(transaction=True)  # SQLite's backup reads committed pages
 def test_a_backup_restores_every_row_and_file_into_an_empty_database(made, tmp_path):
+    """Slow on purpose (a few seconds): the restore runs in a fresh Python process, as on a new machine."""
     done = restore_in_fresh_process(tmp_path, made.path)
 
     assert done.returncode == 0, done.stderr
@@ -84,6 +85,7 @@ def test_the_backup_file_is_encrypted(made):
 
 @pytest.mark.django_db(transaction=True)  # SQLite's backup reads committed pages
 def test_a_wrong_key_opens_nothing(made, tmp_path):
+    """Slow on purpose (a few seconds): the restore runs in a fresh Python process, as on a new machine."""
     done = restore_in_fresh_process(tmp_path, made.path, key=Fernet.generate_key().decode())
 
     assert done.returncode != 0

@@ -9,6 +9,7 @@ accounts are still loaded), which keeps the start to a few seconds.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -64,7 +65,15 @@ def wait_until(condition, timeout: float) -> bool:
 
 @pytest.fixture
 def started_app(tmp_path):
+    """`dev.py start` on a free port. Its database starts migrated where an earlier test session kept a
+    migrated SQLite database (conftest.py): `migrate` then has nothing to apply, as on every start but the
+    first, and the test does not wait seconds for the ~80 migrations."""
+    from conftest import migrated_database
+
     port = free_port()
+    if migrated := migrated_database():
+        (tmp_path / "var").mkdir()
+        shutil.copyfile(migrated, tmp_path / "var" / "db.sqlite3")
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(
         PORT=str(port),
@@ -92,6 +101,8 @@ def started_app(tmp_path):
 
 
 def test_sigterm_stops_the_web_server_and_the_task_worker_and_frees_the_port(started_app):
+    """Slow on purpose (about ten seconds): a real `dev.py start`, its migrate and setup_demo, gunicorn and
+    the task worker each a Python process of its own that imports the app, then a real stop."""
     process, port = started_app
     assert wait_until(lambda: not port_is_free(port) or process.poll() is not None, timeout=180)
     assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from conftest import sign_in
+from conftest import ensure_registry, sign_in
 from django.apps import apps
 from django.contrib import admin
 from django.core.files.base import ContentFile
@@ -117,7 +117,10 @@ def _user(role: str, **scope: Any) -> User:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker) -> Iterator[World]:
     """Users of every role and two of everything (in and out of scope), made once for the module inside a
-    transaction that is rolled back afterwards; each test's own changes roll back as usual."""
+    transaction that is rolled back afterwards; each test's own changes roll back as usual. A second or
+    two, once per module (per xdist worker that runs some of its rows)."""
+    with django_db_blocker.unblock():
+        ensure_registry()
     with django_db_blocker.unblock(), transaction.atomic():
         yield _make_world()
         transaction.set_rollback(True)
@@ -740,6 +743,8 @@ PENDING: set[str] = set()
     ],
 )
 def test_answers(world: World, name: str):
+    """Up to 24 requests (8 roles × in scope, out of scope, missing): a row of heavy pages (a base's page,
+    an Excel download, /metrics) takes about a second."""
     row = row_for(name)
     assert row is not None
     kwargs = route_kwargs(url_patterns()[name])

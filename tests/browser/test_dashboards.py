@@ -83,10 +83,10 @@ def test_national_dashboard_map_and_a_click_on_a_province(page_as, make_user, sc
     page.screenshot(path=screenshot_dir / f"dashboard-national-{width}.png", full_page=True)
     assert not overflows(page)
 
-    page.locator("#china-map").scroll_into_view_if_needed()
     point = page.evaluate("window.dashboardMap.convertToPixel({seriesIndex: 0}, [113.3, 23.3])")
-    box = page.locator("#china-map").bounding_box()
-    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    # a click at that point of the map, once the map is scrolled into view and has stopped moving (the
+    # page scrolls smoothly: a click at coordinates read mid-scroll misses on a busy machine)
+    page.locator("#china-map").click(position={"x": point[0], "y": point[1]})
     expect(page).to_have_url(re.compile(r"/bases/\?province=440000$"))
     expect(page.get_by_test_id("result-count")).to_be_visible()
     assert errors == []

@@ -74,6 +74,7 @@ def test_the_notice_docx_lists_only_the_commended(decision):
 
 @needs_font
 def test_the_bulletin_pdf_lists_exactly_the_decided_bases_with_the_font_embedded(decision):
+    """About a second: the PDF embeds the subset of the CJK font it uses (fontTools subsets the font)."""
     content = documents.render_pdf(decision, "bulletin")
     text = pdf_text(content)
     for name in names("B3-012", "B3-021", "B3-009"):

@@ -71,6 +71,7 @@ def test_every_vendor_file_a_template_names_is_still_collected():
     ],
 )
 def test_cache_and_session_store_come_from_the_environment(env, expected):
+    """Slow on purpose (a second or so): a fresh manage.py process reads the settings from its environment."""
     code = (
         "from django.conf import settings as s; "
         "print(s.SESSION_ENGINE, s.CACHES['default']['BACKEND'], s.STORAGES['default']['BACKEND'])"
@@ -90,6 +91,7 @@ def test_cache_and_session_store_come_from_the_environment(env, expected):
 
 
 def test_uploaded_files_can_go_to_an_s3_compatible_store():
+    """Slow on purpose (a second or so): a fresh manage.py process reads the settings from its environment."""
     code = "from django.conf import settings as s; print(s.STORAGES['default']['BACKEND'])"
     result = manage("shell", "-c", code, MEDIA_STORAGE="s3", AWS_STORAGE_BUCKET_NAME="evidence")
     assert result.returncode == 0, result.stderr

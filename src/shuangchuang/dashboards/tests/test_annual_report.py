@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def made(registry: Any, make_user: Any, client_for: Any, django_capture_on_commit_callbacks: Any) -> Any:
+    """About a second: a whole annual report, a PDF of several pages with the CJK font embedded."""
     fixed_program()
     client = client_for(make_user(Role.NATIONAL_ADMIN))
     with django_capture_on_commit_callbacks(execute=True):

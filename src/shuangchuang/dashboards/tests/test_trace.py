@@ -40,6 +40,7 @@ def test_trace_lists_base_period_value_approver_and_time(admin_client):
 
 
 def test_every_dashboard_figure_sums_from_its_trace(admin_client):
+    """About a second and a half: the trace page of every figure of the dashboard is opened."""
     data = admin_client.get("/dashboards/?year=2025").context["data"]
     links = [(f["url"], f["value"]) for f in data["headline"]]
     for rows in data["breakdown"].values():

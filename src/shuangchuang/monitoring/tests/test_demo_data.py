@@ -4,6 +4,7 @@ from decimal import Decimal
 from statistics import median
 
 import pytest
+from conftest import ensure_registry
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -32,6 +33,8 @@ def demo_data(django_db_setup, django_db_blocker):
     from shuangchuang.accounts.models import User
     from shuangchuang.registry.models import Base
 
+    with django_db_blocker.unblock():
+        ensure_registry()
     with django_db_blocker.unblock(), transaction.atomic():
         operator = User(username="hengzhou", role="operator", base=Base.objects.get(code="B3-012"))
         operator.set_unusable_password()

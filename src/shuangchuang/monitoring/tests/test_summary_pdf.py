@@ -92,6 +92,7 @@ def test_there_is_no_summary_sheet_before_approval(operator, period, state):
 @needs_font
 @pytest.mark.parametrize("state", ["approved", "locked"])
 def test_after_approval_the_base_prints_an_a4_sheet_carrying_the_checksum(operator, period, state):
+    """About a second: the sheet embeds the subset of the CJK font it uses (fontTools subsets the font)."""
     report = make_report(HENGZHOU, period, state=state, **VALUES)
 
     response = login(operator).get(pdf_url(report))

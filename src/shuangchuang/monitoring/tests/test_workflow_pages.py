@@ -149,6 +149,7 @@ def test_the_authority_never_gets_inputs_for_values_but_comment_boxes(authority,
 def test_the_whole_cycle_with_a_lock_a_reopening_and_the_changes_since_approval(
     operator, authority, national, period
 ):
+    """About a second: a report's whole life, each move through its page."""
     report = make_report(HENGZHOU, period)
     base, reviewer, office = login(operator), login(authority), login(national)
 
@@ -307,6 +308,7 @@ def test_the_list_filters_by_flags_and_lateness_in_a_fixed_number_of_queries(
 
 
 def test_the_queue_shows_the_latest_submission_and_how_many_rounds(operator, authority, make_user, period):
+    """About a second: four rounds of submitting and returning through the pages, then the queue."""
     report = make_report(HENGZHOU, period, **COMPLETE)
     base, reviewer = login(operator), login(authority)
     act(base, report, "submit")

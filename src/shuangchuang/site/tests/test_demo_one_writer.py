@@ -57,7 +57,7 @@ def typed(new: dict) -> dict[str, str]:
 @pytest.fixture
 def demo_report(registry):
     """The demo's 2025 annual report of a base whose operator and reviewer have demo accounts, with the
-    longest history of the two."""
+    longest history of the two (about a second: the demo's 2025 reports are generated)."""
     accounts = {account.username: user for account, user in ensure_demo_accounts("test-Passw0rd-long")}
     generate(periods=[(2025, None)], today=TODAY)
     reports = Report.objects.filter(base__code__in=["B3-012", "B3-023"], period__year=2025)
@@ -108,6 +108,7 @@ def test_a_demo_report_holds_what_the_pages_write_for_the_same_moves(demo_report
 
 
 def test_the_demo_records_each_state_change_once_as_an_audit_row(registry):
+    """About a second: the demo's 2025 reports of the 92 bases are generated."""
     summary = generate(periods=[(2025, None)], today=TODAY)
     assert summary is not None and summary.transitions > 0
     assert state_changes().count() == summary.transitions

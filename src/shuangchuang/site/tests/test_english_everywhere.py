@@ -13,7 +13,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import sign_in
+from conftest import ensure_registry, sign_in
 
 from shuangchuang.accounts.models import Role, User
 
@@ -188,23 +188,32 @@ def demo_plans() -> None:
     )
 
 
-@pytest.fixture
-def demo(registry):
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo data (monitoring, plans, records, an evaluation run, the assessment), made once for the
+    module's tests, which only read it: in a transaction of its own, rolled back after the module (each
+    test's own transaction nests in it as a savepoint; monitoring/tests/test_demo_data.py's pattern)."""
+    from django.db import transaction
+
     from shuangchuang.evaluation.models import EvaluationRun
     from shuangchuang.evaluation.schemes import ensure_default_schemes
     from shuangchuang.evaluation.services import execute_run
     from shuangchuang.monitoring import demo
 
-    demo.generate(periods=[(2025, None), (2025, 1)])
-    demo_plans()
-    schemes = ensure_default_schemes(2025)
-    employment = next(s for s in schemes if s.direction.code == "employment")
-    employment.uncertainty_replications = 0
-    employment.save()
-    _records_demo()
-    run = execute_run(EvaluationRun.objects.create(scheme=employment, settings_snapshot={}).pk)
-    assessment_demo(run)
-    return run
+    with django_db_blocker.unblock():
+        ensure_registry()
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo.generate(periods=[(2025, None), (2025, 1)])
+        demo_plans()
+        schemes = ensure_default_schemes(2025)
+        employment = next(s for s in schemes if s.direction.code == "employment")
+        employment.uncertainty_replications = 0
+        employment.save()
+        _records_demo()
+        run = execute_run(EvaluationRun.objects.create(scheme=employment, settings_snapshot={}).pk)
+        assessment_demo(run)
+        yield run
+        transaction.set_rollback(True)
 
 
 def assessment_demo(run) -> None:
@@ -381,20 +390,25 @@ ROLES = [
 ]
 
 
-def test_no_page_keeps_chinese_of_its_own_in_english(demo, make_user, client):
-    """Slow on purpose (several seconds): every main page as every role over demo data, one test so that
-    the demo data is made once."""
+def role_id(role: str, scope: dict) -> str:
+    codes = [c for value in scope.values() for c in ([value] if isinstance(value, str) else value)]
+    return "-".join([role, *codes])
+
+
+@pytest.mark.parametrize(("role", "scope"), ROLES, ids=[role_id(r, s) for r, s in ROLES])
+def test_no_page_keeps_chinese_of_its_own_in_english(demo, make_user, client, role, scope):
+    """Slow on purpose (seconds: the national office's dozens of pages): every main page of the role over
+    demo data."""
     leftovers = {}
-    users = [make_user(role, last_name="林", first_name="英文", **scope) for role, scope in ROLES]
+    user = make_user(role, last_name="林", first_name="英文", **scope)
     data = data_strings()
-    for user in users:
-        sign_in(client, user)
-        client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-        for page in pages_for(user, demo):
-            response = client.get(page)
-            assert response.status_code == 200, (user.role, page, response.status_code)
-            if found := app_chinese(response.content.decode(), data):
-                leftovers[f"{user.role} {page}"] = found
+    sign_in(client, user)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    for page in pages_for(user, demo):
+        response = client.get(page)
+        assert response.status_code == 200, (user.role, page, response.status_code)
+        if found := app_chinese(response.content.decode(), data):
+            leftovers[f"{user.role} {page}"] = found
 
     assert leftovers == {}, "\n".join(f"{page}: {found[:5]}" for page, found in leftovers.items())
 
