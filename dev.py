@@ -205,9 +205,11 @@ def test_environment() -> dict[str, str]:
 
 def pytest_command(pytest_args: list[str]) -> list[str]:
     """pytest with one xdist worker per core (each worker has its own test database, SQLite or
-    PostgreSQL), unless the arguments choose (`-n 0` runs in this one process, as `pdb` needs)."""
+    PostgreSQL), unless the arguments choose (`-n 0` runs in this one process, as `pdb` needs) or name
+    test files (a few tests: starting the workers would cost more than it saves)."""
     chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in pytest_args)
-    workers = [] if chosen or (os.cpu_count() or 1) < 2 else ["-n", str(os.cpu_count())]
+    files = any(".py" in a for a in pytest_args if not a.startswith("-"))
+    workers = [] if chosen or files or (os.cpu_count() or 1) < 2 else ["-n", str(os.cpu_count())]
     return [str(PYTHON), "-m", "pytest", *workers, *pytest_args]
 
 
