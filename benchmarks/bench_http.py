@@ -196,7 +196,9 @@ def measure() -> dict[str, Any]:
     )
     app = start(
         [str(BIN / "shuangchuang"), "serve", "--bind", f"127.0.0.1:{app_port}", "--task-workers", "0"],
-        dict(env, WEB_WORKERS=workers, WEB_THREADS=threads),
+        # workers are not replaced during the run (the production start replaces one every ~5,000 requests,
+        # which would put cold workers into whichever rows come late in the run)
+        dict(env, WEB_WORKERS=workers, WEB_THREADS=threads, WEB_MAX_REQUESTS="0"),
         workdir / "app.log",
     )
     try:

@@ -258,10 +258,10 @@ def _rosters(base_ids: list[int]) -> dict[int, tuple[int, Decimal | None, Report
     page asks this of every base a reviewer reaches."""
     from django.utils import timezone
 
-    # each base's latest value, picked here: on SQLite, numbering the rows in the database (a window) or
-    # sorting them there costs more than reading them all once without the values' own five-table order
-    newest: dict[int, tuple[tuple[date, str], Decimal, int]] = {}
-    rows = (
+    # each base's latest value, picked here from plain ids (the periods are a handful, read once): on
+    # SQLite, numbering or sorting the rows in the database, or converting every row's number and date,
+    # costs more than reading the ids once and then the numbers of the chosen values only
+    candidates = list(
         ReportValue.objects.filter(
             report__base_id__in=base_ids,
             report__state__in=APPROVED_REPORT_STATES,
@@ -269,19 +269,20 @@ def _rosters(base_ids: list[int]) -> dict[int, tuple[int, Decimal | None, Report
             number__isnull=False,
         )
         .order_by()
-        .values_list(
-            "report__base_id",
-            "number",
-            "report__period_id",
-            "report__period__ends_on",
-            "report__period__kind",
-        )
+        .values_list("report__base_id", "report__period_id", "pk")
     )
-    for base_id, number, period_id, ends_on, kind in rows:
-        if base_id not in newest or (ends_on, kind) > newest[base_id][0]:
-            newest[base_id] = ((ends_on, kind), number, period_id)
-    latest = {base_id: (number, period_id) for base_id, (_, number, period_id) in newest.items()}
-    periods = ReportingPeriod.objects.in_bulk({period_id for _, period_id in latest.values()})
+    periods = ReportingPeriod.objects.in_bulk({period_id for _, period_id, _ in candidates})
+    recency = {pk: (period.ends_on, period.kind) for pk, period in periods.items()}
+    newest: dict[int, tuple[int, int]] = {}
+    for base_id, period_id, value_id in candidates:
+        if base_id not in newest or recency[period_id] > recency[newest[base_id][0]]:
+            newest[base_id] = (period_id, value_id)
+    numbers = dict(
+        ReportValue.objects.filter(pk__in=[value_id for _, value_id in newest.values()])
+        .order_by()
+        .values_list("pk", "number")
+    )
+    latest = {base_id: (numbers[value_id], period_id) for base_id, (period_id, value_id) in newest.items()}
     staff: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
     for base_id, since, until in (
         StaffMember.objects.filter(base_id__in=base_ids).order_by().values_list("base_id", "since", "until")
