@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import functools
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +28,13 @@ from shuangchuang.core.policy import (
     may,
     scope_through,
 )
+from shuangchuang.core.tabular import matching_text
 
 
 def normalize_text(value: str) -> str:
-    """Full-width letters and digits become half-width, stray white space goes (NFKC, then strip)."""
-    return unicodedata.normalize("NFKC", value or "").strip()
+    """Full-width letters and digits become half-width, stray white space goes: the names and searches are
+    matched as uploaded tables are (`core.tabular.matching_text`)."""
+    return matching_text(value or "")
 
 
 def pinyin_initials(text: str) -> str:
