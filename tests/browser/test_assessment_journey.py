@@ -6,6 +6,7 @@ base's page shows its new status."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -53,11 +54,13 @@ def test_a_full_cycle_through_the_pages(page_as, make_user, screenshot_dir):
     for n in range(evaluator.get_by_test_id("my-sheet").count()):
         evaluator.goto(cycle_url)
         evaluator.get_by_test_id("my-sheet").nth(n).click()
+        evaluator.wait_for_url(re.compile(r"/sheets/\d+/$"))
         sheet = ScoreSheet.objects.get(pk=int(evaluator.url.rstrip("/").rsplit("/", 1)[1]))
         share = SHARES[sheet.base.code]
-        for criterion, field in zip(
-            sheet.cycle.forms.get().criteria.all(), evaluator.get_by_test_id("points").all(), strict=True
-        ):
+        criteria = list(sheet.cycle.forms.get().criteria.all())
+        # the URL changes before the sheet's page has finished loading: wait for all its fields
+        expect(evaluator.get_by_test_id("points")).to_have_count(len(criteria))
+        for criterion, field in zip(criteria, evaluator.get_by_test_id("points").all(), strict=True):
             field.fill(str(round(float(criterion.max_points) * share, 1)))
         evaluator.get_by_test_id("submit-sheet").click()
         expect(evaluator.get_by_test_id("cycle-stage")).to_be_visible()
