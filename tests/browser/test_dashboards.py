@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from shuangchuang.accounts.models import Role
@@ -83,11 +84,20 @@ def test_national_dashboard_map_and_a_click_on_a_province(page_as, make_user, sc
     page.screenshot(path=screenshot_dir / f"dashboard-national-{width}.png", full_page=True)
     assert not overflows(page)
 
-    point = page.evaluate("window.dashboardMap.convertToPixel({seriesIndex: 0}, [113.3, 23.3])")
-    # a click at that point of the map, once the map is scrolled into view and has stopped moving (the
-    # page scrolls smoothly: a click at coordinates read mid-scroll misses on a busy machine)
-    page.locator("#china-map").click(position={"x": point[0], "y": point[1]})
-    expect(page).to_have_url(re.compile(r"/bases/\?province=440000$"))
+    # a click on Guangdong. The chart redraws when its box changes (resize: a scroll bar coming or going on
+    # a phone), which moves the province under a point read before: the point is read again right before
+    # each click, with the map scrolled into view, and a click that met a redraw is made again
+    chart = page.locator("#china-map")
+    for attempt in range(3):
+        chart.scroll_into_view_if_needed()
+        point = page.evaluate("window.dashboardMap.convertToPixel({seriesIndex: 0}, [113.3, 23.3])")
+        chart.click(position={"x": point[0], "y": point[1]})
+        try:
+            page.wait_for_url(re.compile(r"/bases/\?province=440000$"), timeout=5000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     expect(page.get_by_test_id("result-count")).to_be_visible()
     assert errors == []
 

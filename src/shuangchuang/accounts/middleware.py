@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,6 +22,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, resolve_url
 from django.urls import Resolver404, resolve
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
 from . import services
@@ -80,6 +82,17 @@ class SessionLifetimeMiddleware:
         return self.get_response(request)
 
 
+def _resolved(user: Any) -> Any:
+    """The account itself in place of the lazy objects of the authentication and second-factor middleware:
+    every request asks who it is (here, at once), and a page asks ``user`` dozens of times (the menu, the
+    policy), each through the lazy object's proxy."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        return _resolved(user._wrapped)
+    return user
+
+
 def _url_name(request: HttpRequest) -> str:
     try:
         match = resolve(request.path_info)
@@ -93,7 +106,7 @@ class AccountObligationsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
+        user = request.user = _resolved(request.user)
         if not user.is_authenticated:
             return self.get_response(request)
         target = ""

@@ -219,11 +219,13 @@ def waiting(user: Someone) -> list[dict[str, Any]]:
 
     from .models import Decision, DecisionState, Rectification, RectificationState
 
+    # the home page asks this of everyone at every visit: only what the user's role acts on is read, and
+    # as keys only
     out: list[dict[str, Any]] = []
-    open_cycle = AssessmentCycle.objects.restrict(user).exclude(stage="closed").first()
-    if open_cycle and may(user, "assessment.sheet.score"):
-        n = my_sheets(user, open_cycle).filter(submitted_at__isnull=True).count()
-        if n:
+    if may(user, "assessment.sheet.score"):
+        open_cycle = AssessmentCycle.objects.restrict(user).exclude(stage="closed").first()
+        n = my_sheets(user, open_cycle).filter(submitted_at__isnull=True).count() if open_cycle else 0
+        if open_cycle and n:
             out.append(
                 {
                     "label": "sheets",
@@ -232,24 +234,29 @@ def waiting(user: Someone) -> list[dict[str, Any]]:
                 }
             )
     if may(user, "assessment.decision.approve"):
-        decision = Decision.objects.restrict(user).filter(state=DecisionState.REVIEWED).first()
+        decision = (
+            Decision.objects.restrict(user)
+            .filter(state=DecisionState.REVIEWED)
+            .values_list("pk", flat=True)
+            .first()
+        )
         if decision:
             out.append(
                 {
                     "label": "approve",
                     "count": 1,
-                    "url": reverse("assessment:decision_detail", args=[decision.pk]),
+                    "url": reverse("assessment:decision_detail", args=[decision]),
                 }
             )
-    rectifications = Rectification.objects.restrict(user)
+    rectifications = Rectification.objects.restrict(user).values_list("pk", flat=True)
     if may(user, "assessment.rectification.review"):
-        pending = rectifications.filter(state=RectificationState.SUBMITTED).first()
+        pending = list(rectifications.filter(state=RectificationState.SUBMITTED))
         if pending:
             out.append(
                 {
                     "label": "rectification_review",
-                    "count": rectifications.filter(state=RectificationState.SUBMITTED).count(),
-                    "url": reverse("assessment:rectification", args=[pending.pk]),
+                    "count": len(pending),
+                    "url": reverse("assessment:rectification", args=[pending[0]]),
                 }
             )
     if may(user, "assessment.rectification.submit"):
@@ -259,7 +266,7 @@ def waiting(user: Someone) -> list[dict[str, Any]]:
                 {
                     "label": "rectification_submit",
                     "count": 1,
-                    "url": reverse("assessment:rectification", args=[mine.pk]),
+                    "url": reverse("assessment:rectification", args=[mine]),
                 }
             )
     return out

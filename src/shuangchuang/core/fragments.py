@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
+from django.db import connection, models
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -109,6 +110,22 @@ def computed(name: str, version: object, compute: Callable[[], T], *, seconds: i
     result = compute()
     cache.set(key, result, timeout=seconds)
     return result
+
+
+def tables_state(*tables: type[models.Model]) -> tuple[tuple[object, ...], ...]:
+    """How many rows each table has and when one last changed (its ``updated_at``), in one query: the
+    version of what is computed from whole tables that readers rarely change and never see partly (the
+    reference tables behind a list's filters). A row added, removed or edited changes it."""
+    quote = connection.ops.quote_name
+    columns = [str(table._meta.get_field("updated_at").column) for table in tables]  # type: ignore[union-attr]
+    # only table and column names of the models (quoted), no value: nothing for a reader to put in
+    sql = " UNION ALL ".join(
+        f"SELECT {n}, COUNT(*), MAX({quote(column)}) FROM {quote(table._meta.db_table)}"  # noqa: S608
+        for n, (table, column) in enumerate(zip(tables, columns, strict=True))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return tuple(sorted(cursor.fetchall()))
 
 
 def rendered_fragment(template_name: str, context: Mapping[str, Any]) -> SafeString:

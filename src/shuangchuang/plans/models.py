@@ -532,6 +532,8 @@ class StaffMember(models.Model):
     email = models.EmailField(_("电子邮箱"), blank=True)
     since = models.DateField(_("到岗日期"))
     until = models.DateField(_("离岗日期"), null=True, blank=True)
+    # the version of the roster checks worked out from it (selectors.staff_mismatches)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = StaffQuerySet.as_manager()
 

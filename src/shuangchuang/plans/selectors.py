@@ -26,10 +26,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shuangchuang.core.fragments import computed, tables_state
 from shuangchuang.core.policy import Someone
-from shuangchuang.monitoring.models import PeriodKind, ReportingPeriod, ReportState, ReportValue
+from shuangchuang.monitoring.models import PeriodKind, Report, ReportingPeriod, ReportState, ReportValue
 from shuangchuang.registry.models import Base
 
 from .models import Goal, GoalReport, Plan, PlanState, StaffMember, Trend
@@ -256,8 +258,6 @@ def _rosters(base_ids: list[int]) -> dict[int, tuple[int, Decimal | None, Report
     """Per base: (roster count, 专职工作人员数 reported, the report's period) — the roster counted on the last
     day of the base's latest approved report's period (today without one). Read as plain rows: the home
     page asks this of every base a reviewer reaches."""
-    from django.utils import timezone
-
     # each base's latest value, picked here from plain ids (the periods are a handful, read once): on
     # SQLite, numbering or sorting the rows in the database, or converting every row's number and date,
     # costs more than reading the ids once and then the numbers of the chosen values only
@@ -311,9 +311,20 @@ def staff_checks(bases: Iterable[Base]) -> list[StaffCheck]:
     return checks
 
 
-def staff_mismatches(base_ids: Iterable[int]) -> int:
-    """How many of the bases have a roster that does not match their latest approved report."""
-    rosters = _rosters(list(base_ids))
+def staff_mismatches(bases: QuerySet[Base]) -> int:
+    """How many of the bases have a roster that does not match their latest approved report. Worked out
+    once per state of what it reads (core.fragments.computed): the home page of every reviewer asks it of
+    every base they reach, and bases, rosters and reports change far less often than home is read."""
+    sql, params = bases.values("pk").query.sql_with_params()  # which bases: the reader's scope
+    # the day: without an approved report, a base's roster is counted today
+    version = (sql, params, tables_state(Base, Report, StaffMember), timezone.localdate())
+    return computed(
+        "plans.staff_mismatches", version, lambda: _count_mismatches(list(bases.values_list("pk", flat=True)))
+    )
+
+
+def _count_mismatches(base_ids: list[int]) -> int:
+    rosters = _rosters(base_ids)
     return sum(
         1 for roster, reported, _ in rosters.values() if reported is not None and Decimal(roster) != reported
     )
@@ -380,7 +391,7 @@ def home_tasks(user: Someone) -> list[dict[str, object]]:
         bases = Base.objects.restrict(user).filter(
             pk__in=StaffMember.objects.restrict(user, REVIEW).values("base_id")
         )
-        mismatches = staff_mismatches(bases.values_list("pk", flat=True))
+        mismatches = staff_mismatches(bases)
         url = reverse("plans:review_queue")
         if waiting:
             tasks.append({"label": gettext("建设方案待审核"), "count": waiting, "url": url})

@@ -640,7 +640,7 @@ def staff_leaves(member: StaffMember, *, actor: User, until: dt.date, reason: st
     if until < member.since:
         raise PlanError(gettext("离岗日期不能早于到岗日期。"))
     member.until = until
-    member.save(update_fields=["until"])
+    member.save(update_fields=["until", "updated_at"])
     StaffChange.objects.create(
         staff=member,
         kind=StaffChangeKind.LEFT,

@@ -62,6 +62,8 @@ class Batch(models.Model):
     year = models.PositiveSmallIntegerField(_("公布年份"))
     name = models.CharField(_("名称"), max_length=60)
     document = models.CharField(_("文件"), max_length=120, blank=True)
+    # the version of what lists show of it (core.fragments.tables_state: the filters' options)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ProgramDataQuerySet["Batch"].as_manager()
 
@@ -108,6 +110,8 @@ class Direction(models.Model):
     name_en = models.CharField(_("英文名称"), max_length=60)
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.DIRECTION)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    # the version of what lists show of it (core.fragments.tables_state: the filters' options)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ProgramDataQuerySet["Direction"].as_manager()
 
@@ -132,6 +136,8 @@ class Province(models.Model):
     name = models.CharField(_("名称"), max_length=30, unique=True)
     short_name = models.CharField(_("简称"), max_length=10, unique=True)
     name_en = models.CharField(_("英文名称"), max_length=40)
+    # the version of what lists show of it (core.fragments.tables_state: the filters' options)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ProgramDataQuerySet["Province"].as_manager()
 
@@ -170,6 +176,8 @@ class Authority(models.Model):
         Province, verbose_name=_("所在省份"), null=True, blank=True, on_delete=models.PROTECT
     )
     note = models.TextField(_("说明"), blank=True)
+    # the version of what lists show of it (core.fragments.tables_state: the filters' options)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ProgramDataQuerySet["Authority"].as_manager()
 

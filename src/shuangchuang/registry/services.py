@@ -62,7 +62,8 @@ def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str,
     for k in changed:
         setattr(obj, k, values[k])
     if changed:
-        obj.save(update_fields=changed)
+        # updated_at: the version of what lists show of it (their filters, the bases' rows)
+        obj.save(update_fields=[*changed, "updated_at"])
     return bool(changed)
 
 

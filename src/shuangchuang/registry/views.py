@@ -13,11 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
+from shuangchuang.accounts.models import User
 from shuangchuang.accounts.requests import AuthenticatedRequest
 from shuangchuang.core.audit import file_facts, record_export, record_upload
-from shuangchuang.core.fragments import rendered_fragment, rendered_rows
+from shuangchuang.core.fragments import computed, rendered_fragment, rendered_rows, tables_state
 from shuangchuang.core.policy import permission_required, reaches_everything
 from shuangchuang.core.tabular import limits_note
 
@@ -54,21 +55,25 @@ def base_list(request: AuthenticatedRequest) -> HttpResponse:
     }
     if request.headers.get("HX-Request"):
         return render(request, "registry/_base_rows.html", context)
-    context["filters"] = rendered_fragment("registry/_base_filters.html", _filter_choices(request))
-    return render(request, "registry/base_list.html", context)
-
-
-def _filter_choices(request: AuthenticatedRequest) -> dict[str, Any]:
-    """The list's filter form as plain values (options in the reader's language, the chosen ones), which
-    is also its cache key: the form is rendered once per content (core.fragments)."""
-    user = request.user
-    directions = Direction.objects.restrict(user).filter(bases__isnull=False).distinct()
     chosen = {
         key: str(request.GET.get(key, ""))
         for key in ("q", "batch", "direction", "kind", "province", "status")
     }
+    # the options are the same for every reader of the list (program data): worked out once per state of
+    # the tables they come from and language, then the form is rendered once per content (core.fragments)
+    options = computed(
+        "registry.base_filters",
+        (get_language(), tables_state(Base, Batch, Direction, Province)),
+        lambda: _filter_options(request.user),
+    )
+    context["filters"] = rendered_fragment("registry/_base_filters.html", {**options, **chosen})
+    return render(request, "registry/base_list.html", context)
+
+
+def _filter_options(user: User) -> dict[str, Any]:
+    """The options of the list's filter form as plain values, in the reader's language."""
+    directions = Direction.objects.restrict(user).filter(bases__isnull=False).distinct()
     return {
-        **chosen,
         "action": reverse("registry:base_list"),
         "batches": [(str(b.number), b.label) for b in Batch.objects.restrict(user)],
         "directions": [

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import pgettext
 
 from shuangchuang.core import policy
@@ -94,3 +96,12 @@ def mask_id_number(value: str, viewer: Any = None) -> str:
     from shuangchuang.core import masking
 
     return value if _reveal(viewer) else masking.mask_id_number(value)
+
+
+@register.filter(is_safe=True)
+def page_title(title: str, site: str) -> SafeString:
+    """A page's ``<title>``: its own title, then the site's name (``{% filter page_title:_("…") %}`` around
+    the title block): a page without a title gets the name alone, not a dangling separator."""
+    title, site = title.strip(), conditional_escape(site)
+    # the title block was rendered by the template engine, which escaped what it shows
+    return mark_safe(f"{title} · {site}" if title else site)  # noqa: S308

@@ -100,3 +100,32 @@ def test_contacts_are_masked_for_readers(base, operator, make_user, client_for):
     assert "13812345678" not in page.content.decode()
     own = client_for(operator).get(reverse("plans:organisation", args=["B3-012"]))
     assert "13812345678" in own.content.decode()
+
+
+def test_home_counts_the_mismatches_again_after_every_change(base, operator, make_user, client_for):
+    """The count on the authority's home page is kept between visits (plans.selectors.staff_mismatches):
+    a roster change or a newly approved report shows at the next visit."""
+    import re
+
+    from django.core.cache import cache
+
+    cache.clear()
+    indicator("FULLTIME_STAFF", "专职工作人员数")
+    first, _second = roster(base, operator, 2)
+    make_report("B3-012", make_period(2024), state="approved", FULLTIME_STAFF=3)
+    home = client_for(make_user("authority", authority="drc-450000"))
+
+    def mismatches() -> int:
+        html = home.get("/").content.decode()
+        found = re.search(r"人员名册与填报不一致 <span[^>]*>(\d+)</span>", html)
+        return int(found.group(1)) if found else 0
+
+    assert mismatches() == 1
+    services.add_staff(base, actor=operator, name="第三人", role="专员", since=dt.date(2024, 1, 1))
+    assert mismatches() == 0  # three on the roster, three reported
+    services.staff_leaves(first, actor=operator, until=dt.date(2024, 6, 30))
+    assert mismatches() == 1
+    make_report("B3-012", make_period(2025), state="approved", FULLTIME_STAFF=2)
+    assert mismatches() == 0  # the latest approved report now counts, and gives two
+    cache.clear()
+    assert mismatches() == 0

@@ -131,6 +131,32 @@ def test_a_renamed_province_shows_in_the_filter_form_at_once(make_user, client_f
 
     client = client_for(make_user(Role.NATIONAL_ADMIN))
     assert ">福建省</option>" in listed(client)
-    Province.objects.filter(code="350000").update(name="福建省（测试更名）")
+    province = Province.objects.get(code="350000")
+    province.name = "福建省（测试更名）"
+    province.save()  # as the admin saves it
 
     assert ">福建省（测试更名）</option>" in listed(client)
+
+
+@pytest.mark.django_db
+def test_reference_data_reloaded_shows_in_the_filter_form_at_once(make_user, client_for):
+    from shuangchuang.registry.models import Batch, Direction
+    from shuangchuang.registry.services import _upsert
+
+    client = client_for(make_user(Role.NATIONAL_ADMIN))
+    listed(client)  # the options are now kept
+    Batch.objects.create(number=9, year=2030, name="第九批（测试）")
+    assert ">第九批（测试）</option>" in listed(client)
+    _upsert(Batch, {"number": 9}, {"name": "第九批（重新载入）"})  # no base shows it yet
+    assert ">第九批（重新载入）</option>" in listed(client)
+
+    # a direction appears among the options once a base has it, and leaves with its last base
+    direction = Direction.objects.create(code="test-direction", name="测试方向", name_en="Test", order=99)
+    assert ">测试方向</option>" not in listed(client)
+    base = Base.objects.get(code="B3-001")
+    former, base.direction = base.direction, direction
+    base.save()
+    assert ">测试方向</option>" in listed(client)
+    base.direction = former
+    base.save()
+    assert ">测试方向</option>" not in listed(client)
