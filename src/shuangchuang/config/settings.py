@@ -257,7 +257,8 @@ else:
     raise ImproperlyConfigured(f"MEDIA_STORAGE must be 'filesystem' or 's3', not {MEDIA_STORAGE!r}")
 STORAGES = {
     "default": _media,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # WhiteNoise's compressed files, each URL worked out once per process
+    "staticfiles": {"BACKEND": "shuangchuang.core.storage.StaticStorage"},
 }
 
 # The cache: Redis through Django's own backend when CACHE_URL is set (redis://host:6379/0), the process's
@@ -360,7 +361,10 @@ LOGGING_CONFIG = "logging.config.dictConfig"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "shuangchuang.core.observability.ContextFilter"}},
+    "filters": {
+        "context": {"()": "shuangchuang.core.observability.ContextFilter"},
+        "client_errors": {"()": "shuangchuang.core.observability.ClientErrorsWithoutTraceback"},
+    },
     "formatters": {
         "json": {"()": "shuangchuang.core.observability.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"},
@@ -378,5 +382,7 @@ LOGGING = {
         "shuangchuang.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
         "shuangchuang.tasks": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
         "shuangchuang.slow_query": {"level": "WARNING"},
+        # 4xx answers: a line each, no traceback (core/observability.py)
+        "django.request": {"filters": ["client_errors"]},
     },
 }

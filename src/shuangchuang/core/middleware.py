@@ -35,6 +35,8 @@ class ChosenLanguageMiddleware:
 
 def chosen_language(request: HttpRequest) -> str:
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if not chosen:
+        return settings.LANGUAGE_CODE  # most requests: Django's lookup caches answers, not its LookupError
     try:
         return translation.get_supported_language_variant(chosen)
     except LookupError:

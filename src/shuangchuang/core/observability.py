@@ -53,6 +53,19 @@ class ContextFilter(logging.Filter):
         return True
 
 
+class ClientErrorsWithoutTraceback(logging.Filter):
+    """Django logs every 4xx answer (a page not found, a page refused) as a warning carrying the exception
+    that made it. That is the visitor's mistake or the access policy at work, not the program's: its line
+    keeps the status and the path, without a traceback (a crawler's 404s would otherwise fill the log with
+    stack traces, each costing more to format than the page cost to answer). A 5xx keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", 500) < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {

@@ -71,6 +71,7 @@ def site_header(context: template.Context) -> SafeString:
             user_menu=[(str(item["label"]), str(item["url"])) for item in items],
         )
     html = str(rendered_fragment("site/_header.html", values))
-    html = html.replace(_marker("csrf"), escape(get_token(request)))
+    # the page's own token (the csrf context processor's, which the page's forms use too): one per page
+    html = html.replace(_marker("csrf"), escape(str(context.get("csrf_token") or get_token(request))))
     html = html.replace(_marker("next"), escape(request.get_full_path()))
     return mark_safe(html)  # noqa: S308  # rendered by the template engine; the two values put in are escaped

@@ -182,3 +182,31 @@ def test_a_task_logs_with_the_id_of_the_request_that_enqueued_it(caplog):
     assert record.request_id == "req-from-the-page"
     assert record.task_id == "4f1c0b8e-task"
     assert observability.task_id.get() == ""
+
+
+def test_a_page_not_found_or_refused_is_one_line_without_a_traceback(caplog, make_user, client_for):
+    """4xx answers are the visitor's mistake or the access policy at work (core/observability.py)."""
+    client = client_for(make_user("operator", base="B3-012"))
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.get("/no-such-page/").status_code == 404
+        assert client.get("/audit/").status_code == 403
+
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert [r.status_code for r in records] == [404, 403]
+    assert all(r.exc_info is None for r in records)
+    assert "Traceback" not in caplog.text and "/no-such-page/" in caplog.text
+
+
+def test_a_server_error_keeps_its_traceback(caplog):
+    record = logging.LogRecord(
+        "django.request", logging.ERROR, __file__, 1, "Internal Server Error", (), None
+    )
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    record.status_code = 500
+    assert observability.ClientErrorsWithoutTraceback().filter(record)
+    assert "RuntimeError: boom" in observability.JsonFormatter().format(record)
