@@ -42,6 +42,17 @@ def test_settings():
         yield
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the platform's language. A request activates the reader's language in its
+    thread and leaves it there (as Django's LocaleMiddleware does): without this, a test calling a function
+    directly after a test whose last request was in English would get English messages."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 # The migrated test database (SQLite). Applying the ~80 migrations costs seconds per test process; the
 # migrated database is kept in var/test-db/ under a digest of every migration file (and of Django, SQLite
 # and Python), and copied into the in-memory test database with SQLite's backup API when the digest matches.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -33,6 +33,7 @@ from shuangchuang.accounts.models import User
 from shuangchuang.accounts.requests import AuthenticatedRequest
 from shuangchuang.core.audit import file_facts, record_export, record_upload
 from shuangchuang.core.audit_words import reason_words
+from shuangchuang.core.fragments import rendered_rows
 from shuangchuang.core.models import AuditEvent
 from shuangchuang.core.policy import REVIEW, get_restricted, may, permission_required, require
 from shuangchuang.registry.models import Direction
@@ -75,6 +76,9 @@ from .services import BULK_ACTIONS, EXPLANATION_SUFFIX
 from .summary_pdf import FontMissing, render_summary, report_checksum, short_code
 from .validation import form_versions, plan_changes
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # django-stubs (a development package)
+
 PAGE_SIZE = 50
 
 
@@ -90,12 +94,15 @@ def _default_state(user: User) -> str:
     return ""
 
 
-def filter_reports(
-    reports: QuerySet[Report], params: QueryDict, *, default_state: str = ""
-) -> QuerySet[Report]:
-    """The list's filters. Flag counts and the number of submissions (rounds: the first submission and
-    every resubmission after a return or a reopening) are annotated in the same query, never counted per
-    row."""
+class ReportCounts(TypedDict):
+    flag_count: int
+    unexplained_count: int
+    submission_count: int
+
+
+def with_counts(reports: QuerySet[Report]) -> QuerySet[WithAnnotations[Report, ReportCounts]]:
+    """Flag counts and the number of submissions (rounds: the first submission and every resubmission after
+    a return or a reopening), annotated in the same query, never counted per row."""
     flagged = ~Q(values__flags=[])
     submissions = (
         state_changes()
@@ -105,34 +112,41 @@ def filter_reports(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    reports = reports.annotate(
+    return reports.annotate(
         flag_count=Count("values", filter=flagged),
         unexplained_count=Count("values", filter=flagged & Q(values__explanation="")),
         submission_count=Coalesce(Subquery(submissions, output_field=IntegerField()), Value(0)),
     )
+
+
+def filter_reports(
+    reports: QuerySet[Report], params: QueryDict, *, default_state: str = ""
+) -> QuerySet[WithAnnotations[Report, ReportCounts]]:
+    """The list's filters, over the reports with their counts (`with_counts`)."""
+    counted = with_counts(reports)
     if period := params.get("period"):
-        reports = reports.filter(period__code=period)
+        counted = counted.filter(period__code=period)
     state = params.get("state", default_state)
     if state in ReportState.values:
-        reports = reports.filter(state=state)
+        counted = counted.filter(state=state)
     if direction := params.get("direction"):
-        reports = reports.filter(base__direction__code=direction)
+        counted = counted.filter(base__direction__code=direction)
     match params.get("flags"):
         case "unexplained":
-            reports = reports.filter(unexplained_count__gt=0)
+            counted = counted.filter(unexplained_count__gt=0)
         case "any":
-            reports = reports.filter(flag_count__gt=0)
+            counted = counted.filter(flag_count__gt=0)
         case "none":
-            reports = reports.filter(flag_count=0)
+            counted = counted.filter(flag_count=0)
     late = Q(submitted_at__date__gt=F("period__due_on")) | Q(
         submitted_at__isnull=True, period__due_on__lt=timezone.localdate()
     )
     match params.get("late"):
         case "late":
-            reports = reports.filter(late)
+            counted = counted.filter(late)
         case "on_time":
-            reports = reports.exclude(late)
-    return reports.order_by("-period__year", "-period__quarter", "period__kind", "base__code")
+            counted = counted.exclude(late)
+    return counted.order_by("-period__year", "-period__quarter", "period__kind", "base__code")
 
 
 @permission_required("program.read")
@@ -141,10 +155,23 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
     reports = filter_reports(
         Report.objects.restrict(request.user).listed(), request.GET, default_state=default_state
     )
-    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    # the page's reports as keys and versions; the rows come from the cache, the reports only for rows not
+    # there (core.fragments)
+    page = Paginator(reports.values_list(*ROW_VERSION), PAGE_SIZE).get_page(request.GET.get("page"))
     actions = bulk_actions(request.user)
+    selectable = {state for (state, move) in TRANSITIONS for action, _, _ in actions if move == action}
     context = {
         "page": page,
+        "rows": rendered_rows(
+            "monitoring/_report_row.html",
+            list(page.object_list),
+            repr,
+            load=_listed_reports,
+            name="report",
+            # whether a row has a check box is the reader's role's, the same for every reader of that role;
+            # the day: a report not sent becomes late
+            context={"bulk": bool(actions), "selectable": sorted(selectable), "today": timezone.localdate()},
+        ),
         "total": page.paginator.count,
         "state": request.GET.get("state", default_state),
         "periods": ReportingPeriod.objects.restrict(request.user),
@@ -153,8 +180,6 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
         .filter(kind=Direction.Kind.DIRECTION, bases__isnull=False)
         .distinct(),
         "bulk_actions": actions,
-        # a row gets a check box when one of the bulk actions starts from its state
-        "selectable": {state for (state, move) in TRANSITIONS for action, _, _ in actions if move == action},
         "is_queue": bool(default_state) and "state" not in request.GET,
         "queue_title": gettext("待审核的报告")
         if may(request.user, "monitoring.report.pass")
@@ -165,6 +190,17 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
         "monitoring/_report_rows.html" if request.headers.get("HX-Request") else "monitoring/report_list.html"
     )
     return render(request, template, context)
+
+
+# What a row of the list shows changes with: the report (its state, times and counts: updated_at and the
+# version every save raises), its base (name, direction, authority: registry.signals keeps base.updated_at)
+# and its period's due date (its label follows its code)
+ROW_VERSION = ("pk", "updated_at", "version", "base__updated_at", "period__code", "period__due_on")
+
+
+def _listed_reports(items: list[tuple[object, ...]]) -> list[Report]:
+    reports = with_counts(Report.objects.listed()).in_bulk([item[0] for item in items])
+    return [reports[item[0]] for item in items]
 
 
 def list_title(user: User) -> str:

@@ -264,6 +264,15 @@ def test_an_authority_cannot_approve_in_bulk(authority, period):
     assert state_of(report) == "reviewed"
 
 
+def shown(response) -> list[Report]:
+    """The reports of the list's page, in its order (the page holds their keys and versions)."""
+    keys = [item[0] for item in response.context["page"]]
+    from shuangchuang.monitoring.views import with_counts
+
+    reports = with_counts(Report.objects.select_related("base")).in_bulk(keys)
+    return [reports[key] for key in keys]
+
+
 def test_the_queue_opens_on_what_waits_for_each_reviewer(authority, national, period):
     make_report(HENGZHOU, period, state="submitted")
     make_report(LIUZHOU, period, state="reviewed")
@@ -273,9 +282,9 @@ def test_the_queue_opens_on_what_waits_for_each_reviewer(authority, national, pe
     office_queue = login(national).get("/monitoring/")
     everything = login(authority).get("/monitoring/?state=")
 
-    assert [r.base.code for r in queue.context["page"]] == [HENGZHOU]
-    assert [r.base.code for r in office_queue.context["page"]] == [LIUZHOU]
-    assert {r.base.code for r in everything.context["page"]} == {HENGZHOU, LIUZHOU}
+    assert [r.base.code for r in shown(queue)] == [HENGZHOU]
+    assert [r.base.code for r in shown(office_queue)] == [LIUZHOU]
+    assert {r.base.code for r in shown(everything)} == {HENGZHOU, LIUZHOU}
 
 
 def test_the_list_filters_by_flags_and_lateness_in_a_fixed_number_of_queries(
@@ -300,7 +309,7 @@ def test_the_list_filters_by_flags_and_lateness_in_a_fixed_number_of_queries(
     overdue = client.get("/monitoring/?state=&late=late")
 
     assert everything.context["total"] == 6
-    assert [(r.base.code, r.flag_count, r.unexplained_count) for r in unexplained.context["page"]] == [
+    assert [(r.base.code, r.flag_count, r.unexplained_count) for r in shown(unexplained)] == [
         (HENGZHOU, 1, 1)
     ]
     assert overdue.context["total"] == 4
@@ -324,7 +333,7 @@ def test_the_queue_shows_the_latest_submission_and_how_many_rounds(operator, aut
     once = make_report(LIUZHOU, period, **COMPLETE)
     act(login(make_user(Role.OPERATOR, base=LIUZHOU)), once, "submit")
 
-    rows = reviewer.get("/monitoring/").context["page"]
+    rows = shown(reviewer.get("/monitoring/"))
 
     by_code = {r.base.code: r for r in rows}
     assert (by_code[HENGZHOU].submission_count, by_code[LIUZHOU].submission_count) == (3, 1)
