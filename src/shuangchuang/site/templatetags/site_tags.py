@@ -49,7 +49,7 @@ def _plain(entry: dict[str, Any]) -> dict[str, Any]:
 
 @register.simple_tag(takes_context=True)
 def site_header(context: template.Context) -> SafeString:
-    request = context["request"]
+    request = context.get("request")  # a page rendered without a request: no account, no forms' token
     user = getattr(request, "user", None)
     account = as_account(user) if user is not None and user.is_authenticated else None
     values: dict[str, Any] = {
@@ -72,6 +72,7 @@ def site_header(context: template.Context) -> SafeString:
         )
     html = str(rendered_fragment("site/_header.html", values))
     # the page's own token (the csrf context processor's, which the page's forms use too): one per page
-    html = html.replace(_marker("csrf"), escape(str(context.get("csrf_token") or get_token(request))))
-    html = html.replace(_marker("next"), escape(request.get_full_path()))
+    token = str(context.get("csrf_token") or (get_token(request) if request is not None else ""))
+    html = html.replace(_marker("csrf"), escape(token))
+    html = html.replace(_marker("next"), escape(request.get_full_path() if request is not None else "/"))
     return mark_safe(html)  # noqa: S308  # rendered by the template engine; the two values put in are escaped

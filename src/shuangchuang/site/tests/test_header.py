@@ -91,3 +91,10 @@ def test_a_page_title_names_the_page_then_the_platform(make_user, client_for):
     title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
     assert title.endswith(" · 双创示范基地监测评估平台") and not title.startswith(" · ")
     assert "·" in title and title != " · 双创示范基地监测评估平台"
+
+
+def test_a_page_rendered_without_a_request_has_a_header_without_an_account():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("404.html")
+    assert "<header" in html and 'data-testid="user-name"' not in html and "退出登录" not in html
