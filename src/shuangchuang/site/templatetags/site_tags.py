@@ -47,6 +47,21 @@ def _plain(entry: dict[str, Any]) -> dict[str, Any]:
     return plain
 
 
+# The menu as plain values, per language and entries shown (which entries, which one is active): the labels
+# are translations of fixed strings, the same for every reader of that menu (a few hundred at most).
+_plain_menus: dict[tuple[object, ...], list[dict[str, Any]]] = {}
+
+
+def _plain_menu(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    key = (get_language(), tuple((str(i["url"]), bool(i["active"]), i["group"]) for i in items))
+    found = _plain_menus.get(key)
+    if found is None:
+        if len(_plain_menus) > 1000:
+            _plain_menus.clear()
+        found = _plain_menus[key] = [_plain(entry) for entry in menu_tree(items)]
+    return found
+
+
 @register.simple_tag(takes_context=True)
 def site_header(context: template.Context) -> SafeString:
     request = context.get("request")  # a page rendered without a request: no account, no forms' token
@@ -60,7 +75,7 @@ def site_header(context: template.Context) -> SafeString:
         "csrf": _marker("csrf"),
         "next": _marker("next"),
         # a view may leave the menu out (the pages of an account's obligations: accounts.views.NO_MENU)
-        "menu": [_plain(entry) for entry in menu_tree(context.get("nav_items") or [])],
+        "menu": _plain_menu(context.get("nav_items") or []),
         "name": (account.get_full_name() or account.get_username()) if account else "",
     }
     if account is not None:
