@@ -207,7 +207,8 @@ def pytest_command(pytest_args: list[str]) -> list[str]:
     """pytest with one xdist worker per core (each worker has its own test database, SQLite or
     PostgreSQL), unless the arguments choose (`-n 0` runs in this one process, as `pdb` needs) or name
     test files (a few tests: starting the workers would cost more than it saves)."""
-    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in pytest_args)
+    # (`--dist` chooses how tests are shared out, not how many workers: the default count still applies)
+    chosen = any(a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in pytest_args)
     files = any(".py" in a for a in pytest_args if not a.startswith("-"))
     workers = [] if chosen or files or (os.cpu_count() or 1) < 2 else ["-n", str(os.cpu_count())]
     return [str(PYTHON), "-m", "pytest", *workers, *pytest_args]

@@ -4,9 +4,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .navigation import menu_for, menu_tree, user_menu_for
+from .navigation import menu_for, user_menu_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    items = menu_for(request.user, request.path)
-    return {"nav_items": items, "nav_tree": menu_tree(items), "user_menu_items": user_menu_for(request.user)}
+    # the header (site/templatetags/site_tags.py) arranges the entries into the bar's drop-downs
+    return {"nav_items": menu_for(request.user, request.path), "user_menu_items": user_menu_for(request.user)}

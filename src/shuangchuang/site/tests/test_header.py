@@ -66,6 +66,7 @@ def test_the_header_forms_carry_the_sessions_own_token(make_user):
 def test_the_page_to_come_back_to_is_escaped(make_user, client_for):
     html = client_for(make_user(Role.NATIONAL_ADMIN)).get('/bases/?q="><script>x</script>').content.decode()
     assert "<script>x</script>" not in header(html)
+    assert 'name="next" type="hidden" value="/bases/?q=%22%3E%3Cscript%3Ex%3C/script%3E"' in header(html)
 
 
 def test_each_language_gets_its_own_header(make_user):
