@@ -36,6 +36,14 @@ TEST_SETTINGS = {
 }
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--screenshots",
+        action="store_true",
+        help="the browser tests save screenshots of the pages they visit into var/screenshots/",
+    )
+
+
 @pytest.fixture(scope="session", autouse=True)
 def test_settings():
     with override_settings(**TEST_SETTINGS):

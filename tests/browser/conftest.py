@@ -7,8 +7,9 @@ what ``dev.py test`` installs.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,9 +72,18 @@ def open_page(browser, live_server, transactional_db, registry, console_errors):
 
 
 @pytest.fixture
-def screenshot_dir() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def shoot(request) -> Callable[..., None]:
+    """`shoot(page, "name.png", full_page=True)`: a screenshot into var/screenshots/ for a person to look at
+    after changing templates, when the run asks for them (`python3 dev.py test -m browser --screenshots`).
+    They assert nothing, and a full page's PNG costs Chromium a good part of a second: a plain run leaves
+    them out (a tenth of the browser tests' time, measured)."""
+
+    def shoot(page: Any, name: str, **options: Any) -> None:
+        if request.config.getoption("screenshots"):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=SCREENSHOTS / name, **options)
+
+    return shoot
 
 
 @pytest.fixture

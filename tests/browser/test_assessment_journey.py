@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 SHARES = {"B3-012": 0.95, "B3-009": 0.4, "B3-010": 0.7}
 
 
-def test_a_full_cycle_through_the_pages(page_as, make_user, screenshot_dir):
+def test_a_full_cycle_through_the_pages(page_as, make_user, shoot):
     make_run({"B3-012": 92, "B3-009": 45, "B3-010": 70})
     admin = make_user(Role.NATIONAL_ADMIN, last_name="王", first_name="国管")
     member = make_user(Role.JOINT_MEMBER, last_name="李", first_name="联席")
@@ -77,12 +77,12 @@ def test_a_full_cycle_through_the_pages(page_as, make_user, screenshot_dir):
     office.get_by_test_id("compute").click()
     expect(office.get_by_test_id("result-B3-012").get_by_test_id("outcome")).to_have_text("表彰激励")
     expect(office.get_by_test_id("result-B3-009").get_by_test_id("outcome")).to_have_text("警示并限期整改")
-    office.screenshot(path=screenshot_dir / "assessment-results.png", full_page=True)
+    shoot(office, "assessment-results.png", full_page=True)
     office.goto(cycle_url + "what-if/")
     office.get_by_test_id("pass-from").fill("75")
     office.get_by_test_id("run-what-if").click()
     expect(office.get_by_test_id("what-if-summary")).to_contain_text("1 个基地的结果不同")
-    office.screenshot(path=screenshot_dir / "assessment-what-if.png", full_page=True)
+    shoot(office, "assessment-what-if.png", full_page=True)
     office.goto(cycle_url)
     office.get_by_test_id("propose").click()
     expect(office.get_by_test_id("decision-state")).to_have_text("已提出")
@@ -99,7 +99,7 @@ def test_a_full_cycle_through_the_pages(page_as, make_user, screenshot_dir):
     office.goto(decision_url)
     office.get_by_test_id("start-notice").click()
     expect(office.get_by_test_id("decision-state")).to_have_text("公示中")
-    office.screenshot(path=screenshot_dir / "assessment-decision.png", full_page=True)
+    shoot(office, "assessment-decision.png", full_page=True)
     # eight days later (a new sign-in: the session of a week ago has expired)
     with time_machine.travel(timezone.now() + dt.timedelta(days=8)):
         office = page_as(admin)
@@ -110,4 +110,4 @@ def test_a_full_cycle_through_the_pages(page_as, make_user, screenshot_dir):
         base.goto("/bases/B3-012/")
         expect(base.get_by_test_id("base-assessment")).to_be_visible()
         expect(base.locator("dd", has_text="通报表扬")).to_be_visible()
-        base.screenshot(path=screenshot_dir / "assessment-base-page.png", full_page=True)
+        shoot(base, "assessment-base-page.png", full_page=True)

@@ -65,7 +65,7 @@ def overflows(page) -> bool:
 
 
 @pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])
-def test_national_dashboard_map_and_a_click_on_a_province(page_as, make_user, screenshot_dir, width, height):
+def test_national_dashboard_map_and_a_click_on_a_province(page_as, make_user, shoot, width, height):
     fixed_program()
     page = page_as(make_user(Role.NATIONAL_ADMIN, last_name="王", first_name="国管"), width, height)
     errors = watch_errors(page)
@@ -81,7 +81,7 @@ def test_national_dashboard_map_and_a_click_on_a_province(page_as, make_user, sc
         "window.dashboardMap.getModel().getSeriesByIndex(0).coordinateSystem.regions.length"
     )
     assert regions >= 35  # 34 divisions and the South China Sea islands' inset (南海诸岛)
-    page.screenshot(path=screenshot_dir / f"dashboard-national-{width}.png", full_page=True)
+    shoot(page, f"dashboard-national-{width}.png", full_page=True)
     assert not overflows(page)
 
     # a click on Guangdong. The chart redraws when its box changes (resize: a scroll bar coming or going on
@@ -115,36 +115,36 @@ def test_metric_switch_redraws_the_map(page_as, make_user):
 
 
 @pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])
-def test_base_profile(page_as, make_user, screenshot_dir, width, height):
+def test_base_profile(page_as, make_user, shoot, width, height):
     fixed_program()
     page = page_as(make_user(Role.OPERATOR, base="B3-012"), width, height)
     errors = watch_errors(page)
     page.goto("/dashboards/bases/B3-012/")
     expect(page.locator("#series-chart canvas")).to_have_count(1)
     page.get_by_test_id("series-indicator").select_option(index=1)
-    page.screenshot(path=screenshot_dir / f"dashboard-profile-{width}.png", full_page=True)
+    shoot(page, f"dashboard-profile-{width}.png", full_page=True)
     assert not overflows(page)
     assert errors == []
 
 
 @pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])
-def test_public_portal_anonymously(open_page, screenshot_dir, width, height):
+def test_public_portal_anonymously(open_page, shoot, width, height):
     fixed_program()
     page = open_page(width, height)
     errors = watch_errors(page)
     page.goto("/public/")
     page.wait_for_function("window.portalMap !== undefined")
     expect(page.get_by_test_id("public-total")).to_be_visible()
-    page.screenshot(path=screenshot_dir / f"portal-home-{width}.png", full_page=True)
+    shoot(page, f"portal-home-{width}.png", full_page=True)
     assert not overflows(page)
     page.goto("/public/bases/?batch=3")
     expect(page.get_by_test_id("public-count")).to_contain_text("92")
     page.get_by_role("link", name=re.compile("横州市")).first.click()
     expect(page.get_by_test_id("public-name")).to_be_visible()
-    page.screenshot(path=screenshot_dir / f"portal-base-{width}.png", full_page=True)
+    shoot(page, f"portal-base-{width}.png", full_page=True)
     assert not overflows(page)
     page.goto("/public/index/")
     expect(page.get_by_test_id("index-national")).to_contain_text("98.3")
-    page.screenshot(path=screenshot_dir / f"portal-index-{width}.png", full_page=True)
+    shoot(page, f"portal-index-{width}.png", full_page=True)
     assert not overflows(page)
     assert errors == []

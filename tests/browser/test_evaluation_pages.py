@@ -28,7 +28,7 @@ def test_a_run_that_finishes_within_a_second_shows_its_true_state(
     approved_year,  # noqa: F811
     page_as,
     make_user,
-    screenshot_dir,
+    shoot,
     width,
     height,
 ):
@@ -40,7 +40,7 @@ def test_a_run_that_finishes_within_a_second_shows_its_true_state(
 
     page.goto(f"/evaluation/runs/{run.pk}/")
     expect(page.get_by_test_id("run-status")).to_have_text("排队中")
-    page.screenshot(path=screenshot_dir / f"evaluation-run-queued-{width}.png", full_page=True)
+    shoot(page, f"evaluation-run-queued-{width}.png", full_page=True)
     execute_run(run.pk)  # the task worker, done before the page's first poll
 
     expect(page.get_by_test_id("run-status")).to_have_text("计算完成")
@@ -51,7 +51,7 @@ def test_a_run_that_finishes_within_a_second_shows_its_true_state(
     expect(page.get_by_text("排队中")).to_have_count(0)
     expect(page.locator(".page-pretitle")).to_contain_text(f"评估运行 #{run.pk}")
     expect(page.locator(".page-pretitle")).to_contain_text("王国管发起")
-    page.screenshot(path=screenshot_dir / f"evaluation-run-done-{width}.png", full_page=True)
+    shoot(page, f"evaluation-run-done-{width}.png", full_page=True)
     assert not page_overflows_horizontally(page)
 
 
@@ -60,7 +60,7 @@ def test_a_base_reads_its_runs_and_its_scorecard(
     approved_year,  # noqa: F811
     page_as,
     make_user,
-    screenshot_dir,
+    shoot,
     width,
     height,
 ):
@@ -78,10 +78,10 @@ def test_a_base_reads_its_runs_and_its_scorecard(
     expect(results.first).to_contain_text(f"评估运行 #{runs[1].pk}")
     expect(results.first.get_by_test_id("latest-run")).to_have_text("最新")
     expect(results.nth(1).get_by_test_id("latest-run")).to_have_count(0)
-    page.screenshot(path=screenshot_dir / f"base-page-runs-{width}.png", full_page=True)
+    shoot(page, f"base-page-runs-{width}.png", full_page=True)
     assert not page_overflows_horizontally(page)
 
     results.first.click()
     expect(page.get_by_test_id("strengths")).to_be_visible()
-    page.screenshot(path=screenshot_dir / f"scorecard-{width}.png", full_page=True)
+    shoot(page, f"scorecard-{width}.png", full_page=True)
     assert not page_overflows_horizontally(page)

@@ -39,11 +39,11 @@ def header_height(page) -> float:
     return page.locator("header.navbar").bounding_box()["height"]
 
 
-def test_base_list_on_a_laptop(page_as, make_user, screenshot_dir):
+def test_base_list_on_a_laptop(page_as, make_user, shoot):
     page = page_as(make_user(Role.NATIONAL_ADMIN), *LAPTOP)
 
     page.goto("/bases/")
-    page.screenshot(path=screenshot_dir / "base-list-laptop.png", full_page=True)
+    shoot(page, "base-list-laptop.png", full_page=True)
 
     expect(page.get_by_role("button", name="菜单")).to_be_hidden()
     expect(page.get_by_role("link", name="分省汇总")).to_be_hidden()  # inside the 示范基地 drop-down
@@ -55,11 +55,11 @@ def test_base_list_on_a_laptop(page_as, make_user, screenshot_dir):
     assert not page_overflows_horizontally(page)
 
 
-def test_base_list_on_a_phone(page_as, make_user, screenshot_dir):
+def test_base_list_on_a_phone(page_as, make_user, shoot):
     page = page_as(make_user(Role.NATIONAL_ADMIN), *PHONE)
 
     page.goto("/bases/")
-    page.screenshot(path=screenshot_dir / "base-list-phone.png")
+    shoot(page, "base-list-phone.png")
 
     toggler = page.get_by_role("button", name="菜单")
     expect(toggler).to_be_visible()
@@ -73,18 +73,18 @@ def test_base_list_on_a_phone(page_as, make_user, screenshot_dir):
     page.wait_for_selector("#main-menu.show")  # the opening animation has ended
     page.get_by_role("button", name="示范基地").click()
     expect(page.get_by_role("link", name="分省汇总")).to_be_visible()
-    page.screenshot(path=screenshot_dir / "base-list-phone-menu.png")
+    shoot(page, "base-list-phone-menu.png")
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_header_and_filters_fit_at_every_width(page_as, make_user, screenshot_dir, live_server, language):
+def test_header_and_filters_fit_at_every_width(page_as, make_user, shoot, live_server, language):
     page = page_as(make_user(Role.NATIONAL_ADMIN))
     page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page.goto("/bases/")
 
     for width, height in [LAPTOP, TABLET, PHONE]:
         page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=screenshot_dir / f"base-list-{language}-{width}.png")
+        shoot(page, f"base-list-{language}-{width}.png")
 
         assert header_height(page) < 80, f"the header wraps at {width}px"
         assert not page_overflows_horizontally(page), f"the page scrolls sideways at {width}px"
@@ -93,9 +93,7 @@ def test_header_and_filters_fit_at_every_width(page_as, make_user, screenshot_di
 
 
 @pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])
-def test_the_auditor_opens_a_save_of_many_values_in_the_audit_log(
-    page_as, make_user, screenshot_dir, width, height
-):
+def test_the_auditor_opens_a_save_of_many_values_in_the_audit_log(page_as, make_user, shoot, width, height):
     from shuangchuang.monitoring import services
     from shuangchuang.monitoring.tests.factories import make_period, make_report, make_small_catalogue
 
@@ -113,14 +111,14 @@ def test_the_auditor_opens_a_save_of_many_values_in_the_audit_log(
         ["带动就业人数 120 → 150", "其中：吸纳应届高校毕业生 — → 30", "营业收入 — → 50000"]
     )
     expect(page.get_by_test_id("audit-object-type").first).to_have_text("填报")
-    page.screenshot(path=screenshot_dir / f"audit-log-values-{width}.png", full_page=True)
+    shoot(page, f"audit-log-values-{width}.png", full_page=True)
 
     assert not page_overflows_horizontally(page)
     assert page.eval_on_selector_all("[data-testid=audit-actor]", LINES_OF_TEXT) == [1]  # 黄填报 on one line
 
 
 @pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])
-def test_the_national_office_approves_its_queue_in_one_go(page_as, make_user, screenshot_dir, width, height):
+def test_the_national_office_approves_its_queue_in_one_go(page_as, make_user, shoot, width, height):
     from shuangchuang.monitoring.tests.factories import make_period, make_report, make_small_catalogue
 
     make_small_catalogue()
@@ -131,7 +129,7 @@ def test_the_national_office_approves_its_queue_in_one_go(page_as, make_user, sc
 
     page.goto("/monitoring/")
     page.get_by_role("checkbox", name="全选").check()
-    page.screenshot(path=screenshot_dir / f"national-queue-{width}.png", full_page=True)
+    shoot(page, f"national-queue-{width}.png", full_page=True)
     assert not page_overflows_horizontally(page)
     page.get_by_role("button", name="批量核准").click()
 
@@ -141,7 +139,7 @@ def test_the_national_office_approves_its_queue_in_one_go(page_as, make_user, sc
 
 @pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])
 def test_the_base_withdraws_a_file_it_uploaded_by_mistake(
-    page_as, make_user, screenshot_dir, settings, tmp_path, width, height
+    page_as, make_user, shoot, settings, tmp_path, width, height
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -166,17 +164,17 @@ def test_the_base_withdraws_a_file_it_uploaded_by_mistake(
     expect(page.get_by_text("已撤回“错传的文件.pdf”。")).to_be_visible()
     expect(page.get_by_test_id("evidence-withdrawn")).to_contain_text("黄填报")
     expect(page.get_by_test_id("evidence-item")).to_have_count(1)
-    page.screenshot(path=screenshot_dir / f"evidence-withdrawn-{width}.png", full_page=True)
+    shoot(page, f"evidence-withdrawn-{width}.png", full_page=True)
     assert not page_overflows_horizontally(page)
 
 
 @pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])
 def test_the_national_office_imports_bases_and_reads_the_format_and_errors(
-    page_as, make_user, screenshot_dir, tmp_path, width, height
+    page_as, make_user, shoot, tmp_path, width, height
 ):
     page = page_as(make_user(Role.NATIONAL_ADMIN), width, height)
     page.goto("/bases/import/")
-    page.screenshot(path=screenshot_dir / f"base-import-{width}.png", full_page=True)
+    shoot(page, f"base-import-{width}.png", full_page=True)
 
     expect(page.get_by_test_id("upload-limits")).to_contain_text("文件不超过 20 MB")
     expect(page.get_by_test_id("import-template")).to_be_visible()
@@ -189,7 +187,7 @@ def test_the_national_office_imports_bases_and_reads_the_format_and_errors(
     page.get_by_role("button", name="校验并导入").click()
     errors = page.get_by_test_id("import-errors")
     expect(errors).to_contain_text("第 3 行 B 列：单元格超过 32,767 个字符")
-    page.screenshot(path=screenshot_dir / f"base-import-errors-{width}.png", full_page=True)
+    shoot(page, f"base-import-errors-{width}.png", full_page=True)
     assert not page_overflows_horizontally(page)
 
 
@@ -203,9 +201,7 @@ CUT_OFF_OPTIONS = """selects => selects.flatMap(select => {
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_every_choice_of_the_report_filters_shows_whole(
-    page_as, make_user, screenshot_dir, live_server, language
-):
+def test_every_choice_of_the_report_filters_shows_whole(page_as, make_user, shoot, live_server, language):
     """The phone used to show "异常提示：不" — a choice that does not fit cannot be read, or told apart."""
     from shuangchuang.monitoring.tests.factories import make_period, make_small_catalogue
 
@@ -217,7 +213,7 @@ def test_every_choice_of_the_report_filters_shows_whole(
 
     for width, height in [LAPTOP, TABLET, PHONE]:
         page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=screenshot_dir / f"report-filters-{language}-{width}.png")
+        shoot(page, f"report-filters-{language}-{width}.png")
 
         assert page.eval_on_selector_all(".filters select", CUT_OFF_OPTIONS) == [], f"cut off at {width}px"
         assert not page_overflows_horizontally(page), f"the page scrolls sideways at {width}px"

@@ -23,9 +23,7 @@ def page_overflows_horizontally(page) -> bool:
 
 
 @pytest.mark.parametrize(("width", "height"), [LAPTOP, PHONE], ids=["laptop", "phone"])
-def test_plan_drafted_returned_revised_approved_and_tracked(
-    page_as, make_user, screenshot_dir, width, height
-):
+def test_plan_drafted_returned_revised_approved_and_tracked(page_as, make_user, shoot, width, height):
     indicator("JOBS", "带动就业人数", "人")
     operator = make_user(Role.OPERATOR, base="B3-012", last_name="黄", first_name="填报")
     reviewer = make_user(Role.AUTHORITY, authority="drc-450000", last_name="韦", first_name="审核")
@@ -61,7 +59,7 @@ def test_plan_drafted_returned_revised_approved_and_tracked(
     base_page.locator("#id_milestones").fill("2024-06-30 完成规划设计")
     base_page.get_by_test_id("plans-form").get_by_role("button", name="保存").click()
     expect(base_page.get_by_test_id("plan-tasks")).to_contain_text("完成规划设计")
-    base_page.screenshot(path=screenshot_dir / f"plan-draft-{width}.png", full_page=True)
+    shoot(base_page, f"plan-draft-{width}.png", full_page=True)
     base_page.get_by_test_id("plan-submit").click()
     expect(base_page.get_by_test_id("plan-state")).to_have_text("已报送待审核")
 
@@ -75,7 +73,7 @@ def test_plan_drafted_returned_revised_approved_and_tracked(
     # the base reads the comment, revises the goal and resubmits
     base_page.goto(plan_url)
     expect(base_page.get_by_test_id("review-comment")).to_contain_text("2025年目标偏低")
-    base_page.screenshot(path=screenshot_dir / f"plan-returned-{width}.png", full_page=True)
+    shoot(base_page, f"plan-returned-{width}.png", full_page=True)
     base_page.get_by_test_id("plan-goals").get_by_role("link", name="修改").click()
     base_page.locator("#id_target_2025").fill("170")
     base_page.get_by_test_id("goal-form").get_by_role("button", name="保存").click()
@@ -98,9 +96,9 @@ def test_plan_drafted_returned_revised_approved_and_tracked(
     expect(cell.get_by_test_id("actual")).to_have_text("150")
     expect(base_page.get_by_test_id("goal-status")).to_have_text("进度正常")
     expect(base_page.locator(".plan-chart canvas")).to_have_count(1)
-    base_page.screenshot(path=screenshot_dir / f"plan-tracked-{width}.png", full_page=True)
+    shoot(base_page, f"plan-tracked-{width}.png", full_page=True)
     assert not page_overflows_horizontally(base_page)
 
     base_page.goto("/bases/B3-012/")
     expect(base_page.get_by_test_id("panel-goal")).to_contain_text("150")
-    base_page.screenshot(path=screenshot_dir / f"plan-base-page-{width}.png", full_page=True)
+    shoot(base_page, f"plan-base-page-{width}.png", full_page=True)

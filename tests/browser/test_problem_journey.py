@@ -21,7 +21,7 @@ def act(page, action: str, text: str, expected_state: str) -> None:
 
 @pytest.mark.parametrize(("device", "width", "height"), [("laptop", 1366, 800), ("phone", 390, 844)])
 def test_a_problem_is_raised_escalated_answered_and_confirmed(
-    page_as, make_user, screenshot_dir, device, width, height
+    page_as, make_user, shoot, device, width, height
 ):
     operator = make_user(Role.OPERATOR, base=HENGZHOU, last_name="黄", first_name="填报")
     authority = make_user(Role.AUTHORITY, authority=GUANGXI, last_name="韦", first_name="审核")
@@ -59,4 +59,4 @@ def test_a_problem_is_raised_escalated_answered_and_confirmed(
     expect(history).to_contain_text("涉及国家用地指标")
     act(base, "confirm", "", "已确认办结")
     expect(base.get_by_test_id("problem-actions")).to_have_count(0)
-    base.screenshot(path=screenshot_dir / f"problem-confirmed-{device}.png", full_page=True)
+    shoot(base, f"problem-confirmed-{device}.png", full_page=True)

@@ -19,7 +19,7 @@ def press(page, test_id: str, expected_state: str) -> None:
     expect(page.get_by_test_id("state")).to_have_text(expected_state)
 
 
-def test_a_report_goes_from_the_base_through_review_to_locked(page_as, make_user, screenshot_dir):
+def test_a_report_goes_from_the_base_through_review_to_locked(page_as, make_user, shoot):
     make_small_catalogue()
     report = make_report(HENGZHOU, make_period(2025))
     operator = make_user(Role.OPERATOR, base=HENGZHOU, last_name="黄", first_name="填报")
@@ -74,4 +74,4 @@ def test_a_report_goes_from_the_base_through_review_to_locked(page_as, make_user
     expect(history).to_be_visible()
     expect(history).to_contain_text("毕业生人数与台账不一致")
     expect(history.get_by_role("row").filter(has_text="JOBS_GRAD").first).to_contain_text("30 → 45")
-    base.screenshot(path=screenshot_dir / "report-locked-operator.png", full_page=True)
+    shoot(base, "report-locked-operator.png", full_page=True)

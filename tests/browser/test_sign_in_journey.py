@@ -37,7 +37,7 @@ def sign_in(page, username: str) -> None:
 
 @pytest.mark.parametrize(("width", "height", "name"), [(*LAPTOP, "laptop"), (*PHONE, "phone")])
 def test_national_admin_signs_in_with_the_authenticators_code(
-    open_page, make_user, screenshot_dir, width, height, name
+    open_page, make_user, shoot, width, height, name
 ):
     user = make_user(Role.NATIONAL_ADMIN, username="ndrc", last_name="王", first_name="国管")
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
@@ -46,7 +46,7 @@ def test_national_admin_signs_in_with_the_authenticators_code(
 
     sign_in(page, "ndrc")
     expect(page.get_by_role("heading", name="输入动态口令")).to_be_visible()
-    page.screenshot(path=screenshot_dir / f"second-factor-{name}.png", full_page=True)
+    shoot(page, f"second-factor-{name}.png", full_page=True)
     page.get_by_label("动态口令").fill(code_for(device))
     page.get_by_role("button", name="验证").click()
 
@@ -55,7 +55,7 @@ def test_national_admin_signs_in_with_the_authenticators_code(
     assert errors == []
 
 
-def test_an_auditor_enrols_from_the_qr_code_page(open_page, make_user, screenshot_dir):
+def test_an_auditor_enrols_from_the_qr_code_page(open_page, make_user, shoot):
     user = make_user(Role.AUDITOR, username="auditor", last_name="周", first_name="审计")
     page = open_page(*PHONE)
     errors = watch_console(page)
@@ -67,12 +67,12 @@ def test_an_auditor_enrols_from_the_qr_code_page(open_page, make_user, screensho
         "load"
     )  # images included (wait_for_function evaluates strings: refused by the CSP)
     assert page.evaluate("document.querySelector('img.otp-qr').naturalWidth") > 100  # the SVG loaded
-    page.screenshot(path=screenshot_dir / "second-factor-enrol-phone.png", full_page=True)
+    shoot(page, "second-factor-enrol-phone.png", full_page=True)
     page.get_by_label("动态口令").fill(code_for(TOTPDevice.objects.get(user=user)))
     page.get_by_role("button", name="完成绑定").click()
 
     expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
-    page.screenshot(path=screenshot_dir / "recovery-codes-phone.png", full_page=True)
+    shoot(page, "recovery-codes-phone.png", full_page=True)
     page.get_by_role("link", name="已妥善保存，继续").click()
     expect(page.get_by_text("您好，周审计")).to_be_visible()
     assert errors == []

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import os
 import re
+import runpy
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 
 from shuangchuang.config import serve
-from shuangchuang.core.tests.test_deployment import STRONG_KEY, manage
+from shuangchuang.core.tests.test_deployment import PROJECT_DIR, STRONG_KEY, manage
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+SETTINGS_FILE = Path(serve.__file__).resolve().parent / "settings.py"
 
 
 def parsed(*argv: str) -> argparse.Namespace:
@@ -62,6 +67,14 @@ def test_every_vendor_file_a_template_names_is_still_collected():
         assert not ignored, f"{path} would be left out by {ignored}"
 
 
+def settings_under(**env: str) -> dict[str, Any]:
+    """The settings module run afresh with exactly this environment (and a secret key), as a new process
+    would read it, without starting one: its module-level names."""
+    environment = {"SECRET_KEY": STRONG_KEY, "SHUANGCHUANG_HOME": str(PROJECT_DIR), **env}
+    with mock.patch.dict(os.environ, environment, clear=True):
+        return runpy.run_path(str(SETTINGS_FILE), run_name="settings_under_test")
+
+
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
@@ -71,16 +84,12 @@ def test_every_vendor_file_a_template_names_is_still_collected():
     ],
 )
 def test_cache_and_session_store_come_from_the_environment(env, expected):
-    """Slow on purpose (a second or so): a fresh manage.py process reads the settings from its environment."""
-    code = (
-        "from django.conf import settings as s; "
-        "print(s.SESSION_ENGINE, s.CACHES['default']['BACKEND'], s.STORAGES['default']['BACKEND'])"
+    s = settings_under(**env)
+    engine, backend, media = (
+        s["SESSION_ENGINE"],
+        s["CACHES"]["default"]["BACKEND"],
+        s["STORAGES"]["default"]["BACKEND"],
     )
-    result = manage(
-        "shell", "-c", code, **{"SECRET_KEY": STRONG_KEY, "CACHE_URL": "", "SESSION_STORE": "", **env}
-    )
-    assert result.returncode == 0, result.stderr
-    engine, backend, media = result.stdout.strip().splitlines()[-1].split()
     first, second = expected.split()
     assert first in engine
     if "Resilient" in second:
@@ -91,11 +100,27 @@ def test_cache_and_session_store_come_from_the_environment(env, expected):
 
 
 def test_uploaded_files_can_go_to_an_s3_compatible_store():
-    """Slow on purpose (a second or so): a fresh manage.py process reads the settings from its environment."""
-    code = "from django.conf import settings as s; print(s.STORAGES['default']['BACKEND'])"
-    result = manage("shell", "-c", code, MEDIA_STORAGE="s3", AWS_STORAGE_BUCKET_NAME="evidence")
+    s = settings_under(MEDIA_STORAGE="s3", AWS_STORAGE_BUCKET_NAME="evidence")
+    assert s["STORAGES"]["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert s["STORAGES"]["default"]["OPTIONS"]["bucket_name"] == "evidence"
+
+
+def test_the_settings_read_here_are_those_a_new_process_reads():
+    """Slow on purpose (a second or so): `settings_under` against a real manage.py process, once."""
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_ENGINE, s.CACHES['default']['BACKEND'], s.STORAGES['default']['BACKEND'])"
+    )
+    env = {"CACHE_URL": "redis://127.0.0.1:1/0", "MEDIA_STORAGE": "s3"}
+    result = manage("shell", "-c", code, SECRET_KEY=STRONG_KEY, SESSION_STORE="", **env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "storages.backends.s3.S3Storage"
+    here = settings_under(**env)
+    read = (
+        here["SESSION_ENGINE"],
+        here["CACHES"]["default"]["BACKEND"],
+        here["STORAGES"]["default"]["BACKEND"],
+    )
+    assert result.stdout.strip().splitlines()[-1].split() == list(read)
 
 
 def test_a_misspelt_session_store_stops_the_start():

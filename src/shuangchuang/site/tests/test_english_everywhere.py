@@ -10,8 +10,8 @@ must have no Chinese character. Text marked lang="zh-Hans" is data the page says
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
+import lxml.html
 import pytest
 from conftest import ensure_registry, sign_in
 
@@ -24,34 +24,18 @@ SHOWN_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "data-label"}  
 ALLOWED = {"中文"}  # the switch back to Chinese
 
 
-class VisibleText(HTMLParser):
-    """The text a reader sees (and hears), without scripts, styles and parts marked as Chinese."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.skipping: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag in ("script", "style") or (attributes.get("lang") or "").startswith("zh"):
-            self.skipping.append(tag)
-        if not self.skipping:
-            self.parts += [v for k, v in attrs if k in SHOWN_ATTRIBUTES and v]
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.skipping and self.skipping[-1] == tag:
-            self.skipping.pop()
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
+HIDDEN = "//script | //style | //*[starts-with(@lang, 'zh')]"
 
 
 def visible_text(html: str) -> str:
-    parser = VisibleText()
-    parser.feed(html)
-    return "\n".join(parser.parts)
+    """The text a reader sees (and hears), without scripts, styles and parts marked as Chinese."""
+    root = lxml.html.document_fromstring(html)
+    for hidden in root.xpath(HIDDEN):
+        if hidden is root:
+            return ""
+        hidden.drop_tree()  # (its tail, the text after it, stays: that belongs to the parent)
+    shown = [v for e in root.iter() for k, v in e.attrib.items() if k in SHOWN_ATTRIBUTES and v]
+    return "\n".join([*shown, root.text_content()])
 
 
 def data_strings() -> list[str]:
@@ -78,7 +62,8 @@ def data_strings() -> list[str]:
     strings |= assessment_strings()
     strings |= plans_data_strings()
     strings |= records_data_strings()
-    return sorted((s for s in strings if s), key=len, reverse=True)
+    # (only what holds Chinese can hide Chinese: the rest would be replaced for nothing on every page)
+    return sorted((s for s in strings if s and CHINESE.search(s)), key=len, reverse=True)
 
 
 def assessment_strings() -> set[str]:
@@ -162,6 +147,8 @@ def records_data_strings() -> set[str]:
 
 def app_chinese(html: str, data: list[str]) -> list[str]:
     text = visible_text(html)
+    if not CHINESE.search(text):
+        return []
     for entered in data:
         text = text.replace(entered, " ")
     return sorted({run for run in CHINESE.findall(text) if run not in ALLOWED})
