@@ -25,3 +25,6 @@ urlpatterns = [
 
 # a failed request gets a page in the app's layout, drawn without the database (core/errors.py)
 handler500 = "shuangchuang.core.errors.server_error"
+# a refusal's page: the layout kept per language, the reader's own bar put in (site/refusals.py)
+handler403 = "shuangchuang.site.refusals.forbidden"
+handler404 = "shuangchuang.site.refusals.not_found"

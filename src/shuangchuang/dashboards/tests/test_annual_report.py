@@ -18,14 +18,46 @@ from shuangchuang.registry.models import Base
 pytestmark = pytest.mark.django_db
 
 
+DECIDED = ["B3-012", "B3-023", "B3-040"]  # commended in the year's published decision
+
+
+@pytest.fixture(scope="module")
+def annual(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """About a second, once for the module's tests that only read it: a year of approved reports and a
+    published decision, and the annual report asked for on its page (a PDF of several pages with the CJK
+    font embedded). In a transaction of its own, rolled back after the module; each test's own transaction
+    nests in it as a savepoint."""
+    from conftest import ensure_registry, sign_in
+    from django.db import transaction
+    from django.test import Client, TestCase
+    from django.utils import timezone
+
+    from shuangchuang.accounts.models import User
+    from shuangchuang.assessment.models import AssessmentCycle, Decision, DecisionItem
+
+    with django_db_blocker.unblock():
+        ensure_registry()
+    with django_db_blocker.unblock(), transaction.atomic():
+        fixed_program()
+        cycle = AssessmentCycle.objects.create(year=2025, name="2025年度评估")
+        decision = Decision.objects.create(
+            cycle=cycle, title="2025年度表彰通报", state="published", published_at=timezone.now()
+        )
+        for code in DECIDED:
+            DecisionItem.objects.create(
+                decision=decision, base=Base.objects.get(code=code), proposed="commend", action="commend"
+            )
+        client = sign_in(Client(), User.objects.create(username="annual-office", role=Role.NATIONAL_ADMIN))
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            response = client.post("/dashboards/annual/", {"year": "2025"})
+        yield client, response, AnnualReport.objects.get().pk
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def made(registry: Any, make_user: Any, client_for: Any, django_capture_on_commit_callbacks: Any) -> Any:
-    """About a second: a whole annual report, a PDF of several pages with the CJK font embedded."""
-    fixed_program()
-    client = client_for(make_user(Role.NATIONAL_ADMIN))
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/dashboards/annual/", {"year": "2025"})
-    report = AnnualReport.objects.get()
+def made(annual: Any, db: Any) -> Any:
+    client, response, pk = annual
+    report = AnnualReport.objects.get(pk=pk)
     assert response["Location"] == f"/dashboards/annual/{report.pk}/"
     return client, report
 
@@ -81,36 +113,18 @@ def test_pdf_pages_render(made, tmp_path: Path):
 
 def test_readers_outside_the_program_cannot_ask(registry, make_user, client_for):
     client = client_for(make_user(Role.AUTHORITY, authority="drc-450000"))
+    before = AnnualReport.objects.count()  # (the module's own report may be there already)
     assert client.post("/dashboards/annual/", {"year": "2025"}).status_code == 403
-    assert not AnnualReport.objects.exists()
+    assert AnnualReport.objects.count() == before
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext) is not installed")
-def test_pdf_names_every_base_of_the_years_decisions(
-    registry, make_user, client_for, django_capture_on_commit_callbacks, tmp_path: Path
-):
-    from django.utils import timezone
-
-    from shuangchuang.assessment.models import AssessmentCycle, Decision, DecisionItem
-
-    fixed_program()
-    cycle = AssessmentCycle.objects.create(year=2025, name="2025年度评估")
-    decision = Decision.objects.create(
-        cycle=cycle, title="2025年度表彰通报", state="published", published_at=timezone.now()
-    )
-    named = ["B3-012", "B3-023", "B3-040"]
-    for code in named:
-        DecisionItem.objects.create(
-            decision=decision, base=Base.objects.get(code=code), proposed="commend", action="commend"
-        )
-    client = client_for(make_user(Role.NATIONAL_ADMIN))
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/dashboards/annual/", {"year": "2025"})
-    report = AnnualReport.objects.get()
+def test_pdf_names_every_base_of_the_years_decisions(made, tmp_path: Path):
+    client, report = made
     pdf = tmp_path / "annual.pdf"
     pdf.write_bytes(client.get(f"/dashboards/annual/{report.pk}/pdf/").content)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True, text=True).stdout
     decisions = text[text.index("五、本年度决定") :]
     assert "2025年度表彰通报" in decisions
-    for code in named:
+    for code in DECIDED:
         assert Base.objects.get(code=code).current_name[:8] in decisions.replace("\n", ""), code

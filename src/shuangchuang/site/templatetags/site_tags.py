@@ -33,7 +33,7 @@ register = template.Library()
 
 
 @cache
-def _marker(name: str) -> str:
+def marker(name: str) -> str:
     digest = hashlib.blake2b(f"site-header:{name}".encode(), key=settings.SECRET_KEY.encode()[:64])
     return f"{name}-{digest.hexdigest()[:24]}"
 
@@ -62,8 +62,14 @@ def _plain_menu(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
+# A page rendered to be kept, with the bar put in later (`site.refusals`), asks for its place only.
+HEADER_PLACE = "site_header_put_in_later"
+
+
 @register.simple_tag(takes_context=True)
-def site_header(context: template.Context) -> SafeString:
+def site_header(context: template.Context | dict[str, Any]) -> SafeString:
+    if context.get(HEADER_PLACE):
+        return mark_safe(marker("header"))  # noqa: S308  # letters, digits and a hyphen
     request = context.get("request")  # a page rendered without a request: no account, no forms' token
     user = getattr(request, "user", None)
     account = as_account(user) if user is not None and user.is_authenticated else None
@@ -72,8 +78,8 @@ def site_header(context: template.Context) -> SafeString:
         "home": cached_reverse("site:home"),
         "set_language": cached_reverse("set_language"),
         "logout": cached_reverse("accounts:logout"),
-        "csrf": _marker("csrf"),
-        "next": _marker("next"),
+        "csrf": marker("csrf"),
+        "next": marker("next"),
         # a view may leave the menu out (the pages of an account's obligations: accounts.views.NO_MENU)
         "menu": _plain_menu(context.get("nav_items") or []),
         "name": (account.get_full_name() or account.get_username()) if account else "",
@@ -88,6 +94,6 @@ def site_header(context: template.Context) -> SafeString:
     html = str(rendered_fragment("site/_header.html", values))
     # the page's own token (the csrf context processor's, which the page's forms use too): one per page
     token = str(context.get("csrf_token") or (get_token(request) if request is not None else ""))
-    html = html.replace(_marker("csrf"), escape(token))
-    html = html.replace(_marker("next"), escape(request.get_full_path() if request is not None else "/"))
+    html = html.replace(marker("csrf"), escape(token))
+    html = html.replace(marker("next"), escape(request.get_full_path() if request is not None else "/"))
     return mark_safe(html)  # noqa: S308  # rendered by the template engine; the two values put in are escaped
