@@ -51,6 +51,16 @@ def test_settings():
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache. What the pages keep is keyed on their data's state (counts,
+    ids, times of change); a test rolled back leaves its ids free for the next one, and a frozen clock gives
+    the same times, so a row kept by one test could otherwise be taken for another test's row."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def default_language():
     """Every test starts in the platform's language. A request activates the reader's language in its
     thread and leaves it there (as Django's LocaleMiddleware does): without this, a test calling a function

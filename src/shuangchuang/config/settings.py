@@ -274,7 +274,14 @@ if CACHE_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Django's default of 300 entries is fewer than the rows of one report list: the pages' kept rows
+    # (`core.fragments`, a few hundred bytes each) would push each other out before a second request.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("LOCAL_CACHE_ENTRIES", 20_000))},
+        }
+    }
 # Sessions: "db" (the default), "cached_db" (read through the cache, written to both: survives a cache
 # restart; the production start's default with Redis) or "cache" (Redis only: a Redis restart signs
 # everyone out).

@@ -99,6 +99,11 @@ def test_cache_and_session_store_come_from_the_environment(env, expected):
     assert media == "shuangchuang.core.storage.UploadStorage"
 
 
+def test_the_processs_own_cache_holds_a_whole_list_of_rows():
+    assert settings_under()["CACHES"]["default"]["OPTIONS"]["MAX_ENTRIES"] == 20_000  # Django's: 300
+    assert settings_under(LOCAL_CACHE_ENTRIES="500")["CACHES"]["default"]["OPTIONS"]["MAX_ENTRIES"] == 500
+
+
 def test_uploaded_files_can_go_to_an_s3_compatible_store():
     s = settings_under(MEDIA_STORAGE="s3", AWS_STORAGE_BUCKET_NAME="evidence")
     assert s["STORAGES"]["default"]["BACKEND"] == "storages.backends.s3.S3Storage"

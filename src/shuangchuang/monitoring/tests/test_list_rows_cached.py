@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 import time_machine
 from conftest import sign_in
-from django.core.cache import cache
 from django.test import Client
 
 from shuangchuang.accounts.models import Role
@@ -22,13 +21,6 @@ pytestmark = pytest.mark.django_db
 
 HENGZHOU = "B3-012"
 COMPLETE = {"JOBS": 120, "JOBS_GRAD": 30, "REVENUE": 50000, "RD": 2500}
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

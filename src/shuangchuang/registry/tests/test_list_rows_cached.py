@@ -13,13 +13,6 @@ from shuangchuang.registry.models import Authority, Base, BaseStatus
 from shuangchuang.registry.services import change_status
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def listed(client, **params) -> str:
     response = client.get("/bases/", params)
     assert response.status_code == 200

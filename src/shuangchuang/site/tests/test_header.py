@@ -8,20 +8,12 @@ import re
 
 import pytest
 from conftest import sign_in
-from django.core.cache import cache
 from django.test import Client
 
 from shuangchuang.accounts.models import Role
 from shuangchuang.registry.models import Base
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def header(html: str) -> str:
