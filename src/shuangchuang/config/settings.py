@@ -274,8 +274,9 @@ if CACHE_URL:
         }
     }
 else:
-    # Django's default of 300 entries is fewer than the rows of one report list: the pages' kept rows
-    # (`core.fragments`, a few hundred bytes each) would push each other out before a second request.
+    # Django's default of 300 entries is fewer than the rows of a few list pages (the completeness page
+    # alone keeps 134): the pages' kept rows (`core.fragments`, a few hundred bytes each) pushed each other
+    # out, and Django culls a third of the cache each time it is full.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
