@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.management.utils import get_random_secret_key
@@ -265,6 +266,7 @@ STORAGES = {
 # memory otherwise (one machine, one process: the demo). Redis that goes away is a cache miss, never an
 # error (core/cache.py).
 CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+CACHES: dict[str, dict[str, Any]]
 if CACHE_URL:
     CACHES = {
         "default": {
