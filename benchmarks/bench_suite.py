@@ -1,7 +1,7 @@
 """The test suite's speed on this machine (issue 9 item 7): the non-browser tests per second and the
 browser tests' time, wall clock.
 
-    .venv/bin/python benchmarks/run.py --only suite            # one run, its row into RESULTS.md
+    .venv/bin/python benchmarks/run.py --only suite            # one run, its rows into RESULTS.md
     .venv/bin/python benchmarks/bench_suite.py                 # the same, printed (no RESULTS.md)
     SUITE_ARGS="-n 0" .venv/bin/python benchmarks/run.py --only suite   # in one process, without xdist
 
@@ -9,10 +9,11 @@ Runs `pytest -m "not browser"`, then `pytest -m browser`, each once in a child p
 test` starts it (one xdist worker per core, bytecode kept: `dev.py`'s `pytest_command` and
 `test_environment`; on SQLite unless DATABASE_URL says otherwise), reads pytest's own summary line (passed,
 skipped, failed, seconds) and the child's CPU time (for the browser tests that leaves out most of
-Chromium's, whose processes are not the test processes' children). The wall clock is what the issue asks for; on a machine shared with other work it includes the time
-spent waiting for a core, so the row also gives the CPU seconds and the load average while it ran: tests
-per CPU second is the figure that does not depend on the neighbours. The slowest tests (`--durations`) are
-written to var/suite-durations.txt.
+Chromium's, whose processes are not the test processes' children). The wall clock is what the issue asks
+for; on a machine shared with other work it includes the time spent waiting for a core, so the row also
+gives the CPU seconds and the load average while it ran: tests per CPU second is the figure that does not
+depend on the neighbours. The slowest tests (`--durations`) are written to var/suite-durations.txt and
+var/suite-durations-browser.txt.
 """
 
 from __future__ import annotations

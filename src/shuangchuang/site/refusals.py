@@ -28,8 +28,7 @@ _layouts: dict[tuple[str, str], str] = {}
 
 
 def _refusal(request: HttpRequest, template_name: str, status: int) -> HttpResponse:
-    if len(messages.get_messages(request)) or not hasattr(request, "user"):
-        # a message to show, or a refusal before the reader was known: the page drawn as any page is
+    if len(messages.get_messages(request)):  # a message to show: the page drawn as any page is
         return HttpResponse(render_to_string(template_name, request=request), status=status)
     key = (template_name, get_language())
     layout = _layouts.get(key)

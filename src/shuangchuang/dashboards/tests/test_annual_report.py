@@ -8,8 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ensure_registry, sign_in
+from django.db import transaction
+from django.test import Client, TestCase
+from django.utils import timezone
 
-from shuangchuang.accounts.models import Role
+from shuangchuang.accounts.models import Role, User
+from shuangchuang.assessment.models import AssessmentCycle, Decision, DecisionItem
 from shuangchuang.core.models import AuditEvent
 from shuangchuang.dashboards.models import AnnualReport, AnnualReportStatus
 from shuangchuang.monitoring.tests.approved_factories import fixed_program
@@ -27,14 +32,6 @@ def annual(django_db_setup: Any, django_db_blocker: Any) -> Any:
     published decision, and the annual report asked for on its page (a PDF of several pages with the CJK
     font embedded). In a transaction of its own, rolled back after the module; each test's own transaction
     nests in it as a savepoint."""
-    from conftest import ensure_registry, sign_in
-    from django.db import transaction
-    from django.test import Client, TestCase
-    from django.utils import timezone
-
-    from shuangchuang.accounts.models import User
-    from shuangchuang.assessment.models import AssessmentCycle, Decision, DecisionItem
-
     with django_db_blocker.unblock():
         ensure_registry()
     with django_db_blocker.unblock(), transaction.atomic():

@@ -160,12 +160,9 @@ def _row(html: str, code: str) -> str:
 def test_figures_and_rows_follow_a_move_at_once(opened, make_user, client_for):
     """The page keeps its figures and rows in the cache (core/fragments.py); a report moved through the
     services shows its new state, and the authority's tally its new count, on the next request."""
-    from django.core.cache import cache
-
     from shuangchuang.monitoring.models import Action
     from shuangchuang.monitoring.services import transition
 
-    cache.clear()
     client = client_for(make_user("national_admin"))
     url = reverse("monitoring:completeness")
     params = {"period": "2025Q3", "authority": "drc-450000"}
@@ -185,9 +182,6 @@ def test_figures_and_rows_follow_a_move_at_once(opened, make_user, client_for):
 
 
 def test_a_required_indicator_made_optional_changes_completeness_at_once(moe_quarter, make_user, client_for):
-    from django.core.cache import cache
-
-    cache.clear()
     client = client_for(make_user("national_admin"))
     url = reverse("monitoring:completeness")
     params = {"period": "2025Q3", "authority": "moe"}
@@ -201,9 +195,6 @@ def test_a_required_indicator_made_optional_changes_completeness_at_once(moe_qua
 
 
 def test_readers_of_two_authorities_never_share_figures(opened, make_user, client_for, client):
-    from django.core.cache import cache
-
-    cache.clear()
     url = reverse("monitoring:completeness")
     guangxi = client_for(make_user("authority", authority="drc-450000"))
     html = guangxi.get(url, {"period": "2025Q3"}).content.decode()

@@ -109,7 +109,6 @@ def test_home_counts_the_mismatches_again_after_every_change(base, operator, mak
 
     from django.core.cache import cache
 
-    cache.clear()
     indicator("FULLTIME_STAFF", "专职工作人员数")
     first, _second = roster(base, operator, 2)
     make_report("B3-012", make_period(2024), state="approved", FULLTIME_STAFF=3)
