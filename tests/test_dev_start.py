@@ -100,6 +100,7 @@ def started_app(tmp_path):
             process.stdout.close()
 
 
+@pytest.mark.first
 def test_sigterm_stops_the_web_server_and_the_task_worker_and_frees_the_port(started_app):
     """Slow on purpose (about ten seconds): a real `dev.py start`, its migrate and setup_demo, gunicorn and
     the task worker each a Python process of its own that imports the app, then a real stop."""

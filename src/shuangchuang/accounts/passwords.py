@@ -280,12 +280,12 @@ class PasswordHistoryValidator:
 
         if not user.pk or not user.has_usable_password():
             return
-        latest = user.password_history.first()
-        if latest is not None and check_password(password, latest.password):
+        kept = list(user.password_history.values_list("pk", "password"))  # newest first, a handful
+        if kept and check_password(password, kept[0][1]):
             return  # the same password rehashed (a new hasher at login), not a new one
         PasswordHistory.objects.create(user=user, password=user.password)
-        stale = user.password_history.values_list("pk", flat=True)[self.count :]
-        PasswordHistory.objects.filter(pk__in=list(stale)).delete()
+        if stale := [pk for pk, _ in kept[self.count - 1 :]]:
+            PasswordHistory.objects.filter(pk__in=stale).delete()
 
     def get_help_text(self) -> str:
         return ngettext(

@@ -281,12 +281,11 @@ def load_catalogue(
     events = []
     directions = {d.code: d for d in Direction.objects.all()}
     touched: set[str] = set()
+    created = _create_indicators(plans, indicators, directions)
+    new_versions: list[IndicatorVersion] = []
     for row, exact, decision in plans:
-        indicator = indicators.get(row.code)
-        if indicator is None:
-            indicator = Indicator.objects.create(code=row.code, **row.indicator)
-            indicator.directions.set([directions[c] for c in sorted(row.directions)])
-            indicators[row.code] = indicator
+        indicator = indicators[row.code]
+        if row.code in created and row.code not in touched:
             report.created.append(row.code)
             events.append(
                 audit_event(actor, "monitoring.catalogue", indicator, reason="加载指标目录：新增指标")
@@ -328,8 +327,8 @@ def load_catalogue(
         touched.add(row.code)
 
         if decision == "new":
-            version = IndicatorVersion.objects.create(
-                indicator=indicator, valid_from_year=row.valid_from_year, **row.version
+            new_versions.append(
+                IndicatorVersion(indicator=indicator, valid_from_year=row.valid_from_year, **row.version)
             )
             report.new_versions.append((row.code, row.valid_from_year))
             events.append(
@@ -339,7 +338,7 @@ def load_catalogue(
                     indicator,
                     field="version",
                     new=row.valid_from_year,
-                    reason=f"新增 {row.valid_from_year} 年起的指标定义：{version.name}",
+                    reason=f"新增 {row.valid_from_year} 年起的指标定义：{row.version['name']}",
                 )
             )
         elif decision == "correct" and exact is not None:
@@ -360,7 +359,10 @@ def load_catalogue(
             exact.save(update_fields=changed)
             report.corrected_versions.append((row.code, row.valid_from_year))
 
+    IndicatorVersion.objects.bulk_create(new_versions)
+
     part_of = {row.code: row.part_of for row in rows}
+    regrouped: list[Indicator] = []
     for code, total in part_of.items():
         indicator = indicators[code]
         wanted = indicators[total] if total else None
@@ -377,14 +379,38 @@ def load_catalogue(
                 )
             )
             indicator.part_of = wanted
-            indicator.save(update_fields=["part_of"])
+            regrouped.append(indicator)
             report.updated.setdefault(code, []).append("part_of")
+    Indicator.objects.bulk_update(regrouped, ["part_of"])
 
     report.checks_created = _load_cross_checks(data_dir, indicators, part_of)
     versioned = {code for code, _ in report.new_versions + report.corrected_versions}
     report.unchanged = len(set(part_of) - set(report.created) - set(report.updated) - versioned)
     record_many(events)
     return report
+
+
+def _create_indicators(
+    plans: list[tuple[IndicatorRow, IndicatorVersion | None, str]],
+    indicators: dict[str, Indicator],
+    directions: dict[str, Direction],
+) -> set[str]:
+    """The indicators the file adds, with their directions, in a few statements whatever their number
+    (a first load writes the whole catalogue); `indicators` gets them, and their codes are returned."""
+    new: dict[str, Indicator] = {}
+    for row, _exact, _decision in plans:
+        if row.code not in indicators and row.code not in new:
+            new[row.code] = Indicator(code=row.code, **row.indicator)
+    Indicator.objects.bulk_create(new.values())  # (their ids come back: SQLite ≥ 3.35, PostgreSQL)
+    through = Indicator.directions.through
+    wanted = {row.code: row.directions for row, _exact, _decision in reversed(plans) if row.code in new}
+    through.objects.bulk_create(
+        through(indicator_id=new[code].pk, direction_id=directions[c].pk)
+        for code, codes in wanted.items()
+        for c in sorted(codes)
+    )
+    indicators.update(new)
+    return set(new)
 
 
 def _load_cross_checks(data_dir: Path, indicators: dict[str, Indicator], part_of: dict[str, str]) -> int:
@@ -397,16 +423,21 @@ def _load_cross_checks(data_dir: Path, indicators: dict[str, Indicator], part_of
     ]
     if errors:
         raise CatalogueError(errors)
-    created = 0
+    existing = {(c.left_id, c.operator, c.right_id): c for c in CrossCheck.objects.all()}
+    new: dict[tuple[int, str, int], CrossCheck] = {}
     for left, operator, right, message in wanted:
-        check, was_created = CrossCheck.objects.get_or_create(
-            left=indicators[left], operator=operator, right=indicators[right], defaults={"message": message}
-        )
-        created += was_created
-        if not was_created and check.message != message:
+        key = (indicators[left].pk, operator, indicators[right].pk)
+        check = existing.get(key) or new.get(key)
+        if check is None:
+            new[key] = CrossCheck(
+                left=indicators[left], operator=operator, right=indicators[right], message=message
+            )
+        elif check.message != message:
             check.message = message
-            check.save(update_fields=["message"])
-    return created
+            if check.pk is not None:
+                check.save(update_fields=["message"])
+    CrossCheck.objects.bulk_create(new.values())
+    return len(new)
 
 
 # ---- Forms ------------------------------------------------------------------------------------------------

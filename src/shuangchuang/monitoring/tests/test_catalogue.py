@@ -116,6 +116,25 @@ def test_every_part_has_a_check_against_its_total_and_teams_are_checked_against_
     } <= groups
 
 
+def test_a_first_load_writes_the_whole_catalogue_in_a_few_statements(registry, django_assert_max_num_queries):
+    """Indicators, their directions, versions, totals and checks in bulk, not a handful of statements per
+    indicator (the first load of a new deployment, and every demo start)."""
+    with django_assert_max_num_queries(20):
+        report = load_catalogue()
+
+    assert len(report.created) == Indicator.objects.count() >= 30
+    assert len(report.new_versions) == IndicatorVersion.objects.count()
+    assert report.checks_created == CrossCheck.objects.count() > 0
+    by_code = {i.code: i for i in Indicator.objects.prefetch_related("directions")}
+    with (DATA_DIR / "indicators.csv").open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            named = {c for c in row["directions"].replace("；", ";").split(";") if c.strip()}
+            assert {d.code for d in by_code[row["code"]].directions.all()} == named, row["code"]
+            assert (by_code[row["code"]].part_of.code if by_code[row["code"]].part_of else "") == row["part_of"]
+    created = AuditEvent.objects.filter(action="monitoring.catalogue", field="")
+    assert sorted(created.values_list("object_id", flat=True)) == sorted(str(i.pk) for i in by_code.values())
+
+
 def test_reloading_changes_nothing(catalogue):
     versions, checks, events = (
         IndicatorVersion.objects.count(),
