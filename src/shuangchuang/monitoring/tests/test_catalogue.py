@@ -130,7 +130,9 @@ def test_a_first_load_writes_the_whole_catalogue_in_a_few_statements(registry, d
         for row in csv.DictReader(handle):
             named = {c for c in row["directions"].replace("；", ";").split(";") if c.strip()}
             assert {d.code for d in by_code[row["code"]].directions.all()} == named, row["code"]
-            assert (by_code[row["code"]].part_of.code if by_code[row["code"]].part_of else "") == row["part_of"]
+            assert (by_code[row["code"]].part_of.code if by_code[row["code"]].part_of else "") == row[
+                "part_of"
+            ]
     created = AuditEvent.objects.filter(action="monitoring.catalogue", field="")
     assert sorted(created.values_list("object_id", flat=True)) == sorted(str(i.pk) for i in by_code.values())
 
