@@ -1,10 +1,9 @@
 """Entropy weights, TOPSIS and AHP agree with pymcdm to 1e-9 on random matrices."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
-from pymcdm.methods import TOPSIS
-from pymcdm.weights import entropy_weights as pymcdm_entropy
-from pymcdm.weights.subjective import AHP
 
 from shuangchuang.evaluation.engine import (
     AggregateSettings,
@@ -21,17 +20,28 @@ from shuangchuang.evaluation.engine.weights import ahp_weights, entropy_weights
 SEEDS = range(20)
 
 
+@pytest.fixture(scope="module")
+def pymcdm():
+    """pymcdm's TOPSIS, entropy weights and AHP, imported when a test of this module runs: pymcdm imports
+    matplotlib's pyplot, ~0.7 s that every test process would otherwise spend collecting this file."""
+    from pymcdm.methods import TOPSIS
+    from pymcdm.weights import entropy_weights
+    from pymcdm.weights.subjective import AHP
+
+    return SimpleNamespace(TOPSIS=TOPSIS, entropy_weights=entropy_weights, AHP=AHP)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
-def test_entropy_weights_match_pymcdm(seed):
+def test_entropy_weights_match_pymcdm(pymcdm, seed):
     rng = np.random.default_rng(seed)
     # strictly positive values: pymcdm's sum normalisation requires them (with a zero, pymcdm sets
     # the whole column's entropy to 0, while we use the usual 0 · ln 0 = 0)
     matrix = rng.uniform(0.1, 100, size=(rng.integers(3, 60), rng.integers(2, 15)))
-    np.testing.assert_allclose(entropy_weights(matrix), pymcdm_entropy(matrix), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(entropy_weights(matrix), pymcdm.entropy_weights(matrix), rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_topsis_matches_pymcdm(seed):
+def test_topsis_matches_pymcdm(pymcdm, seed):
     rng = np.random.default_rng(seed)
     m, n = rng.integers(3, 60), rng.integers(2, 12)
     matrix = rng.uniform(-50, 200, size=(m, n))
@@ -40,11 +50,11 @@ def test_topsis_matches_pymcdm(seed):
     types = rng.choice([1, -1], size=n)
     # our TOPSIS takes "more is better" columns: polarity is applied in normalisation
     ours = topsis(matrix * types, weights)
-    np.testing.assert_allclose(ours, TOPSIS()(matrix, weights, types), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours, pymcdm.TOPSIS()(matrix, weights, types), rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_a_one_level_topsis_evaluation_matches_pymcdm(seed):
+def test_a_one_level_topsis_evaluation_matches_pymcdm(pymcdm, seed):
     rng = np.random.default_rng(seed)
     m, n = 30, 5
     matrix = rng.uniform(1, 100, size=(m, n))
@@ -58,7 +68,7 @@ def test_a_one_level_topsis_evaluation_matches_pymcdm(seed):
     result = evaluate(
         data, framework, Settings(treat=TreatSettings("none"), aggregate=AggregateSettings("topsis"))
     )
-    expected = TOPSIS()(matrix, weights / weights.sum(), types)
+    expected = pymcdm.TOPSIS()(matrix, weights / weights.sum(), types)
     np.testing.assert_allclose(result.index, expected, rtol=0, atol=1e-9)
 
 
@@ -73,10 +83,10 @@ def random_saaty_matrix(rng, n):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_ahp_weights_and_consistency_match_pymcdm(seed):
+def test_ahp_weights_and_consistency_match_pymcdm(pymcdm, seed):
     rng = np.random.default_rng(seed)
     matrix = random_saaty_matrix(rng, int(rng.integers(3, 10)))
-    reference = AHP(matrix=matrix)
+    reference = pymcdm.AHP(matrix=matrix)
     weights, _, _, cr = ahp_weights(matrix, random_index="tummala-ling")
     np.testing.assert_allclose(weights, reference(), rtol=0, atol=1e-9)
     assert cr == pytest.approx(reference.get_cr(), abs=1e-9)
