@@ -26,6 +26,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from conftest import ensure_registry, sign_in
 from django.apps import apps
 from django.contrib import admin
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
@@ -122,9 +123,18 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
     two, once per module (per xdist worker that runs some of its rows)."""
     with django_db_blocker.unblock():
         ensure_registry()
+    cache.clear()
     with django_db_blocker.unblock(), transaction.atomic():
         yield _make_world()
         transaction.set_rollback(True)
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Emptied when the world is made and when it goes, not before each row (the root conftest's
+    `empty_cache`): the rows look at status codes only, and a page's kept parts (the reader's bar, table
+    rows) are kept from one row to the next as from one request to the next in production."""
 
 
 def _make_admin_rows() -> None:

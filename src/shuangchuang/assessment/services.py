@@ -307,6 +307,9 @@ def save_sheet(
     form = ScoringForm.objects.get(cycle=sheet.cycle, direction_id=sheet.base.direction_id)
     criteria = list(form.criteria.all())
     comments = comments or {}
+    scores = {score.criterion_id: score for score in sheet.scores.all()}  # (the sheet's row is locked)
+    new: list[CriterionScore] = []
+    changed: list[CriterionScore] = []
     for criterion in criteria:
         if criterion.pk not in points or str(points[criterion.pk]).strip() == "":
             if submit:
@@ -314,18 +317,23 @@ def save_sheet(
                     gettext("%(name)s：提交前须评分。") % {"name": gettext(criterion.name)}
                 )
             continue
-        CriterionScore.objects.update_or_create(
-            sheet=sheet,
-            criterion=criterion,
-            defaults={
-                "points": _parse_points(points[criterion.pk], criterion),
-                "comment": comments.get(criterion.pk, "")[:500],
-            },
-        )
+        given = _parse_points(points[criterion.pk], criterion)
+        note = comments.get(criterion.pk, "")[:500]
+        score = scores.get(criterion.pk)
+        if score is None:
+            scores[criterion.pk] = score = CriterionScore(
+                sheet=sheet, criterion=criterion, points=given, comment=note
+            )
+            new.append(score)
+        elif (score.points, score.comment) != (given, note):
+            score.points, score.comment = given, note
+            changed.append(score)
+    CriterionScore.objects.bulk_create(new)
+    CriterionScore.objects.bulk_update(changed, ["points", "comment"])
     sheet.comment = comment
     if submit:
         maximum = sum(c.max_points for c in criteria)
-        got = sum(s.points for s in sheet.scores.all())
+        got = sum(s.points for s in sheet.scores.all())  # (as stored: one decimal place)
         sheet.total = float(got * 100 / maximum) if maximum else None
         sheet.submitted_at = timezone.now()
         sheet.submitted_by = actor

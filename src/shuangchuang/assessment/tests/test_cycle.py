@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from shuangchuang.accounts.models import Role
@@ -78,6 +80,28 @@ def test_a_submitted_sheet_is_locked(admin, make_user):
     assert sheet.total == pytest.approx(80.0)
     with pytest.raises(SheetLocked):
         services.save_sheet(evaluator, sheet, {}, comment="改")
+
+
+def test_a_draft_saved_again_keeps_one_score_per_criterion_and_the_scores_left_empty(admin, make_user):
+    cycle = make_cycle(admin, {"B3-012": 70})
+    evaluator = make_user(Role.EVALUATOR)
+    sheet = ScoreSheet.objects.create(
+        cycle=cycle, base=Base.objects.get(code="B3-012"), source=Source.EXPERT, evaluator=evaluator
+    )
+    first, second, *rest = cycle.forms.get().criteria.all()
+
+    services.save_sheet(evaluator, sheet, {first.pk: "5", second.pk: "6"}, comments={first.pk: "初评"})
+    services.save_sheet(evaluator, sheet, {first.pk: "7.5", second.pk: " "}, comments={first.pk: "复核"})
+
+    assert {(s.criterion_id, s.points, s.comment) for s in sheet.scores.all()} == {
+        (first.pk, Decimal("7.5"), "复核"),
+        (second.pk, Decimal("6"), ""),
+    }
+    full = {c.pk: str(c.max_points) for c in (first, second, *rest)}
+    services.save_sheet(evaluator, sheet, full, submit=True)
+    sheet.refresh_from_db()
+    assert sheet.scores.count() == 2 + len(rest)
+    assert sheet.total == pytest.approx(100.0)
 
 
 def test_an_evaluator_cannot_score_a_sheet_of_another(admin, make_user):
