@@ -53,6 +53,16 @@ def pytest_collection_modifyitems(config, items):
     )  # (stable: the rest keep their order)
 
 
+def pytest_collection_finish(session):
+    """What every test process holds from its start to its end (Django, the app, the collected tests) is
+    frozen out of the cyclic garbage collector's walks, and the collector runs less often: the tests make
+    many short-lived objects and few cycles. About 5 % of the suite's CPU time (measured in one process
+    over the monitoring and site tests, A/B, twice each)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session):
     """A test process ends without walking everything it made: one collection (the garbage of the last

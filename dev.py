@@ -71,7 +71,8 @@ def npm_command() -> list[str]:
 
 def ensure_assets() -> None:
     ok, stamp, digest = _stamp_ok("npm", ROOT / "package-lock.json", ROOT / "package.json")
-    if ok and (ROOT / "node_modules").is_dir():
+    # (npm writes node_modules/.package-lock.json when it has installed: a folder emptied since is not that)
+    if ok and (ROOT / "node_modules" / ".package-lock.json").is_file():
         return
     say("安装前端依赖（npm ci）")
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")

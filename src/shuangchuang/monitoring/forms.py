@@ -6,6 +6,7 @@ Field names in the HTML form: `value-<CODE>`, `explanation-<CODE>`, `comment-<CO
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -192,10 +193,11 @@ def posted_comments(data: QueryDict) -> dict[str, str]:
     return {code: text for code, text in texts.items() if text}
 
 
-def evidence_sections(report: Report) -> list[str]:
-    sections = list(
-        dict.fromkeys(v.indicator.section for v in form_versions(report.base, report.period).values())
-    )
+def evidence_sections(report: Report, versions: Mapping[str, IndicatorVersion] | None = None) -> list[str]:
+    """The form's sections, then the general one; `versions`: the report's form when the caller has it."""
+    if versions is None:
+        versions = form_versions(report.base, report.period)
+    sections = list(dict.fromkeys(v.indicator.section for v in versions.values()))
     return [*sections, GENERAL_SECTION]
 
 
@@ -219,5 +221,7 @@ class EvidenceForm(forms.Form):
         field.choices = [(s, section_label(s)) for s in sections]
 
 
-def upload_sections(report: Report, *, confirmation_only: bool) -> list[str]:
-    return [CONFIRMATION_SECTION] if confirmation_only else evidence_sections(report)
+def upload_sections(
+    report: Report, *, confirmation_only: bool, versions: Mapping[str, IndicatorVersion] | None = None
+) -> list[str]:
+    return [CONFIRMATION_SECTION] if confirmation_only else evidence_sections(report, versions)

@@ -413,7 +413,7 @@ def _render_report(
     checksum = report_checksum(report) if printable else ""
     confirmation_only = report.state not in (ReportState.DRAFT, ReportState.RETURNED)
     evidence = list(report.evidence.select_related("uploaded_by", "withdrawn_by"))
-    evidence_sections = upload_sections(report, confirmation_only=confirmation_only)
+    evidence_sections = upload_sections(report, confirmation_only=confirmation_only, versions=versions)
     upload_action = "monitoring.evidence.confirm" if confirmation_only else "monitoring.evidence.upload"
     can_upload = may(user, upload_action, report)
     changes = services.changes_since_approval(report) if report.approved_snapshot and not printable else []
