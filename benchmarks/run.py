@@ -85,10 +85,12 @@ def machine() -> list[str]:
     ]
 
 
-def render(name: str, rows: list[dict]) -> str:
+def render(name: str, rows: list[dict], measured_on: str) -> str:
     lines = [
         f"<!-- bench:{name} -->",
         f"## {name}",
+        "",
+        measured_on,
         "",
         "| benchmark | measured | target | peak memory | result | note |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -131,6 +133,8 @@ def main() -> int:
         for match in re.finditer(r"<!-- bench:(\w+) -->.*?<!-- /bench:\1 -->", text, flags=re.S):
             sections[match.group(1)] = match.group(0)
     failed = False
+    host = machine()
+    measured_on = f"Measured on {host[0].removeprefix('- Machine: ')}; {host[-1].removeprefix('- Date: ')}."
     for name in chosen:
         print(f"running {name} …", flush=True)
         rows = load(name).run()
@@ -138,7 +142,7 @@ def main() -> int:
             status = "pass" if row["passed"] else "FAIL"
             print(f"  {row['name']}: {row['value']:.4g} {row['unit']} (target {row['target']}) {status}")
             failed |= not row["passed"]
-        sections[name] = render(name, rows)
+        sections[name] = render(name, rows, measured_on)
 
     header = [
         "# Benchmark results",
@@ -146,8 +150,12 @@ def main() -> int:
         "Written by `benchmarks/run.py`; do not edit by hand. Times are wall-clock: the median of",
         "several runs for short measurements, one run for long ones. Peak memory is what tracemalloc",
         "saw allocated during one run of the measured call (NumPy reports its arrays to it).",
+        "Machines differ from run to run (and a shared one from hour to hour): each section names the",
+        "machine and time it was measured on; a section without that line is older than the line.",
         "",
-        *machine(),
+        "The latest run:",
+        "",
+        *host,
         "",
     ]
     body = "\n\n".join(sections[name] for name in sorted(sections))
