@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from scipy import special
 
 from .data import FloatArray, Framework, FrameworkError, IntArray, SettingsError
 
@@ -121,6 +120,8 @@ def entropy_weights(values: FloatArray) -> FloatArray:
         if has_missing
         else np.full(values.shape[:-2] + values.shape[-1:], values.shape[-2])
     )
+    from scipy import special  # (here: SciPy costs every process that imports the engine ~0.15 s to load)
+
     with np.errstate(invalid="ignore", divide="ignore"):
         p = x / x.sum(axis=-2, keepdims=True)
         # entr(p) = -p ln p with entr(0) = 0, in one pass; an all-zero column gives NaN: no information
