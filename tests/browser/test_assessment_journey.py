@@ -1,7 +1,10 @@
 """One annual assessment from opening to publication, through the pages of each role: the office opens
 the cycle, a base writes its self-assessment, an evaluator scores, the office computes the results and
 proposes, the joint conference approves, the notice runs its seven days, the office publishes, and the
-base's page shows its new status."""
+base's page shows its new status.
+
+Slow on purpose (one to a dozen seconds a test): a real Chromium loads each page with its scripts and
+styles."""
 
 from __future__ import annotations
 

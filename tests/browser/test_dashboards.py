@@ -1,5 +1,8 @@
 """The national dashboard and its China map, a base's profile, and the public portal read anonymously, at
-laptop and phone widths. Screenshots go to var/screenshots/ for a person to look at."""
+laptop and phone widths. With `--screenshots` the pages go to var/screenshots/ for a person to look at.
+
+Slow on purpose (one to a dozen seconds a test): a real Chromium loads each page with its scripts and
+styles."""
 
 from __future__ import annotations
 

@@ -1,6 +1,10 @@
 """An evaluation run as the national office watches it, and the results as a base reads them.
 
-Screenshots go to var/screenshots/ for a person to look at; the assertions are what a user would notice.
+With `--screenshots` the pages go to var/screenshots/ for a person to look at; the assertions are what a user
+would notice.
+
+Slow on purpose (one to a dozen seconds a test): a real Chromium loads each page with its scripts and
+styles.
 """
 
 import re

@@ -1,6 +1,10 @@
 """The base list on a laptop, a tablet and a phone, in Chinese and English.
 
-Screenshots go to var/screenshots/ for a person to look at; the assertions are what a user would notice.
+With `--screenshots` the pages go to var/screenshots/ for a person to look at; the assertions are what a user
+would notice.
+
+Slow on purpose (one to a dozen seconds a test): a real Chromium loads each page with its scripts and
+styles.
 """
 
 import pytest

@@ -1,4 +1,7 @@
-"""A base operator's first visit, in a real browser: log in, find its base, and nothing else."""
+"""A base operator's first visit, in a real browser: log in, find its base, and nothing else.
+
+Slow on purpose (one to a dozen seconds a test): a real Chromium loads each page with its scripts and
+styles."""
 
 import pytest
 from conftest import TEST_PASSWORD

@@ -2,7 +2,11 @@
 
 The base drafts a plan with a goal linked to an indicator and a task, submits; its authority returns it with
 a comment; the base revises and resubmits; the authority approves. After the base's annual report is
-approved, the goal's actual value appears beside its target. Screenshots go to var/screenshots/.
+approved, the goal's actual value appears beside its target. With `--screenshots` the pages go to
+var/screenshots/.
+
+Slow on purpose (one to a dozen seconds a test): a real Chromium loads each page with its scripts and
+styles.
 """
 
 import pytest

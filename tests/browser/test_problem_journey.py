@@ -1,5 +1,8 @@
 """A problem's whole journey in a real browser, on a laptop and on a phone: the base raises it, its
-authority escalates it to the national office, which answers it, and the base confirms the answer."""
+authority escalates it to the national office, which answers it, and the base confirms the answer.
+
+Slow on purpose (one to a dozen seconds a test): a real Chromium loads each page with its scripts and
+styles."""
 
 import pytest
 from playwright.sync_api import expect

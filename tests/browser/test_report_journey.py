@@ -1,6 +1,9 @@
 """One report's whole journey in a real browser: the base fills and submits it, the authority returns it
 with a comment, the base corrects and resubmits, the authority passes it, the national office approves and
-locks it, and the base can no longer change a value."""
+locks it, and the base can no longer change a value.
+
+Slow on purpose (one to a dozen seconds a test): a real Chromium loads each page with its scripts and
+styles."""
 
 import pytest
 from playwright.sync_api import expect

@@ -1,6 +1,9 @@
 """Signing in as a national administrator: password, then the one-time code of the authenticator app
 (computed here as the phone would), on a laptop and on a phone; and a first enrolment from the QR code
-page. No console errors on the way."""
+page. No console errors on the way.
+
+Slow on purpose (one to a dozen seconds a test): a real Chromium loads each page with its scripts and
+styles."""
 
 import pytest
 from conftest import TEST_PASSWORD
