@@ -48,9 +48,8 @@ def pytest_addoption(parser):
 def pytest_collection_modifyitems(config, items):
     """Tests marked `first` run before the rest: a test that waits seconds on processes of its own (`dev.py
     start`) left for the end of the run keeps one worker busy while the other has nothing left to do."""
-    items.sort(
-        key=lambda item: item.get_closest_marker("first") is None
-    )  # (stable: the rest keep their order)
+    # (a stable sort: the rest keep their order)
+    items.sort(key=lambda item: item.get_closest_marker("first") is None)
 
 
 def pytest_collection_finish(session):

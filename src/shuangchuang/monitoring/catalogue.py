@@ -401,7 +401,11 @@ def _create_indicators(
     for row, _exact, _decision in plans:
         if row.code not in indicators and row.code not in new:
             new[row.code] = Indicator(code=row.code, **row.indicator)
-    Indicator.objects.bulk_create(new.values())  # (their ids come back: SQLite ≥ 3.35, PostgreSQL)
+    Indicator.objects.bulk_create(new.values())
+    if any(indicator.pk is None for indicator in new.values()):  # (SQLite before 3.35 returns no ids)
+        ids = dict(Indicator.objects.filter(code__in=new).values_list("code", "pk"))
+        for code, indicator in new.items():
+            indicator.pk = ids[code]
     through = Indicator.directions.through
     wanted = {row.code: row.directions for row, _exact, _decision in reversed(plans) if row.code in new}
     through.objects.bulk_create(

@@ -58,6 +58,10 @@ def make_small_catalogue(year: int = 2020) -> dict[str, Indicator]:
         for order, (code, section, _n, _u, _k, frequency, required, _p, _f, _m) in enumerate(SMALL_FORM)
     }
     Indicator.objects.bulk_create(indicators.values())
+    if any(indicator.pk is None for indicator in indicators.values()):  # (SQLite before 3.35 returns no ids)
+        ids = dict(Indicator.objects.filter(code__in=indicators).values_list("code", "pk"))
+        for code, indicator in indicators.items():
+            indicator.pk = ids[code]
     parts = []
     for code, *_rest, part_of, _formula, _minimum in SMALL_FORM:
         if part_of:

@@ -137,6 +137,21 @@ def test_a_first_load_writes_the_whole_catalogue_in_a_few_statements(registry, d
     assert sorted(created.values_list("object_id", flat=True)) == sorted(str(i.pk) for i in by_code.values())
 
 
+def test_a_first_load_where_the_database_returns_no_ids_from_a_bulk_insert(registry, monkeypatch):
+    """SQLite before 3.35 (still in some long-term distributions) gives no ids back from a bulk insert."""
+    from django.db import connection
+
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    report = load_catalogue()
+
+    assert len(report.created) == Indicator.objects.count() >= 30
+    assert Indicator.objects.filter(directions__isnull=False).exists()
+    assert (
+        Indicator.objects.filter(part_of__isnull=False).count()
+        == CrossCheck.objects.filter(operator="<=").values("left").distinct().count()
+    )
+
+
 def test_reloading_changes_nothing(catalogue):
     versions, checks, events = (
         IndicatorVersion.objects.count(),
