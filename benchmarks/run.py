@@ -57,10 +57,8 @@ def load(name: str) -> ModuleType:
     return module
 
 
-def machine() -> list[str]:
-    import numpy as np
-    import scipy
-
+def host() -> str:
+    """The processor and its cores, as the results name the machine they were measured on."""
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -70,6 +68,13 @@ def machine() -> list[str]:
     except OSError:
         pass
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cpu}, {os.cpu_count()} cores ({usable} usable by this process), shared with other work"
+
+
+def machine(date: str) -> list[str]:
+    import numpy as np
+    import scipy
+
     blas = "unknown"
     try:
         config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
@@ -78,10 +83,10 @@ def machine() -> list[str]:
         pass
     threads = {k: v for k, v in os.environ.items() if k.endswith("_NUM_THREADS")}
     return [
-        f"- Machine: {cpu}, {os.cpu_count()} cores ({usable} usable by this process), shared with other work",
+        f"- Machine: {host()}",
         f"- Python {platform.python_version()}, NumPy {np.__version__} (BLAS: {blas}), SciPy {scipy.__version__}",
         f"- Thread settings: {threads or 'defaults'}",
-        f"- Date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Date: {date}",
     ]
 
 
@@ -133,8 +138,8 @@ def main() -> int:
         for match in re.finditer(r"<!-- bench:(\w+) -->.*?<!-- /bench:\1 -->", text, flags=re.S):
             sections[match.group(1)] = match.group(0)
     failed = False
-    host = machine()
-    measured_on = f"Measured on {host[0].removeprefix('- Machine: ')}; {host[-1].removeprefix('- Date: ')}."
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    measured_on = f"Measured on {host()}; {date}."
     for name in chosen:
         print(f"running {name} …", flush=True)
         rows = load(name).run()
@@ -155,7 +160,7 @@ def main() -> int:
         "",
         "The latest run:",
         "",
-        *host,
+        *machine(date),
         "",
     ]
     body = "\n\n".join(sections[name] for name in sorted(sections))

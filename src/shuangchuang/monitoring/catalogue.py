@@ -390,6 +390,16 @@ def load_catalogue(
     return report
 
 
+def insert_indicators(new: dict[str, Indicator]) -> None:
+    """Insert indicators (code → unsaved indicator) in one statement; each gets its id, also where the
+    database gives none back from a bulk insert (SQLite before 3.35): then they are read by code."""
+    Indicator.objects.bulk_create(new.values())
+    if any(indicator.pk is None for indicator in new.values()):
+        ids = dict(Indicator.objects.filter(code__in=new).values_list("code", "pk"))
+        for code, indicator in new.items():
+            indicator.pk = ids[code]
+
+
 def _create_indicators(
     plans: list[tuple[IndicatorRow, IndicatorVersion | None, str]],
     indicators: dict[str, Indicator],
@@ -401,11 +411,7 @@ def _create_indicators(
     for row, _exact, _decision in plans:
         if row.code not in indicators and row.code not in new:
             new[row.code] = Indicator(code=row.code, **row.indicator)
-    Indicator.objects.bulk_create(new.values())
-    if any(indicator.pk is None for indicator in new.values()):  # (SQLite before 3.35 returns no ids)
-        ids = dict(Indicator.objects.filter(code__in=new).values_list("code", "pk"))
-        for code, indicator in new.items():
-            indicator.pk = ids[code]
+    insert_indicators(new)
     through = Indicator.directions.through
     wanted = {row.code: row.directions for row, _exact, _decision in reversed(plans) if row.code in new}
     through.objects.bulk_create(

@@ -75,6 +75,11 @@ def settings_under(**env: str) -> dict[str, Any]:
         return runpy.run_path(str(SETTINGS_FILE), run_name="settings_under_test")
 
 
+def stores(s: dict[str, Any]) -> tuple[str, str, str]:
+    """The session engine, the cache backend and the storage of uploaded files the settings chose."""
+    return s["SESSION_ENGINE"], s["CACHES"]["default"]["BACKEND"], s["STORAGES"]["default"]["BACKEND"]
+
+
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
@@ -84,12 +89,7 @@ def settings_under(**env: str) -> dict[str, Any]:
     ],
 )
 def test_cache_and_session_store_come_from_the_environment(env, expected):
-    s = settings_under(**env)
-    engine, backend, media = (
-        s["SESSION_ENGINE"],
-        s["CACHES"]["default"]["BACKEND"],
-        s["STORAGES"]["default"]["BACKEND"],
-    )
+    engine, backend, media = stores(settings_under(**env))
     first, second = expected.split()
     assert first in engine
     if "Resilient" in second:
@@ -119,13 +119,7 @@ def test_the_settings_read_here_are_those_a_new_process_reads():
     env = {"CACHE_URL": "redis://127.0.0.1:1/0", "MEDIA_STORAGE": "s3"}
     result = manage("shell", "-c", code, SECRET_KEY=STRONG_KEY, SESSION_STORE="", **env)
     assert result.returncode == 0, result.stderr
-    here = settings_under(**env)
-    read = (
-        here["SESSION_ENGINE"],
-        here["CACHES"]["default"]["BACKEND"],
-        here["STORAGES"]["default"]["BACKEND"],
-    )
-    assert result.stdout.strip().splitlines()[-1].split() == list(read)
+    assert result.stdout.strip().splitlines()[-1].split() == list(stores(settings_under(**env)))
 
 
 def test_a_misspelt_session_store_stops_the_start():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from shuangchuang.monitoring.catalogue import insert_indicators
 from shuangchuang.monitoring.models import (
     CrossCheck,
     Indicator,
@@ -57,11 +58,7 @@ def make_small_catalogue(year: int = 2020) -> dict[str, Indicator]:
         code: Indicator(code=code, section=section, order=order, frequency=frequency, required=required)
         for order, (code, section, _n, _u, _k, frequency, required, _p, _f, _m) in enumerate(SMALL_FORM)
     }
-    Indicator.objects.bulk_create(indicators.values())
-    if any(indicator.pk is None for indicator in indicators.values()):  # (SQLite before 3.35 returns no ids)
-        ids = dict(Indicator.objects.filter(code__in=indicators).values_list("code", "pk"))
-        for code, indicator in indicators.items():
-            indicator.pk = ids[code]
+    insert_indicators(indicators)
     parts = []
     for code, *_rest, part_of, _formula, _minimum in SMALL_FORM:
         if part_of:
